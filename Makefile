@@ -1,0 +1,41 @@
+# Dispersal Monitor: every target sets itself up from nothing but Python 3.11.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test bench venv system-packages screenshots clean
+
+$(STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Debian packages the test suite drives for real (browser tests, PostgreSQL store tests).
+SYSTEM_PACKAGES := chromium chromium-driver postgresql
+system-packages:
+	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  missing=""; \
+	  for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	  if [ -n "$$missing" ]; then \
+	    echo "installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	  fi; \
+	else \
+	  echo "not root or no apt-get: make sure $(SYSTEM_PACKAGES) are installed"; \
+	fi
+
+demo: venv
+	$(BIN)/python -m app demo
+
+test: venv system-packages
+	$(BIN)/python -m pytest
+
+bench: venv system-packages
+	$(BIN)/python -m tests.benchmarks.run --out data/bench.json
+
+clean:
+	rm -rf $(VENV) data/demo data/dispersal.sqlite*

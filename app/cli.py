@@ -1,0 +1,264 @@
+"""``python -m app``: the command-line interface of interface.md.
+
+Thin: parse arguments, call ``app.ingest`` / ``app.monitoring`` / the store,
+print. Exit status 0 done; 1 input refused (reasons on standard error,
+store unchanged); 2 wrong usage.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from app.config import load_settings
+from app.problems import InputRefused
+
+DONE, REFUSED, USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Wrong usage that argparse cannot see (e.g. a month in the wrong form)."""
+
+
+def _month(text: str) -> str:
+    from app.ingest import MONTH
+
+    if not MONTH.match(text):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a month in the form YYYY-MM")
+    return text
+
+
+def _quarter(text: str) -> str:
+    from app.ingest import QUARTER
+
+    text = text.upper()
+    if not QUARTER.match(text):
+        raise argparse.ArgumentTypeError(f"'{text}' is not a quarter in the form YYYYQn (e.g. 2025Q1)")
+    return text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="URL", help="SQLAlchemy URL of the store (default: $DISPERSAL_DB, else "
+                        "sqlite:///data/dispersal.sqlite)")
+    common.add_argument("--user", default=None, help="who is loading (recorded in the load history; default: $USER)")
+
+    parser = argparse.ArgumentParser(prog="python -m app", description="Dispersal Monitor: asylum dispersal against "
+                                     "the cluster limit (1 per 200 residents), by ward and local authority.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("init", parents=[common], help="create or upgrade the store's schema")
+
+    geo = sub.add_parser("geography", help="boundaries, population and postcodes")
+    geo_sub = geo.add_subparsers(dest="action", required=True, metavar="ACTION")
+    load = geo_sub.add_parser("load", parents=[common], help="load ward and LA boundaries, population and postcodes",
+                              description="Load ONS-style boundaries (GeoJSON, GeoPackage, Shapefile, GeoParquet; "
+                              "BNG or WGS84), populations and a postcode lookup. Replaces the store's geography.")
+    load.add_argument("--wards", type=Path, required=True, help="ward boundaries file")
+    load.add_argument("--lads", type=Path, required=True, help="local authority boundaries file")
+    load.add_argument("--population", type=Path, required=True, help="ward and LA populations (total and 0-17)")
+    load.add_argument("--postcodes", type=Path, required=True, action="append",
+                      help="postcode lookup (ONSPD/NSPL style); repeat for several files")
+    load.add_argument("--region", help="load only the LAs of this region code, e.g. E12000001 (North East)")
+
+    ingest = sub.add_parser("ingest", help="load a data file")
+    ingest_sub = ingest.add_subparsers(dest="kind", required=True, metavar="KIND")
+    ho = ingest_sub.add_parser("home-office", parents=[common], help="one monthly restricted file")
+    ho.add_argument("file", type=Path)
+    ho.add_argument("--month", type=_month, help="YYYY-MM, when the file does not say")
+    ho.add_argument("--profile", type=Path, help="mapping profile (TOML/YAML) naming the columns")
+    ho.add_argument("--sheet", help="the sheet to read, when a workbook has several")
+    pr = ingest_sub.add_parser("properties", parents=[common], help="one quarterly property list")
+    pr.add_argument("file", type=Path)
+    pr.add_argument("--provider", required=True, help="Mears, Serco, Clearsprings, ...")
+    pr.add_argument("--quarter", type=_quarter, help="YYYYQn (calendar quarter), when the file does not say")
+    pr.add_argument("--profile", type=Path)
+    pr.add_argument("--sheet")
+    ps = ingest_sub.add_parser("public-stats", parents=[common], help="the published Home Office LA table (Asy_D11)")
+    ps.add_argument("file", type=Path)
+
+    sm = sub.add_parser("summary", parents=[common], help="the monitoring table on standard output")
+    sm.add_argument("--level", choices=["ward", "la", "region"], required=True)
+    sm.add_argument("--month", type=_month, required=True)
+    sm.add_argument("--la", help="only this LA (GSS code); with --level region, the LA's region")
+    sm.add_argument("--format", choices=["csv", "json"], default="csv")
+
+    cp = sub.add_parser("check-property", parents=[common],
+                        help="what a proposed property would do to its ward and LA")
+    cp.add_argument("--postcode", required=True)
+    cp.add_argument("--bedspaces", type=int, required=True)
+    cp.add_argument("--month", type=_month, help="position to start from (default: the latest month)")
+
+    rp = sub.add_parser("report", parents=[common], help="the provider meeting pack (.pdf, .html or .xlsx)")
+    rp.add_argument("--la", required=True)
+    rp.add_argument("--quarter", type=_quarter, required=True)
+    rp.add_argument("--out", type=Path, required=True)
+
+    users = sub.add_parser("users", help="accounts")
+    users_sub = users.add_subparsers(dest="action", required=True, metavar="ACTION")
+    ua = users_sub.add_parser("add", parents=[common], help="add an account")
+    ua.add_argument("name")
+    ua.add_argument("--role", choices=["admin", "regional", "officer", "member"], required=True)
+    ua.add_argument("--la")
+    ua.add_argument("--password-stdin", action="store_true", required=True)
+    users_sub.add_parser("list", parents=[common], help="list accounts")
+    ur = users_sub.add_parser("remove", parents=[common], help="remove an account")
+    ur.add_argument("name")
+
+    sv = sub.add_parser("serve", parents=[common], help="the dashboard")
+    sv.add_argument("--host", default="127.0.0.1")
+    sv.add_argument("--port", type=int, default=8050)
+
+    dm = sub.add_parser("demo", parents=[common], help="build the demo store and serve it")
+    dm.add_argument("--geography", type=Path, help="use real boundaries from this folder instead of the synthetic region")
+    dm.add_argument("--no-serve", action="store_true", help="build the store only")
+
+    gen = sub.add_parser("generate", help="write synthetic input files (fictional region) with their ground truth")
+    gen.add_argument("--out", type=Path, required=True)
+    gen.add_argument("--seed", type=int, default=1)
+    gen.add_argument("--scale", choices=["region", "national"], default="region")
+    gen.add_argument("--months", type=int, default=24, help="months of activity to write (region scale)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return _run(args)
+    except InputRefused as refused:
+        print(f"Refused: nothing was loaded. {len(refused.problems)} problem(s):", file=sys.stderr)
+        for problem in refused.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return REFUSED
+    except UsageError as wrong:
+        parser.print_usage(sys.stderr)
+        print(f"error: {wrong}", file=sys.stderr)
+        return USAGE
+    except FileNotFoundError as missing:
+        print(f"error: no such file: {missing.filename}", file=sys.stderr)
+        return USAGE
+    except _store_errors() as broken:
+        print(f"error: {broken}", file=sys.stderr)
+        return REFUSED
+
+
+def _store_errors() -> tuple[type[Exception], ...]:
+    from app.store.db import StoreError
+
+    return (StoreError,)
+
+
+def _engine(args):
+    from app.store import db
+
+    settings = load_settings(getattr(args, "db", None))
+    return db.connect(settings.db_url), settings
+
+
+def _who(args) -> str:
+    return args.user or os.environ.get("USER") or getpass.getuser() or "cli"
+
+
+def _run(args) -> int:
+    command = args.command
+    if command == "generate":
+        return _generate(args)
+    if command == "demo":
+        from app.demo import build_demo
+
+        return build_demo(args)
+    if command in ("report", "users", "serve"):
+        print(f"`{command}` is not available in this version yet.", file=sys.stderr)
+        return USAGE
+
+    engine, settings = _engine(args)
+    from app.store import db
+
+    if command == "init":
+        db.upgrade(engine)
+        print(f"store ready at {db.masked(settings.db_url)} (schema {db.current_revision(engine)})")
+        return DONE
+    db.require_schema(engine)
+    from app import ingest
+
+    if command == "geography":
+        report = ingest.load_geography(
+            engine, wards=args.wards, lads=args.lads, population=args.population,
+            postcodes=args.postcodes, region=args.region, loaded_by=_who(args),
+        )
+    elif command == "ingest" and args.kind == "home-office":
+        report = ingest.ingest_home_office(engine, args.file, month=args.month, profile=args.profile,
+                                           sheet=args.sheet, loaded_by=_who(args))
+    elif command == "ingest" and args.kind == "properties":
+        report = ingest.ingest_properties(engine, args.file, provider=args.provider, quarter=args.quarter,
+                                          profile=args.profile, sheet=args.sheet, loaded_by=_who(args))
+    elif command == "ingest":
+        report = ingest.ingest_public_stats(engine, args.file, loaded_by=_who(args))
+    elif command == "summary":
+        return _summary(engine, settings, args)
+    elif command == "check-property":
+        return _check_property(engine, settings, args)
+    else:  # pragma: no cover - argparse refuses unknown commands
+        raise UsageError(f"unknown command {command}")
+    print("\n".join(report.lines()))
+    return DONE
+
+
+def _summary(engine, settings, args) -> int:
+    from app import monitoring
+
+    snap = monitoring.snapshot(engine, settings)
+    if args.month not in snap.months:
+        known = ", ".join(snap.months[-6:]) or "none"
+        raise UsageError(f"no Home Office data for {args.month} (latest months loaded: {known})")
+    if args.la and args.la not in set(snap.areas["area_code"]):
+        raise UsageError(f"{args.la} is not a local authority in the store")
+    table = monitoring.summary(engine, settings, level=args.level, month=args.month, lad=args.la)
+    if args.format == "json":
+        sys.stdout.write(monitoring.to_json(table) + "\n")
+    else:
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return DONE
+
+
+def _check_property(engine, settings, args) -> int:
+    from app import monitoring
+    from app.cluster.whatif import check_property, describe
+    from app.geography.postcodes import PostcodeError, normalise_postcode
+
+    try:
+        postcode = normalise_postcode(args.postcode)
+    except PostcodeError as bad:
+        raise UsageError(f"postcode {bad}") from None
+    if args.bedspaces < 1:
+        raise UsageError("--bedspaces must be at least 1")
+    snap = monitoring.snapshot(engine, settings)
+    month = args.month or (snap.months[-1] if snap.months else None)
+    if month is None or month not in snap.months:
+        raise UsageError(f"no Home Office data for {month or 'any month'}")
+    from app.store import queries
+
+    with engine.connect() as conn:
+        found = queries.postcodes(conn, [postcode])
+    if found.empty or found["ward_code"].isna().all():
+        raise UsageError(f"postcode {postcode} is not in the loaded postcode lookup")
+    result = check_property(snap.table, month, found["ward_code"].iloc[0], args.bedspaces, settings.approaching)
+    print(describe(result, postcode, args.bedspaces))
+    return DONE
+
+
+def _generate(args) -> int:
+    from app.synthetic.region import generate_region
+
+    region = generate_region(args.out / "geography", seed=args.seed, scale=args.scale)
+    print(f"geography written to {args.out / 'geography'}")
+    if args.scale == "region" and args.months:
+        from app.synthetic.activity import generate_activity
+
+        activity = generate_activity(region, args.out / "activity", seed=args.seed, months=args.months)
+        print(f"{len(activity.home_office)} Home Office files and {len(activity.properties)} property lists "
+              f"written to {args.out / 'activity'}")
+    return DONE

@@ -1,0 +1,82 @@
+"""Settings: where the store is and the rules the dashboard encodes.
+
+Defaults follow ``domain.md``; each can be overridden by environment
+variable (``DISPERSAL_*``) or a TOML file named by ``DISPERSAL_CONFIG``.
+Per-LA limit variations and allocations live in the store, not here.
+"""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB = "sqlite:///data/dispersal.sqlite"
+
+#: Accommodation types, canonical spelling used across the project.
+DISPERSAL = "dispersal"
+INITIAL = "initial"
+CONTINGENCY = "contingency"
+SUBSISTENCE = "subsistence"
+ACCOMMODATION_TYPES = (DISPERSAL, INITIAL, CONTINGENCY, SUBSISTENCE)
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_url: str = DEFAULT_DB
+    #: residents per supported person: 200 means 1 per 200 (0.5 %).
+    limit_ratio: float = 200.0
+    #: share of the limit from which an area is "approaching".
+    approaching: float = 0.8
+    #: accommodation types counted against the limit.
+    counted_types: tuple[str, ...] = (DISPERSAL,)
+    #: support types counted (empty: every type, i.e. Section 95, 4 and 98 alike).
+    counted_support_types: tuple[str, ...] = ()
+    #: UASC threshold as a share of the child population (0.1 % since 24 Aug 2022).
+    uasc_share: float = 0.001
+    uasc_share_before_2022: float = 0.0007
+    #: a suppressed count ("<5", "*") is loaded as this estimate, within [low, high].
+    suppressed_estimate: float = 2.5
+    suppressed_low: float = 1.0
+    suppressed_high: float = 4.0
+    #: population source year used as the denominator (None: the latest loaded).
+    population_year: int | None = None
+    reference_dir: Path = field(default_factory=lambda: ROOT.parent / "shared" / "reference")
+
+
+def _coerce(name: str, raw: object, current: object) -> object:
+    if isinstance(current, tuple):
+        items = raw if isinstance(raw, list) else str(raw).split(",")
+        return tuple(str(v).strip().lower() for v in items if str(v).strip())
+    if isinstance(current, Path):
+        return Path(str(raw))
+    if name == "population_year":
+        return int(raw) if raw not in (None, "") else None
+    if isinstance(current, float):
+        return float(raw)
+    return raw
+
+
+def load_settings(db_url: str | None = None, **overrides: object) -> Settings:
+    """Settings from defaults, then ``DISPERSAL_CONFIG`` file, then environment, then arguments."""
+    settings = Settings()
+    values: dict[str, object] = {}
+    config_file = os.environ.get("DISPERSAL_CONFIG")
+    if config_file:
+        with open(config_file, "rb") as fh:
+            values.update(tomllib.load(fh))
+    for f in fields(Settings):
+        env = os.environ.get(f"DISPERSAL_{f.name.upper()}")
+        if env is not None:
+            values[f.name] = env
+    if os.environ.get("DISPERSAL_DB"):
+        values["db_url"] = os.environ["DISPERSAL_DB"]
+    if db_url:
+        values["db_url"] = db_url
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    known = {f.name: getattr(settings, f.name) for f in fields(Settings)}
+    unknown = set(values) - set(known)
+    if unknown:
+        raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+    return replace(settings, **{k: _coerce(k, v, known[k]) for k, v in values.items()})
