@@ -190,9 +190,8 @@ def apportion(
     covered = by_properties[key_cols].drop_duplicates()
     by_postcodes = by_postcodes.merge(covered, on=key_cols, how="left", indicator=True)
     by_postcodes = by_postcodes[by_postcodes["_merge"] == "left_only"].drop(columns="_merge")
-    key_weights = pd.concat([f for f in (by_properties, by_postcodes) if not f.empty], ignore_index=True)
-    if key_weights.empty:
-        key_weights = by_postcodes
+    found = [f for f in (by_properties, by_postcodes) if not f.empty]
+    key_weights = pd.concat(found, ignore_index=True) if found else by_postcodes
     single = key_weights.groupby(key_cols)["ward_code"].transform("size").eq(1)
     key_weights.loc[single, "method"] = DIRECT
 

@@ -29,7 +29,7 @@ def months_until_limit(people: pd.Series, limit: float, window: int = 6) -> floa
     slope = np.polyfit(np.arange(len(recent)), recent.to_numpy(dtype=float), 1)[0]
     if slope <= 1e-9:
         return None
-    return float(np.ceil((limit - recent.iloc[-1]) / slope))
+    return float(np.ceil(round((limit - recent.iloc[-1]) / slope, 6)))
 
 
 def projections(table: pd.DataFrame, level: str, window: int = 6) -> pd.DataFrame:
