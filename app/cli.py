@@ -179,9 +179,9 @@ def _run(args) -> int:
 
     if command == "init":
         db.upgrade(engine)
-        print(f"store ready at {db.masked(settings.db_url)} (schema {db.current_revision(engine)})")
+        print(f"store ready at {db.mask_url(settings.db_url)} (schema {db.current_revision(engine)})")
         return DONE
-    db.require_schema(engine)
+    db.check_ready(engine)
     from app import ingest
 
     if command == "geography":

@@ -106,9 +106,10 @@ def load_geography(
     missing = sorted(set(ward_gdf["area_code"]) - set(pop_table["area_code"]))
     if missing:
         log.warn(f"{len(missing)} ward(s) have no population row (e.g. {', '.join(missing[:5])})", code="no_population")
-    unknown_pop = pop_table[pop_table["population"].isna()]
-    for code in unknown_pop["area_code"].head(20):
-        log.warn(f"area {code} has no population figure: its limit cannot be computed", code="no_population")
+    names = pd.concat([ward_gdf, lad_gdf]).set_index("area_code")["area_name"]
+    for code in pop_table.loc[pop_table["population"].isna(), "area_code"]:
+        log.warn(f"{names.get(code, code)} ({code}) has no population figure, so its limit cannot be computed",
+                 code="no_population")
 
     lookup = read_postcode_lookups(postcodes)
     placed = place_postcodes(lookup.table, ward_gdf, set(lad_gdf["area_code"]))
@@ -128,7 +129,8 @@ def load_geography(
         "population year": ", ".join(str(y) for y in sorted(pop_table["source_year"].dropna().unique())),
     }
     details = dict(facts, files=[Path(p).name for p in [wards, lads, population, *postcodes]], region=region)
-    warnings = log.warnings + lookup.warnings + pop.warnings
+    # The population file covers more areas than are loaded; only the loaded ones' gaps matter.
+    warnings = log.warnings + lookup.warnings + [w for w in pop.warnings if w.code != "missing_population"]
     with engine.begin() as conn:
         load_id = loads.start_load(
             conn, kind="geography", file_name=Path(wards).name, checksum=checksum, period=None,
@@ -173,7 +175,7 @@ def place_postcodes(lookup: pd.DataFrame, wards, lad_codes: set[str]) -> pd.Data
 def _areas_and_display(ward_gdf, lad_gdf) -> tuple[pd.DataFrame, pd.DataFrame]:
     regions = lad_gdf.dissolve(by="region_code", as_index=False, aggfunc={"region_name": "first"})
     regions = regions.assign(area_code=regions["region_code"], area_name=regions["region_name"], lad_code=pd.NA,
-                             vintage=None)
+                             vintage="")
     frames, display = [], []
     for level, gdf in (("ward", ward_gdf), ("lad", lad_gdf), ("region", regions)):
         gdf = gdf.reset_index(drop=True)
@@ -183,7 +185,7 @@ def _areas_and_display(ward_gdf, lad_gdf) -> tuple[pd.DataFrame, pd.DataFrame]:
                     "area_code": gdf["area_code"],
                     "level": level,
                     "area_name": gdf["area_name"],
-                    "lad_code": gdf["area_code"] if level == "lad" else gdf["lad_code"],
+                    "lad_code": (gdf["area_code"] if level == "lad" else gdf["lad_code"]).astype("string"),
                     "region_code": gdf["region_code"],
                     "region_name": gdf["region_name"],
                     "vintage": gdf["vintage"],
@@ -402,7 +404,7 @@ def ingest_public_stats(engine: Engine, path: Path, *, loaded_by: str = "cli") -
     }
     with engine.begin() as conn:
         load_id = loads.start_load(
-            conn, kind="public_stats", file_name=path.name, checksum=checksum, period=latest, scope=None,
+            conn, kind="public_stats", file_name=path.name, checksum=checksum, period=None, scope=None,
             provider=None, loaded_by=loaded_by, rows=len(table), details=_jsonable(dict(result.meta, **facts)),
         )
         superseded = loads.supersede(conn, kind="public_stats", period=None, scope_codes=None, provider=None,
