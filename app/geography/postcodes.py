@@ -135,7 +135,7 @@ def normalise_postcodes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     if bad.any():
         original = values[bad].astype("string")
         reasons[bad] = "'" + original.fillna("") + "' is not a full UK postcode"
-        reasons[bad & compact[bad].fillna("").eq("")] = "the postcode is empty"
+        reasons[bad & compact[bad].fillna("").eq("").reindex(values.index, fill_value=False)] = "the postcode is empty"
     return result, reasons
 
 
