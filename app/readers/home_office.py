@@ -1,0 +1,467 @@
+"""The Home Office monthly restricted extract: people supported, by postcode sector.
+
+Layouts read (``.xlsx``/``.xls``/``.csv``, see :mod:`app.readers.tables` for files):
+
+* **Long**: one row per group of people; a postcode sector column and a count
+  column are required, any of local authority, support type, accommodation
+  type, nationality, age band (or age in years), gender, household type, UASC
+  and month may follow. Column names are matched by :data:`SYNONYMS` (case,
+  spacing and punctuation ignored), or named in a mapping profile.
+* **Wide**: one row per sector and one count column per category: nationality
+  ("Eritrea", "Iran"...), age band ("0-4", "18-24", "50+"), accommodation type
+  ("Dispersal", "Initial", "Contingency", "Subsistence only"), gender
+  ("Male", "Female") or household type ("Single", "Family"); "Other" and
+  "Unknown" columns go with the rest. It is melted to the long layout; blank
+  and zero cells are dropped. A "Total" (or "People") column is a check only.
+
+Both may have banner lines above the header ("OFFICIAL-SENSITIVE", a title,
+"Position as at 31 March 2025"), and a "Total" row and notes below the data.
+
+Counts: whole numbers ("12", "12.0", "1,234"). Suppressed cells (``*``, ``<5``,
+``c``, ``[c]``, ``x``, ``-``, ``..``, ``z``...) are loaded as
+``Settings.suppressed_estimate`` people with ``suppressed`` set and the cell
+kept in ``people_as_written``, and summarised in one warning. A blank,
+negative, fractional or non-numeric count, or a sector that cannot be read,
+refuses the file, listing every such row.
+
+The month comes from a month/date column (all rows must agree), a title line,
+the file name, the ``month`` argument or the profile; all that exist must agree.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pandas as pd
+
+from app.cluster.records import HOME_OFFICE_COLUMNS, conform
+from app.config import ACCOMMODATION_TYPES, Settings
+from app.geography.postcodes import normalise_sectors
+from app.problems import InputRefused, Problem, ProblemLog
+from app.readers import vocabulary
+from app.readers.periods import months_in, parse_month
+from app.readers.profiles import Profile, load_profile
+from app.readers.result import ReadResult
+from app.readers.tables import (
+    ColumnMap, Footer, Table, choose_sheet_for, clean_text, cut_footer, describe_accepted, header_key, map_columns,
+    parse_counts, read_sheets, refuse_rows, row_list,
+)
+
+SYNONYMS: dict[str, list[str]] = {
+    "postcode_sector": ["Postcode Sector", "PC Sector", "Sector", "Postcode", "Post Code Sector", "Postal Sector"],
+    "people": ["People", "No. of people", "Number of people", "Count", "Persons", "Number", "Total",
+               "Total people", "People supported", "Number supported"],
+    "local_authority": ["LA", "Local Authority", "Local Authority Name", "LA Name", "LA Code", "LAD Code",
+                        "Local Authority Code", "LAD", "LAD Name", "Council"],
+    "support_type": ["Support Type", "Section", "Support"],
+    "accommodation_type": ["Accommodation Type", "Accommodation", "Accom Type"],
+    "nationality": ["Nationality", "Country of Origin", "Country", "Country of Nationality"],
+    "age_band": ["Age Band", "Age Group", "Age Range"],
+    "age": ["Age", "Age in years", "Age (years)"],
+    "gender": ["Gender", "Sex"],
+    "household_type": ["Household Type", "Family/Single", "Single/Family", "Household", "Family Type"],
+    "uasc": ["UASC", "Unaccompanied", "Unaccompanied Child"],
+    "month": ["Month", "Date", "As at", "Position as at", "As at date", "Period", "Reporting Month", "Snapshot Date"],
+}
+REQUIRED = ("postcode_sector",)
+PROFILE_OPTIONS = ("month", "layout", "category")
+CATEGORY_FIELDS = ("nationality", "age_band", "accommodation_type", "gender", "household_type")
+AGE_BANDS = ("0-4", "5-17", "18-24", "25-34", "35-49", "50+")
+
+_AGE_BAND = re.compile(r"^(?:age\s*)?(\d{1,3})\s*(?:-|to|\u2013)\s*(\d{1,3})$|^(?:age\s*)?(\d{1,3})\s*(?:\+|and over|plus|or over|and above)$"
+                       r"|^(?:under|less than)\s*(\d{1,3})$")
+_NEUTRAL = {"other", "others", "unknown", "not known", "not stated", "other unknown", "unspecified", "prefer not to say",
+            "other or unknown", "all other", "rest of world", "other nationalities"}
+_GENDER_WORDS = {"male", "female", "males", "females", "men", "women", "man", "woman", "non binary", "other gender"}
+_HOUSEHOLD_WORDS = {"single", "singles", "family", "families", "single adult", "family member", "principal",
+                    "dependant", "dependent", "dependants", "main applicant"}
+_NOT_CATEGORY = {"year", "quarter", "id", "ref", "reference", "row", "no", "rowno", "ward", "wardcode", "region"}
+_TITLE_NOT_PERIOD = re.compile(r"\b(produced|published|created|generated|printed|run on|extracted|issued)\b", re.I)
+
+
+def read_home_office(path: str | Path, *, month: str | None = None, profile: Path | str | dict | Profile | None = None,
+                     sheet: str | None = None, settings: Settings | None = None) -> ReadResult:
+    """Read one monthly restricted file into ``HOME_OFFICE_COLUMNS``.
+
+    Raises :class:`InputRefused` with every reason when the file cannot be
+    loaded whole; returns the table, warnings (suppressed counts, unknown
+    accommodation types, totals that do not add up) and ``meta`` (month and
+    where it came from, sheet, header row, layout, encoding, rows, people).
+    """
+    settings = settings or Settings()
+    path = Path(path)
+    prof = load_profile(profile, fields=[*SYNONYMS], options=PROFILE_OPTIONS) or Profile()
+    sheets = read_sheets(path, sheet or prof.sheet)
+    raw, header_index = choose_sheet_for(sheets, SYNONYMS, REQUIRED, prof)
+    table = raw.table(header_index)
+    columns = map_columns(table.header, SYNONYMS, prof.columns)
+    log = table.log()
+    _check_profile_columns(log, table, columns, prof)
+    if "postcode_sector" not in columns.columns:
+        log.refuse(f"the header row (row {table.header_row}) has no postcode sector column; the columns are: "
+                   + ", ".join(f"'{h}'" for h in table.header if h) + ". The names accepted are "
+                   + describe_accepted(SYNONYMS, ["postcode_sector"]), row=table.header_row, code="missing_column")
+    log.raise_if_refused()
+
+    sector_pos = columns.columns["postcode_sector"]
+    table, footer = cut_footer(table, [0, sector_pos])
+    if table.cells.empty:
+        raise InputRefused([Problem(f"there are no data rows under the header (row {table.header_row})",
+                                    table.file, table.sheet, code="empty")])
+    categories, layout = _layout(table, columns, prof, log)
+    log.raise_if_refused()
+
+    base = _row_fields(table, columns, log)
+    if layout == "wide":
+        frame, suppressed_rows = _melt(table, columns, categories, base, prof, log, settings, footer)
+    else:
+        frame, suppressed_rows = _long_counts(table, columns, base, log, settings, footer)
+    the_month, month_meta = _resolve_month(log, table, raw.title_lines(header_index), path, month, prof, columns)
+    log.raise_if_refused()
+
+    _warn_suppressed(log, frame, suppressed_rows, settings)
+    frame["month"] = the_month
+    frame["sheet"] = table.sheet
+    result = conform(frame, HOME_OFFICE_COLUMNS)
+    meta = {
+        "month": the_month, **month_meta, "sheet": table.sheet, "header_row": table.header_row, "layout": layout,
+        "encoding": raw.encoding, "delimiter": raw.delimiter, "rows": len(result),
+        "people": float(result["people"].sum()), "suppressed": int(result["suppressed"].sum()),
+        "columns": {name: table.column_name(pos) for name, pos in columns.columns.items()},
+        "total_row": footer.total_row,
+    }
+    if layout == "wide":
+        meta["category"] = frame.attrs.get("category")
+    return ReadResult(result, log.warnings, meta)
+
+
+def _check_profile_columns(log: ProblemLog, table: Table, columns: ColumnMap, prof: Profile) -> None:
+    found = ", ".join(f"'{h}'" for h in table.header if h)
+    for canonical, name in columns.missing_from_profile.items():
+        log.refuse(f"the profile {prof.source} names column '{name}' for {canonical.replace('_', ' ')}, but the "
+                   f"header row (row {table.header_row}) has no such column; the columns are: {found}",
+                   row=table.header_row, code="missing_column")
+
+
+# --- layout ---------------------------------------------------------------------------------------
+
+def _count_like(values: pd.Series) -> bool:
+    sample = values.iloc[:500]
+    sample = sample[sample.ne("")]
+    if sample.empty:
+        return False
+    counts = parse_counts(sample, suppressed_value=0.0)
+    numeric = pd.to_numeric(sample.str.replace(",", "", regex=False), errors="coerce").notna()
+    return bool((counts.problem.isna() | numeric).mean() >= 0.8)
+
+
+def _layout(table: Table, columns: ColumnMap, prof: Profile, log: ProblemLog) -> tuple[list[int], str]:
+    wanted = prof.options.get("layout")
+    if wanted not in (None, "long", "wide"):
+        log.refuse(f"the profile {prof.source} says layout = '{wanted}'; use 'long' or 'wide'", code="profile")
+        return [], "long"
+    candidates = [p for p in columns.unmapped
+                  if table.header[p] and header_key(table.header[p]) not in _NOT_CATEGORY]
+    categories = [p for p in candidates if _count_like(table.cells[p])]
+    has_people = "people" in columns.columns
+    wide = wanted == "wide" or (wanted is None and len(categories) >= 2)
+    if wide and not categories:
+        log.refuse("the profile asks for the wide layout, but no column of counts per category was found",
+                   code="missing_column")
+    if not wide and not has_people:
+        found = ", ".join(f"'{h}'" for h in table.header if h)
+        log.refuse(f"no column with the number of people was found in the header row (row {table.header_row}); the "
+                   f"columns are: {found}. The names accepted are {describe_accepted(SYNONYMS, ['people'])}; "
+                   "a wide layout needs one count column per category (e.g. per nationality or age band). "
+                   "Name the columns in a mapping profile (--profile) if they differ.",
+                   row=table.header_row, code="missing_column")
+    return categories, "wide" if wide else "long"
+
+
+def _age_band_of_label(text: str) -> str | None:
+    match = _AGE_BAND.match(re.sub(r"\s+", " ", str(text).replace("\u00a0", " ")).strip().lower())
+    if not match:
+        return None
+    low, high, plus, under = match.groups()
+    if plus:
+        return f"{int(plus)}+"
+    if under:
+        return f"0-{int(under) - 1}"
+    return f"{int(low)}-{int(high)}"
+
+
+def _category_of(name: str) -> str | None:
+    key = vocabulary.word_key(name)
+    if key in _NEUTRAL:
+        return None
+    if _age_band_of_label(name):
+        return "age_band"
+    if key in _GENDER_WORDS:
+        return "gender"
+    if key in _HOUSEHOLD_WORDS:
+        return "household_type"
+    if vocabulary.accommodation_type(name):
+        return "accommodation_type"
+    return "nationality"
+
+
+def _category_field(table: Table, categories: list[int], prof: Profile, log: ProblemLog) -> str | None:
+    wanted = prof.options.get("category")
+    if wanted is not None:
+        if wanted not in CATEGORY_FIELDS:
+            log.refuse(f"the profile {prof.source} says category = '{wanted}'; use one of "
+                       + ", ".join(CATEGORY_FIELDS), code="profile")
+            return None
+        return str(wanted)
+    kinds: dict[str, list[str]] = {}
+    for position in categories:
+        kind = _category_of(table.header[position])
+        if kind:
+            kinds.setdefault(kind, []).append(table.header[position])
+    if len(kinds) > 1:
+        described = "; ".join(f"{k.replace('_', ' ')} ({', '.join(v[:4])})" for k, v in kinds.items())
+        log.refuse(f"the count columns mix different breakdowns: {described}. A cross-tabulation cannot be read as "
+                   "one table: send one breakdown per sheet, or name it in a profile (option category).",
+                   row=table.header_row, code="layout")
+        return None
+    return next(iter(kinds), "nationality")
+
+
+# --- fields of each row ---------------------------------------------------------------------------
+
+def _row_fields(table: Table, columns: ColumnMap, log: ProblemLog) -> pd.DataFrame:
+    """The per-row descriptive fields (everything but the counts), indexed by row number."""
+    cells, cols = table.cells, columns.columns
+    base = pd.DataFrame(index=cells.index)
+    sector_name = table.column_name(cols["postcode_sector"])
+    sectors, reasons = normalise_sectors(clean_text(cells[cols["postcode_sector"]]))
+    refuse_rows(log, reasons, sector_name, code="bad_sector")
+    base["postcode_sector"] = sectors
+    for name in ("local_authority", "nationality"):
+        if name in cols:
+            base[name] = clean_text(cells[cols[name]])
+    if "support_type" in cols:
+        base["support_type"], _ = vocabulary.map_values(cells[cols["support_type"]], vocabulary.support_type,
+                                                        keep_unknown=str)
+    if "accommodation_type" in cols:
+        base["accommodation_type"] = _accommodation(cells[cols["accommodation_type"]], log,
+                                                    table.column_name(cols["accommodation_type"]))
+    if "gender" in cols:
+        base["gender"], _ = vocabulary.map_values(cells[cols["gender"]], vocabulary.gender, keep_unknown=str)
+    if "household_type" in cols:
+        base["household_type"], _ = vocabulary.map_values(cells[cols["household_type"]], vocabulary.household_type,
+                                                          keep_unknown=str)
+    if "age_band" in cols:
+        base["age_band"], _ = vocabulary.map_values(cells[cols["age_band"]], _age_band_of_label, keep_unknown=str)
+    elif "age" in cols:
+        base["age_band"] = _band_ages(cells[cols["age"]], log, table.column_name(cols["age"]))
+    if "uasc" in cols:
+        base["uasc"] = _uasc(cells[cols["uasc"]], log, table.column_name(cols["uasc"]))
+    return base
+
+
+def _accommodation(values: pd.Series, log: ProblemLog, column: str) -> pd.Series:
+    mapped, unknown = vocabulary.map_values(values, vocabulary.accommodation_type)
+    if unknown:
+        log.warn(f"accommodation type {', '.join(repr(u) for u in unknown)} is not one of "
+                 f"{', '.join(ACCOMMODATION_TYPES)}; kept as written (in lower case) and not counted as dispersal",
+                 column=column, code="unknown_accommodation")
+    return mapped
+
+
+def _band_ages(values: pd.Series, log: ProblemLog, column: str) -> pd.Series:
+    text = clean_text(values)
+    age = pd.to_numeric(text.astype(object), errors="coerce")
+    bad = text.notna() & (age.isna() | age.lt(0) | age.gt(120) | age.mod(1).ne(0))
+    refuse_rows(log, ("'" + text[bad] + "' is not an age in whole years").reindex(values.index), column,
+                code="bad_age")
+    bands = pd.cut(age.where(~bad), bins=[0, 5, 18, 25, 35, 50, float("inf")], right=False, labels=list(AGE_BANDS))
+    return bands.astype("string")
+
+
+def _uasc(values: pd.Series, log: ProblemLog, column: str) -> pd.Series:
+    mapped, unknown = vocabulary.map_values(values, vocabulary.yes_no, keep_unknown=None)
+    if unknown:
+        log.warn(f"UASC values {', '.join(repr(u) for u in unknown)} are not yes/no; loaded as not given",
+                 column=column, code="unknown_uasc")
+    return mapped.astype("boolean")
+
+
+# --- counts ---------------------------------------------------------------------------------------
+
+def _long_counts(table: Table, columns: ColumnMap, base: pd.DataFrame, log: ProblemLog, settings: Settings,
+                 footer: Footer) -> tuple[pd.DataFrame, list[int]]:
+    position = columns.columns["people"]
+    name = table.column_name(position)
+    counts = parse_counts(table.cells[position], suppressed_value=settings.suppressed_estimate)
+    problems = counts.problem.mask(counts.blank, "the number of people is empty")
+    refuse_rows(log, problems, name, code="bad_count")
+    frame = base.copy()
+    frame["people"] = counts.value
+    frame["suppressed"] = counts.suppressed
+    frame["people_as_written"] = table.cells[position].where(counts.suppressed)
+    frame["source_row"] = frame.index
+    if footer.total_cells is not None and problems.isna().all():
+        _check_total(log, footer.total_cells.get(position, ""), counts.value, counts.suppressed, settings,
+                     row=footer.total_row, column=name)
+    return frame, list(frame.index[counts.suppressed])
+
+
+def _melt(table: Table, columns: ColumnMap, categories: list[int], base: pd.DataFrame, prof: Profile,
+          log: ProblemLog, settings: Settings, footer: Footer) -> tuple[pd.DataFrame, list[int]]:
+    field = _category_field(table, categories, prof, log) or "nationality"
+    parts, suppressed_rows = [], []
+    row_known = pd.Series(0.0, index=table.cells.index)
+    row_suppressed = pd.Series(0, index=table.cells.index)
+    row_bad = pd.Series(False, index=table.cells.index)
+    for position in categories:
+        name = table.column_name(position)
+        counts = parse_counts(table.cells[position], suppressed_value=settings.suppressed_estimate)
+        refuse_rows(log, counts.problem, name, code="bad_count")
+        row_bad |= counts.problem.notna()
+        row_known += counts.value.where(~counts.suppressed, 0).fillna(0)
+        row_suppressed += counts.suppressed.astype(int)
+        keep = counts.problem.isna() & ~counts.blank & (counts.value.ne(0) | counts.suppressed)
+        label = _age_band_of_label(name) if field == "age_band" else name
+        part = pd.DataFrame({
+            "source_row": table.cells.index[keep], "people": counts.value[keep].to_numpy(),
+            "suppressed": counts.suppressed[keep].to_numpy(),
+            "people_as_written": table.cells[position][keep].where(counts.suppressed[keep]).to_numpy(),
+            "_category": label or name, "_order": position,
+        })
+        parts.append(part)
+        suppressed_rows += list(part["source_row"][part["suppressed"]])
+        if footer.total_cells is not None and counts.problem.isna().all():
+            _check_total(log, footer.total_cells.get(position, ""), counts.value.fillna(0), counts.suppressed,
+                         settings, row=footer.total_row, column=name)
+    if "people" in columns.columns:
+        _check_row_totals(log, table, columns.columns["people"], row_known, row_suppressed, row_bad, settings)
+    long = pd.concat(parts, ignore_index=True).sort_values(["source_row", "_order"], kind="stable")
+    frame = base.drop(columns=[field], errors="ignore").loc[long["source_row"]].reset_index(drop=True)
+    for column in ("source_row", "people", "suppressed", "people_as_written"):
+        frame[column] = long[column].to_numpy()
+    category = long["_category"].to_numpy()
+    if field == "accommodation_type":
+        frame[field] = _accommodation(pd.Series(category), log, "column headers").to_numpy()
+    elif field == "gender":
+        frame[field] = [vocabulary.gender(c) for c in category]
+    elif field == "household_type":
+        frame[field] = [vocabulary.household_type(c) for c in category]
+    else:
+        frame[field] = category
+    frame.attrs["category"] = field
+    return frame, sorted(set(suppressed_rows))
+
+
+def _within(stated: float, known: float, n_suppressed: int, settings: Settings) -> bool:
+    low = known + n_suppressed * settings.suppressed_low
+    high = known + n_suppressed * settings.suppressed_high
+    return low - 1e-9 <= stated <= high + 1e-9
+
+
+def _check_total(log: ProblemLog, cell: str, values: pd.Series, suppressed: pd.Series, settings: Settings, *,
+                 row: int | None, column: str) -> None:
+    stated = parse_counts(pd.Series([cell]), suppressed_value=0.0)
+    if stated.problem.notna().any() or stated.blank.any() or stated.suppressed.any():
+        return
+    total = float(stated.value.iloc[0])
+    known = float(values.where(~suppressed, 0).fillna(0).sum())
+    n = int(suppressed.sum())
+    if not _within(total, known, n, settings):
+        between = f" (with {n} suppressed counts, between {known + n * settings.suppressed_low:g} and " \
+                  f"{known + n * settings.suppressed_high:g})" if n else ""
+        log.warn(f"the Total row says {total:g}, but the rows above add up to {known:g}{between}; the rows were "
+                 "loaded as they are", row=row, column=column, code="total_mismatch")
+
+
+def _check_row_totals(log: ProblemLog, table: Table, position: int, known: pd.Series, n_suppressed: pd.Series,
+                      bad: pd.Series, settings: Settings) -> None:
+    stated = parse_counts(table.cells[position], suppressed_value=0.0)
+    usable = stated.problem.isna() & ~stated.blank & ~stated.suppressed & ~bad
+    low = known + n_suppressed * settings.suppressed_low
+    high = known + n_suppressed * settings.suppressed_high
+    wrong = usable & ((stated.value < low - 1e-9) | (stated.value > high + 1e-9))
+    if wrong.any():
+        log.warn(f"the '{table.column_name(position)}' column does not equal the sum of the categories in "
+                 f"{row_list(wrong.index[wrong])}; the categories were loaded", column=table.column_name(position),
+                 code="total_mismatch")
+
+
+def _warn_suppressed(log: ProblemLog, frame: pd.DataFrame, rows: list[int], settings: Settings) -> None:
+    if not rows:
+        return
+    n = int(frame["suppressed"].sum())
+    markers = ", ".join(f"'{m}'" for m in frame.loc[frame["suppressed"], "people_as_written"].unique()[:6])
+    log.warn(f"{n} suppressed count{'s' if n != 1 else ''} ({markers}) in {row_list(rows, first=5)}: loaded as "
+             f"{settings.suppressed_estimate:g} people each (the true number is between {settings.suppressed_low:g} "
+             f"and {settings.suppressed_high:g}), never as 0", code="suppressed")
+
+
+# --- the month ------------------------------------------------------------------------------------
+
+def _resolve_month(log: ProblemLog, table: Table, titles: list[str], path: Path, argument: str | None,
+                   prof: Profile, columns: ColumnMap) -> tuple[str | None, dict]:
+    """The month of the data; every source that names one must agree."""
+    sources: list[tuple[str, str, str]] = []  # (kind, description, month)
+    if "month" in columns.columns:
+        found = _month_from_column(log, table, columns.columns["month"])
+        if found:
+            sources.append(("column", f"the '{table.column_name(columns.columns['month'])}' column", found))
+    title_months = {}
+    for line in titles:
+        if _TITLE_NOT_PERIOD.search(line):
+            continue
+        for found in months_in(line):
+            title_months.setdefault(found, line)
+    if len(title_months) > 1:
+        listed = "; ".join(f"'{line}' ({m})" for m, line in title_months.items())
+        log.refuse(f"the title lines above the header name different months: {listed}", code="month")
+    elif title_months:
+        (found, line), = title_months.items()
+        sources.append(("title", f"the title line '{line}'", found))
+    name_months = list(dict.fromkeys(months_in(path.stem)))
+    if len(name_months) == 1:
+        sources.append(("file name", f"the file name '{path.name}'", name_months[0]))
+    for kind, value in (("argument", argument), ("profile", prof.options.get("month"))):
+        if value is None or value == "":
+            continue
+        parsed = parse_month(value)
+        if parsed is None:
+            where = "--month" if kind == "argument" else f"the profile {prof.source}"
+            log.refuse(f"{where} '{value}' is not a month; write it as YYYY-MM, e.g. 2025-03", code="month")
+        else:
+            label = f"--month {value}" if kind == "argument" else f"the profile {prof.source}"
+            sources.append((kind, label, parsed))
+    months = {m for _, _, m in sources}
+    if len(months) > 1:
+        listed = "; ".join(f"{desc} says {m}" for _, desc, m in sources)
+        log.refuse(f"the month is unclear: {listed}. Correct the file (or its name), or give the right --month, "
+                   "so that they agree", code="month")
+        return None, {}
+    if not months:
+        if not log.refusals or all(p.code != "month" for p in log.refusals):
+            log.refuse("the month of the data is not in the file (no month column, no title such as 'Position as at "
+                       "31 March 2025', no month in the file name): give it with --month YYYY-MM", code="month")
+        return None, {}
+    return months.pop(), {"month_source": sources[0][0], "month_sources": [kind for kind, _, _ in sources]}
+
+
+def _month_from_column(log: ProblemLog, table: Table, position: int) -> str | None:
+    name = table.column_name(position)
+    values = clean_text(table.cells[position])
+    if values.isna().all():
+        return None
+    months: dict[str, list[int]] = {}
+    for value in values.dropna().unique():
+        rows = values.index[values.eq(value).fillna(False)]
+        found = parse_month(value)
+        if found is None:
+            log.refuse(f"'{value}' is not a month or a date", row=int(rows[0]), column=name, code="month")
+        else:
+            months.setdefault(found, []).extend(int(r) for r in rows)
+    if len(months) > 1:
+        listed = "; ".join(f"{m} in {row_list(sorted(r), first=3)}" for m, r in sorted(months.items()))
+        log.refuse(f"the rows are not all for the same month ({listed}); send one month per file", column=name,
+                   code="month")
+        return None
+    return next(iter(months), None)
