@@ -144,7 +144,6 @@ def load_geography(
         )
         loads.add_problems(conn, load_id, warnings)
         loads.set_meta(conn, "population_years", json.dumps(sorted(int(y) for y in pop_table["source_year"].dropna().unique())))
-        loads.bump_version(conn)
     return LoadReport("geography", Path(wards).name, load_id, None, len(ward_gdf), False, superseded, warnings, facts)
 
 
@@ -282,7 +281,6 @@ def ingest_home_office(
                                      new_load_id=load_id)
         loads.insert_frame(conn, s.ho_records, table, load_id=load_id)
         loads.add_problems(conn, load_id, warnings)
-        loads.bump_version(conn)
     return LoadReport("home_office", path.name, load_id, month_found, len(table), False, superseded, warnings, facts)
 
 
@@ -369,7 +367,6 @@ def ingest_properties(
                                      provider=provider_name, new_load_id=load_id)
         loads.insert_frame(conn, s.properties, table, load_id=load_id)
         loads.add_problems(conn, load_id, warnings)
-        loads.bump_version(conn)
     return LoadReport("properties", path.name, load_id, quarter_found, len(table), False, superseded, warnings, facts)
 
 
@@ -411,7 +408,6 @@ def ingest_public_stats(engine: Engine, path: Path, *, loaded_by: str = "cli") -
                                      new_load_id=load_id)
         loads.insert_frame(conn, s.public_stats, table, load_id=load_id)
         loads.add_problems(conn, load_id, result.warnings)
-        loads.bump_version(conn)
     return LoadReport("public_stats", path.name, load_id, latest, len(table), False, superseded, result.warnings, facts)
 
 
