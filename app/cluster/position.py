@@ -90,7 +90,8 @@ def people_by_area(
     lad_rows = lad_rows.assign(level=LAD)
     region_rows = region_rows.assign(level=REGION)
     columns = ["level", "month", "area_code", "lad_code", "people", "unallocated", "method"]
-    return pd.concat([ward_rows[columns], lad_rows[columns], region_rows[columns]], ignore_index=True)
+    frames = [rows[columns].astype({"lad_code": "string"}) for rows in (ward_rows, lad_rows, region_rows)]
+    return pd.concat(frames, ignore_index=True)
 
 
 def _grid(months: pd.Index, codes: pd.Series) -> pd.DataFrame:
@@ -139,9 +140,9 @@ def monitoring_table(
     ``people``: :func:`people_by_area`. ``population``: :func:`population_by_area`.
     """
     named = areas[["area_code", "area_name"]]
-    all_areas = pd.concat(
-        [areas[["area_code", "lad_code"]], _regions(areas)[["area_code"]].assign(lad_code=pd.NA)]
-    ).drop_duplicates("area_code")
+    regions = _regions(areas)[["area_code"]].assign(lad_code=pd.Series(dtype="string"))
+    all_areas = pd.concat([areas[["area_code", "lad_code"]].astype({"lad_code": "string"}), regions])
+    all_areas = all_areas.drop_duplicates("area_code")
     ratios = limit_ratios(all_areas, limit_overrides, settings.limit_ratio)
 
     table = people.merge(named, on="area_code", how="left").merge(
