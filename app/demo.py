@@ -1,0 +1,104 @@
+"""``python -m app demo``: build a demo store from generated files through the ordinary commands, then serve it.
+
+The demo store is separate from the default store (``data/demo.sqlite``
+unless ``--db``/``DISPERSAL_DB`` say otherwise) so that trying the demo never
+touches real data. Every file goes through the same ``ingest`` path an
+officer's file would.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from app.config import ROOT
+
+DEMO_DIR = ROOT / "data" / "demo"
+DEMO_DB = f"sqlite:///{ROOT / 'data' / 'demo.sqlite'}"
+NORTH_EAST = "E12000001"
+
+
+def _run(*argv: object) -> None:
+    from app.cli import main
+
+    code = main([str(a) for a in argv])
+    if code != 0:
+        raise SystemExit(f"demo: `{' '.join(map(str, argv))}` failed")
+
+
+def _fresh_store(url: str) -> None:
+    from app.store import db
+
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        db.dispose(url)
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+    _run("init", "--db", url)
+
+
+def build_synthetic(url: str, inputs: Path = DEMO_DIR, seed: int = 1) -> None:
+    """The fictional region "Northmoor": geography, 24 months, 8 quarters of property lists."""
+    from app.synthetic.activity import generate_activity
+    from app.synthetic.region import generate_region
+
+    region = generate_region(inputs / "geography", seed=seed)
+    activity = generate_activity(region, inputs / "activity", seed=seed)
+    _fresh_store(url)
+    _run("geography", "load", "--db", url, "--wards", region.wards, "--lads", region.lads,
+         "--population", region.population, "--postcodes", region.postcodes)
+    manifest = pd.read_csv(activity.manifest, dtype=str)
+    base = Path(activity.manifest).parent
+    for row in manifest.itertuples():
+        if row.kind == "properties":
+            _run("ingest", "properties", "--db", url, base / row.path, "--provider", row.provider)
+        else:
+            _run("ingest", "home-office", "--db", url, base / row.path)
+
+
+def build_on_geography(url: str, geography: Path, inputs: Path = DEMO_DIR, seed: int = 1,
+                       region: str = NORTH_EAST, months: int = 12) -> None:
+    """Real boundaries, population and postcodes (files named as in ``shared/reference``) with synthetic months."""
+    from app.store import db, queries
+    from app.synthetic.on_geography import month_range, monthly_files
+
+    postcodes = sorted(geography.glob("postcodes_*.csv"))
+    if not postcodes:
+        raise SystemExit(f"demo: no postcodes_*.csv in {geography}")
+    _fresh_store(url)
+    _run("geography", "load", "--db", url, "--wards", geography / "wards.geojson", "--lads", geography / "lad.geojson",
+         "--population", geography / "population.csv", *sum((["--postcodes", p] for p in postcodes), []),
+         "--region", region)
+    with db.connect(url).connect() as conn:
+        weights = queries.sector_weights(conn)
+        lads = queries.areas(conn, level="lad").merge(queries.population(conn), on="area_code")
+    for path in monthly_files(weights, lads, inputs / "real", months=month_range("2025-01", months), seed=seed):
+        _run("ingest", "home-office", "--db", url, path)
+
+
+def load_public_stats(url: str) -> None:
+    from app.config import load_settings
+
+    published = load_settings().reference_dir / "asylum_support_la.csv"
+    if published.exists():
+        _run("ingest", "public-stats", "--db", url, published)
+
+
+def build_demo(args) -> int:
+    url = args.db or os.environ.get("DISPERSAL_DB") or DEMO_DB
+    if args.geography:
+        build_on_geography(url, args.geography)
+    else:
+        build_synthetic(url)
+    load_public_stats(url)
+    print(f"\nDemo store ready: {url}", file=sys.stderr)
+    if args.no_serve:
+        return 0
+    try:
+        from app.web.serve import serve
+    except ImportError:
+        print("The dashboard is not part of this version yet; the store is ready for `summary`.", file=sys.stderr)
+        return 0
+    return serve(url, host="127.0.0.1", port=8050, demo=True)
