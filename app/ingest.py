@@ -62,6 +62,52 @@ class LoadReport:
         return out
 
 
+@dataclass
+class Prepared:
+    """A file read and checked but not yet loaded: ``report`` says what ``commit()`` would load.
+
+    The dashboard shows the report for the officer to confirm; the CLI commits at once.
+    """
+
+    report: LoadReport
+    table: pd.DataFrame | None = None
+    target: object = None
+    checksum: str = ""
+    scope: set[str] = field(default_factory=set)
+    loaded_by: str = "cli"
+    details: dict = field(default_factory=dict)
+    engine: Engine | None = None
+
+    def commit(self) -> LoadReport:
+        """Load in one transaction: record the load, supersede what it replaces, insert rows and problems."""
+        report = self.report
+        if report.unchanged:
+            return report
+        with self.engine.begin() as conn:
+            load_id = loads.start_load(
+                conn, kind=report.kind, file_name=report.file, checksum=self.checksum, period=report.period,
+                scope=",".join(sorted(self.scope)) or None, provider=self.details.get("provider"),
+                loaded_by=self.loaded_by, rows=report.rows, details=self.details,
+            )
+            # Published tables carry every quarter, so a new edition replaces the old one whatever its date.
+            period = None if report.kind == "public_stats" else report.period
+            superseded = loads.supersede(conn, kind=report.kind, period=period, scope_codes=self.scope or None,
+                                         provider=self.details.get("provider"), new_load_id=load_id)
+            loads.insert_frame(conn, self.target, self.table, load_id=load_id)
+            loads.add_problems(conn, load_id, report.warnings)
+        return LoadReport(report.kind, report.file, load_id, report.period, report.rows, False, superseded,
+                          report.warnings, report.facts)
+
+
+def _already_loaded(engine: Engine, kind: str, path: Path) -> tuple[str, Prepared | None]:
+    checksum = loads.file_checksum(path)
+    with engine.connect() as conn:
+        same = loads.find_active_load(conn, kind, checksum)
+    if same is None:
+        return checksum, None
+    return checksum, Prepared(LoadReport(kind, path.name, same, unchanged=True), engine=engine)
+
+
 # ---------------------------------------------------------------- geography
 
 
@@ -233,7 +279,7 @@ def _refuse_unresolved(table: pd.DataFrame, unresolved: pd.Series, file: str, wh
     raise InputRefused(problems[:200])
 
 
-def ingest_home_office(
+def prepare_home_office(
     engine: Engine,
     path: Path,
     *,
@@ -241,17 +287,15 @@ def ingest_home_office(
     profile: Path | None = None,
     sheet: str | None = None,
     loaded_by: str = "cli",
-) -> LoadReport:
-    """One monthly restricted file; replaces the same month for the LAs it covers."""
+) -> Prepared:
+    """Read and check one monthly restricted file against the loaded geography."""
     path = Path(path)
-    checksum = loads.file_checksum(path)
+    checksum, same = _already_loaded(engine, "home_office", path)
+    if same:
+        return same
     with engine.connect() as conn:
-        same = loads.find_active_load(conn, "home_office", checksum)
-        if same is not None:
-            return LoadReport("home_office", path.name, same, unchanged=True)
         lads = queries.areas(conn, level="lad")
         weights = queries.sector_weights(conn)
-        props = queries.properties(conn)
     if lads.empty:
         raise InputRefused([Problem("no geography is loaded: run `geography load` first", path.name)])
     result = read_home_office(path, month=month, profile=profile, sheet=sheet)
@@ -259,7 +303,8 @@ def ingest_home_office(
     table["lad_code"], unresolved = resolve_local_authorities(table["local_authority"], lads)
     _refuse_unresolved(table, unresolved, path.name, "local authority")
 
-    split = ap.apportion(table, weights, ap.property_occupancy(props))
+    # Property lists only change how a sector is split between wards, not whether it can be placed.
+    split = ap.apportion(table, weights)
     warnings = list(result.warnings) + _placement_warnings(table, split, lads, path.name)
     scope = set(table["lad_code"].dropna()) | set(split.wards["lad_code"].dropna())
     month_found = result.meta["month"]
@@ -271,17 +316,14 @@ def ingest_home_office(
         "suppressed counts": int(table["suppressed"].sum()),
         "people placed in no ward": _people(split.unallocated["people"].sum()),
     }
-    with engine.begin() as conn:
-        load_id = loads.start_load(
-            conn, kind="home_office", file_name=path.name, checksum=checksum, period=month_found,
-            scope=",".join(sorted(scope)), provider=None, loaded_by=loaded_by, rows=len(table),
-            details=_jsonable(dict(result.meta, **facts)),
-        )
-        superseded = loads.supersede(conn, kind="home_office", period=month_found, scope_codes=scope, provider=None,
-                                     new_load_id=load_id)
-        loads.insert_frame(conn, s.ho_records, table, load_id=load_id)
-        loads.add_problems(conn, load_id, warnings)
-    return LoadReport("home_office", path.name, load_id, month_found, len(table), False, superseded, warnings, facts)
+    report = LoadReport("home_office", path.name, None, month_found, len(table), False, [], warnings, facts)
+    return Prepared(report, table, s.ho_records, checksum, scope, loaded_by, _jsonable(dict(result.meta, **facts)),
+                    engine)
+
+
+def ingest_home_office(engine: Engine, path: Path, **options) -> LoadReport:
+    """One monthly restricted file; replaces the same month for the LAs it covers."""
+    return prepare_home_office(engine, path, **options).commit()
 
 
 def _people(value: float) -> str:
@@ -309,7 +351,7 @@ def _jsonable(meta: dict) -> dict:
 # ---------------------------------------------------------------- property lists
 
 
-def ingest_properties(
+def prepare_properties(
     engine: Engine,
     path: Path,
     *,
@@ -318,14 +360,13 @@ def ingest_properties(
     profile: Path | None = None,
     sheet: str | None = None,
     loaded_by: str = "cli",
-) -> LoadReport:
-    """One provider's quarterly list, geocoded by postcode; replaces that provider's quarter for its LAs."""
+) -> Prepared:
+    """Read one provider's quarterly list and geocode it by postcode."""
     path = Path(path)
-    checksum = loads.file_checksum(path)
+    checksum, same = _already_loaded(engine, "properties", path)
+    if same:
+        return same
     with engine.connect() as conn:
-        same = loads.find_active_load(conn, "properties", checksum)
-        if same is not None:
-            return LoadReport("properties", path.name, same, unchanged=True)
         lads = queries.areas(conn, level="lad")
     if lads.empty:
         raise InputRefused([Problem("no geography is loaded: run `geography load` first", path.name)])
@@ -357,17 +398,14 @@ def ingest_properties(
         "occupied": _people(float(table["occupied"].fillna(0).sum())),
         "postcodes not found": int(unmatched.sum() + table["postcode"].isna().sum()),
     }
-    with engine.begin() as conn:
-        load_id = loads.start_load(
-            conn, kind="properties", file_name=path.name, checksum=checksum, period=quarter_found,
-            scope=",".join(sorted(scope)), provider=provider_name, loaded_by=loaded_by, rows=len(table),
-            details=_jsonable(dict(result.meta, **facts)),
-        )
-        superseded = loads.supersede(conn, kind="properties", period=quarter_found, scope_codes=scope or None,
-                                     provider=provider_name, new_load_id=load_id)
-        loads.insert_frame(conn, s.properties, table, load_id=load_id)
-        loads.add_problems(conn, load_id, warnings)
-    return LoadReport("properties", path.name, load_id, quarter_found, len(table), False, superseded, warnings, facts)
+    report = LoadReport("properties", path.name, None, quarter_found, len(table), False, [], warnings, facts)
+    details = _jsonable(dict(result.meta, **facts))
+    return Prepared(report, table, s.properties, checksum, scope, loaded_by, details, engine)
+
+
+def ingest_properties(engine: Engine, path: Path, **options) -> LoadReport:
+    """One provider's quarterly list; replaces that provider's quarter for the LAs it covers."""
+    return prepare_properties(engine, path, **options).commit()
 
 
 def geocode(table: pd.DataFrame, postcodes: pd.DataFrame) -> pd.DataFrame:
@@ -382,14 +420,12 @@ def geocode(table: pd.DataFrame, postcodes: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------- published statistics
 
 
-def ingest_public_stats(engine: Engine, path: Path, *, loaded_by: str = "cli") -> LoadReport:
-    """The published LA table; a newer edition replaces the previous one whole (it carries every quarter)."""
+def prepare_public_stats(engine: Engine, path: Path, *, loaded_by: str = "cli") -> Prepared:
+    """Read the published LA table (every UK LA, every quarter)."""
     path = Path(path)
-    checksum = loads.file_checksum(path)
-    with engine.connect() as conn:
-        same = loads.find_active_load(conn, "public_stats", checksum)
-        if same is not None:
-            return LoadReport("public_stats", path.name, same, unchanged=True)
+    checksum, same = _already_loaded(engine, "public_stats", path)
+    if same:
+        return same
     result = read_public_stats(path)
     table = result.table
     latest = str(table["date"].max()) if len(table) else None
@@ -399,16 +435,14 @@ def ingest_public_stats(engine: Engine, path: Path, *, loaded_by: str = "cli") -
         "local authorities": int(table["lad_code"].nunique()),
         "people in the latest quarter": int(table.loc[table["date"] == latest, "people"].sum()) if latest else 0,
     }
-    with engine.begin() as conn:
-        load_id = loads.start_load(
-            conn, kind="public_stats", file_name=path.name, checksum=checksum, period=None, scope=None,
-            provider=None, loaded_by=loaded_by, rows=len(table), details=_jsonable(dict(result.meta, **facts)),
-        )
-        superseded = loads.supersede(conn, kind="public_stats", period=None, scope_codes=None, provider=None,
-                                     new_load_id=load_id)
-        loads.insert_frame(conn, s.public_stats, table, load_id=load_id)
-        loads.add_problems(conn, load_id, result.warnings)
-    return LoadReport("public_stats", path.name, load_id, latest, len(table), False, superseded, result.warnings, facts)
+    report = LoadReport("public_stats", path.name, None, latest, len(table), False, [], result.warnings, facts)
+    return Prepared(report, table, s.public_stats, checksum, set(), loaded_by, _jsonable(dict(result.meta, **facts)),
+                    engine)
+
+
+def ingest_public_stats(engine: Engine, path: Path, *, loaded_by: str = "cli") -> LoadReport:
+    """The published LA table; a newer edition replaces the previous one whole."""
+    return prepare_public_stats(engine, path, loaded_by=loaded_by).commit()
 
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
