@@ -24,6 +24,14 @@ class Problem:
     code: str = "invalid"
     severity: str = REFUSE
 
+    def __post_init__(self) -> None:
+        # Tables carry missing values as pandas NA/NaN; a problem keeps plain None.
+        for name in ("sheet", "column"):
+            if not isinstance(getattr(self, name), str):
+                object.__setattr__(self, name, None)
+        row = self.row
+        object.__setattr__(self, "row", int(row) if isinstance(row, (int, float)) and row == row else None)
+
     def where(self) -> str:
         parts = [self.file] if self.file else []
         if self.sheet:
