@@ -19,6 +19,7 @@ import shapely
 from sqlalchemy import Engine
 
 from app.cluster import apportion as ap
+from app.distinct import per_distinct
 from app.geography import boundaries as gb
 from app.geography.placement import place_points
 from app.problems import InputRefused, Problem, ProblemLog
@@ -260,12 +261,16 @@ def _normal_name(text: pd.Series) -> pd.Series:
 
 def resolve_local_authorities(values: pd.Series, lads: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     """GSS codes for LA names or codes as written in a file; (codes, unresolved mask)."""
-    written = values.astype("string").str.strip()
-    by_code = written.str.upper().where(written.str.upper().isin(set(lads["area_code"])))
     names = dict(zip(_normal_name(lads["area_name"]), lads["area_code"]))
-    by_name = _normal_name(written).map(names)
-    codes = by_code.fillna(by_name).astype("string")
-    return codes, written.notna() & (written != "") & codes.isna()
+    known = set(lads["area_code"])
+
+    def resolve(distinct: pd.Series) -> tuple[pd.Series, pd.Series]:
+        written = distinct.astype("string").str.strip()
+        by_code = written.str.upper().where(written.str.upper().isin(known))
+        codes = by_code.fillna(_normal_name(written).map(names)).astype("string")
+        return codes, written.notna() & (written != "") & codes.isna()
+
+    return per_distinct(values, resolve)
 
 
 def _refuse_unresolved(table: pd.DataFrame, unresolved: pd.Series, file: str, what: str) -> None:

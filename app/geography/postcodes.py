@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from app.distinct import per_distinct
+
 OUTWARD = r"[A-Z]{1,2}[0-9][A-Z0-9]?"
 _UNIT = re.compile(rf"^({OUTWARD})([0-9][A-Z]{{2}})$")
 _SECTOR = re.compile(rf"^({OUTWARD})([0-9])$")
@@ -105,6 +107,10 @@ def normalise_sectors(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     Returns (sectors, reasons): a sector where the value could be read, else
     ``<NA>`` with a reason in words in ``reasons``.
     """
+    return per_distinct(values, _normalise_sectors)
+
+
+def _normalise_sectors(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     compact = values.astype("string").str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
     unit = compact.str.extract(rf"^({OUTWARD})([0-9])[A-Z]{{2}}$")
     sector = compact.str.extract(rf"^({OUTWARD})([0-9])$")
@@ -127,6 +133,10 @@ def normalise_sectors(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def normalise_postcodes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Vectorised :func:`normalise_postcode`; returns (units, reasons) like :func:`normalise_sectors`."""
+    return per_distinct(values, _normalise_postcodes)
+
+
+def _normalise_postcodes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     compact = values.astype("string").str.upper().str.replace(r"[^A-Z0-9]", "", regex=True)
     parts = compact.str.extract(rf"^({OUTWARD})([0-9][A-Z]{{2}})$")
     result = (parts[0] + " " + parts[1]).astype("string")

@@ -38,6 +38,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from app.distinct import per_distinct
+
 from app.problems import InputRefused, Problem, ProblemLog
 
 #: How many rows from the top are searched for the header row.
@@ -198,7 +200,7 @@ class RawSheet:
                 return self.table_from_rows(header_index, width)
         frame = frame.fillna("")
         for column in frame.columns:
-            frame[column] = frame[column].str.strip()
+            frame[column] = per_distinct(frame[column], lambda distinct: distinct.str.strip())
         return frame
 
     def table_from_rows(self, header_index: int, width: int) -> pd.DataFrame:
@@ -554,7 +556,7 @@ def cut_footer(table: Table, label_columns: Iterable[int] = (0,)) -> tuple[Table
     if labels and len(cells):
         is_total = pd.Series(False, index=cells.index)
         for position in labels:
-            is_total |= cells[position].str.lower().str.match(_TOTAL_LABEL)
+            is_total |= per_distinct(cells[position], lambda labels: labels.str.lower().str.match(_TOTAL_LABEL))
         if is_total.any():
             first = is_total.idxmax()
             footer.total_row = int(first)
@@ -577,6 +579,10 @@ def cut_footer(table: Table, label_columns: Iterable[int] = (0,)) -> tuple[Table
 
 def clean_text(values: pd.Series) -> pd.Series:
     """Strings with NBSP turned into spaces, spaces collapsed, blanks as <NA>."""
+    return per_distinct(values, _clean_text)
+
+
+def _clean_text(values: pd.Series) -> pd.Series:
     text = values.astype("string").str.replace("\u00a0", " ", regex=False).str.strip()
     text = text.str.replace(r"\s{2,}", " ", regex=True)
     return text.mask(text.eq(""))
@@ -594,6 +600,11 @@ class Counts:
 
 
 def parse_counts(values: pd.Series, *, suppressed_value: float) -> Counts:
+    """Read counts as whole, non-negative numbers; see :func:`_parse_counts`."""
+    return per_distinct(values, lambda distinct: _parse_counts(distinct, suppressed_value=suppressed_value))
+
+
+def _parse_counts(values: pd.Series, *, suppressed_value: float) -> Counts:
     """Read counts as whole, non-negative numbers ("12", "12.0", " 12 ", "1,234").
 
     Suppression markers (:data:`SUPPRESSED_MARKERS`, "<5", "< 3", "<=4") are

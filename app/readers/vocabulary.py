@@ -12,6 +12,8 @@ import re
 
 import pandas as pd
 
+from app.distinct import per_distinct
+
 from app.config import CONTINGENCY, DISPERSAL, INITIAL, SUBSISTENCE
 
 
@@ -82,7 +84,7 @@ def map_values(values: pd.Series, normalise, *, keep_unknown=str.lower) -> tuple
     Unrecognised values (``normalise`` returned None) are kept through
     ``keep_unknown`` and listed, so the caller can warn. Blanks become <NA>.
     """
-    text = values.astype("string").str.strip()
+    text = per_distinct(values, lambda distinct: distinct.astype("string").str.strip())
     text = text.mask(text.eq(""))
     mapping: dict[str, object] = {}
     unknown: list[str] = []
