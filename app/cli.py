@@ -85,6 +85,16 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("--la", help="only this LA (GSS code); with --level region, the LA's region")
     sm.add_argument("--format", choices=["csv", "json"], default="csv")
 
+    rc = sub.add_parser("reconcile", parents=[common],
+                        help="Home Office counts against the provider's lists or the published table")
+    rc.add_argument("--month", type=_month, required=True)
+    rc.add_argument("--against", choices=["provider", "published"], default="provider",
+                    help="provider: per sector, against occupied bedspaces in the property lists; published: per LA, "
+                         "everyone supported against the Home Office published table (quarter-end months)")
+    rc.add_argument("--la", help="only this LA (GSS code)")
+    rc.add_argument("--mismatches", action="store_true", help="only the rows that disagree")
+    rc.add_argument("--format", choices=["csv", "json"], default="csv")
+
     cp = sub.add_parser("check-property", parents=[common],
                         help="what a proposed property would do to its ward and LA")
     cp.add_argument("--postcode", required=True)
@@ -199,6 +209,8 @@ def _run(args) -> int:
         report = ingest.ingest_public_stats(engine, args.file, loaded_by=_who(args))
     elif command == "summary":
         return _summary(engine, settings, args)
+    elif command == "reconcile":
+        return _reconcile(engine, settings, args)
     elif command == "check-property":
         return _check_property(engine, settings, args)
     else:  # pragma: no cover - argparse refuses unknown commands
@@ -217,6 +229,22 @@ def _summary(engine, settings, args) -> int:
     if args.la and args.la not in set(snap.areas["area_code"]):
         raise UsageError(f"{args.la} is not a local authority in the store")
     table = monitoring.summary(engine, settings, level=args.level, month=args.month, lad=args.la)
+    if args.format == "json":
+        sys.stdout.write(monitoring.to_json(table) + "\n")
+    else:
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return DONE
+
+
+def _reconcile(engine, settings, args) -> int:
+    from app import monitoring
+
+    snap = monitoring.snapshot(engine, settings)
+    if args.month not in snap.months:
+        raise UsageError(f"no Home Office data for {args.month}")
+    table = monitoring.reconciliation(engine, settings, month=args.month, against=args.against, lad=args.la)
+    if args.mismatches:
+        table = table[table["mismatch"]]
     if args.format == "json":
         sys.stdout.write(monitoring.to_json(table) + "\n")
     else:

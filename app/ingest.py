@@ -19,6 +19,7 @@ import shapely
 from sqlalchemy import Engine
 
 from app.cluster import apportion as ap
+from app.cluster import reconcile as rc
 from app.distinct import per_distinct
 from app.geography import boundaries as gb
 from app.geography.placement import place_points
@@ -313,6 +314,7 @@ def prepare_home_office(
     warnings = list(result.warnings) + _placement_warnings(table, split, lads, path.name)
     scope = set(table["lad_code"].dropna()) | set(split.wards["lad_code"].dropna())
     month_found = result.meta["month"]
+    warnings += _provider_mismatches(engine, table, month_found, scope, lads, path.name)
     facts = {
         "month": month_found,
         "people": _people(table["people"].sum()),
@@ -346,6 +348,32 @@ def _placement_warnings(table: pd.DataFrame, split: ap.Apportioned, lads: pd.Dat
             reason = reason.replace(f"in {code}", f"in {name}")
         out.append(Problem(reason + "; its people are counted in the LA but in no ward", file, sheet, int(row),
                            "postcode_sector", "unknown_sector", "warn"))
+    return out
+
+
+def _provider_mismatches(engine: Engine, table: pd.DataFrame, month: str, scope: set[str], lads: pd.DataFrame,
+                         file: str, limit: int = 50) -> list[Problem]:
+    """Sectors where this month's count and the provider's occupancy disagree (when a list covers the month)."""
+    quarters = [ap.quarter_of(month), ap.previous_quarter(ap.quarter_of(month))]
+    with engine.connect() as conn:
+        props = pd.concat([queries.properties(conn, quarter=q) for q in quarters], ignore_index=True)
+    props = props[props["lad_code"].isin(scope)]
+    if props.empty or table["lad_code"].isna().any():
+        return []
+    records = table.assign(month=month)
+    found = rc.sector_reconciliation(records, props, month)
+    found = found[found["mismatch"]]
+    names = lads.set_index("area_code")["area_name"]
+    out = [
+        Problem(f"sector {row.postcode_sector} in {names.get(row.lad_code, row.lad_code)}: the Home Office count is "
+                f"{row.home_office:g} but the provider's list for {row.quarter} shows {row.provider:g} people in "
+                "dispersal properties there", file, column="postcode_sector", code="provider_mismatch",
+                severity="warn")
+        for row in found.head(limit).itertuples()
+    ]
+    if len(found) > limit:
+        out.append(Problem(f"{len(found) - limit} more sectors disagree with the provider's list", file,
+                           code="provider_mismatch", severity="warn"))
     return out
 
 

@@ -15,7 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from app.cluster import apportion as ap
-from app.cluster import position
+from app.cluster import position, reconcile
 from app.config import Settings
 from app.store import db, queries
 
@@ -41,6 +41,13 @@ class Snapshot:
     def people(self) -> pd.DataFrame:
         mask = position.counted(self.records, self.settings)
         return position.people_by_area(self.records, self.apportioned, self.areas, mask)
+
+    @cached_property
+    def supported_by_la(self) -> pd.DataFrame:
+        """Everyone supported (every support and accommodation type) per month and LA, as the published table counts."""
+        everyone = position.people_by_area(self.records, self.apportioned, self.areas)
+        las = everyone[everyone["level"] == position.LAD]
+        return las[["month", "area_code", "people"]].rename(columns={"area_code": "lad_code"})
 
     @cached_property
     def table(self) -> pd.DataFrame:
@@ -100,6 +107,23 @@ def summary(
         else:
             rows = rows[rows["lad_code"] == lad]
     return position.format_summary(rows)
+
+
+def reconciliation(engine: Engine, settings: Settings, *, month: str, against: str,
+                   lad: str | None = None) -> pd.DataFrame:
+    """Home Office counts against the provider's lists (per sector) or the published table (per LA)."""
+    snap = snapshot(engine, settings)
+    if against == "published":
+        with engine.connect() as conn:
+            published = queries.public_stats(conn)
+        table = reconcile.published_comparison(snap.supported_by_la, published)
+        table = table[table["month"] == month]
+    else:
+        records = reconcile.with_sector_la(snap.records, snap.weights)
+        table = reconcile.sector_reconciliation(records, snap.properties, month)
+    if lad:
+        table = table[table["lad_code"] == lad]
+    return table.reset_index(drop=True)
 
 
 def to_json(frame: pd.DataFrame) -> str:

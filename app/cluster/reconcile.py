@@ -19,6 +19,18 @@ def _flag(ho: pd.Series, provider: pd.Series, tolerance: int, share: float) -> p
     return difference > np.maximum(tolerance, share * np.maximum(ho, provider))
 
 
+def with_sector_la(records: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
+    """Records whose file named no LA get the LA holding most of their sector's postcodes."""
+    main_la = (
+        weights.sort_values("weight_postcodes", ascending=False)
+        .groupby(["postcode_sector", "lad_code"], as_index=False)["weight_postcodes"].sum()
+        .sort_values("weight_postcodes", ascending=False)
+        .drop_duplicates("postcode_sector")
+        .set_index("postcode_sector")["lad_code"]
+    )
+    return records.assign(lad_code=records["lad_code"].fillna(records["postcode_sector"].map(main_la)))
+
+
 def sector_reconciliation(
     records: pd.DataFrame, properties: pd.DataFrame, month: str, tolerance: int = 2, share: float = 0.1
 ) -> pd.DataFrame:

@@ -199,3 +199,15 @@ def test_load_history_and_reconciliation(full_store, manifest):
     clean = rec[~rec["lad_code"].isin(suppressed)]
     assert len(clean) > 20 and not clean["mismatch"].any()
     assert np.allclose(clean["difference"], 0)
+
+
+def test_reconcile_command_against_provider_lists(full_store, manifest, capsys):
+    snap = _snapshot(full_store)
+    month = snap.months[-1]
+    assert main(["reconcile", "--db", full_store, "--month", month]) == 0
+    table = pd.read_csv(StringIO(capsys.readouterr().out))
+    suppressed = set(manifest.loc[manifest["suppressed"].astype(str) == "True", "la_code"])
+    clean = table[~table["lad_code"].isin(suppressed)]
+    assert len(clean) > 20 and np.allclose(clean["home_office"], clean["provider"])
+    assert main(["reconcile", "--db", full_store, "--month", month, "--mismatches", "--format", "json"]) == 0
+    assert all(row["mismatch"] for row in json.loads(capsys.readouterr().out))

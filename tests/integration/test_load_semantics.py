@@ -189,3 +189,42 @@ def test_real_north_east_sectors_ingest_and_summarise(cli, load_north_east, db_u
     wards = pd.read_csv(pd.io.common.StringIO(out))
     assert len(wards) == 20 and wards["people"].sum() == pytest.approx(72)
     assert set(wards["method"].dropna()) <= {"postcodes", "direct"}
+
+
+def test_disagreement_with_the_provider_list_is_a_data_quality_note(cli, loaded, synthetic_region, region_facts,
+                                                                     tmp_path):
+    units = pd.read_csv(synthetic_region.truth_dir / "postcode_units.csv")
+    f = region_facts
+    unit = units[(units["postcode_sector"] == f["sectors"][1]) & (units["lad_code"] == f["la_code"])].iloc[0]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Property Ref", "Address Line 1", "Postcode", "Bedspaces", "Occupancy", "Status"])
+    sheet.append(["MRS-9", "9 Mill Lane", unit["postcode"], 4, 3, "Occupied"])
+    lists = tmp_path / "Mears_2025Q2.xlsx"
+    book.save(lists)
+    assert cli("ingest", "properties", "--db", loaded, lists, "--provider", "Mears")[0] == 0
+    path = _csv(tmp_path / "HO_check_2025-06.csv", [["2025-06", f["la"], f["sectors"][1], "Dispersal", 10]])
+    code, out, _ = cli("ingest", "home-office", "--db", loaded, path)
+    assert code == 0
+    assert (f"sector {f['sectors'][1]} in {f['la']}: the Home Office count is 10 but the provider's list for 2025Q2 "
+            "shows 3 people in dispersal properties there") in out
+    with db.connect(loaded).connect() as conn:
+        problems = queries.problems(conn)
+    assert (problems["code"] == "provider_mismatch").sum() == 1
+
+
+def test_reconcile_against_the_published_table(cli, load_north_east, sqlite_url, reference, tmp_path):
+    assert load_north_east(sqlite_url)[0] == 0
+    assert cli("ingest", "public-stats", "--db", sqlite_url, reference / "asylum_support_la.csv")[0] == 0
+    published = pd.read_csv(reference / "asylum_support_la.csv")
+    expected = int(published[(published["LAD Code"] == "E06000002") & (published["Date"] == "2024-09-30")]["People"].sum())
+    rows = [["2024-09", "Middlesbrough", "TS1 3", "Dispersal", expected - 40],
+            ["2024-09", "Middlesbrough", "TS1 4", "Contingency", 40],
+            ["2024-09", "Hartlepool", "TS24 7", "Dispersal", 5]]
+    assert cli("ingest", "home-office", "--db", sqlite_url, _csv(tmp_path / "HO_tees_2024-09.csv", rows))[0] == 0
+    code, out, _ = cli("reconcile", "--db", sqlite_url, "--month", "2024-09", "--against", "published")
+    assert code == 0
+    table = pd.read_csv(pd.io.common.StringIO(out)).set_index("lad_code")
+    assert table.loc["E06000002", "home_office"] == expected == table.loc["E06000002", "published"]
+    assert not table.loc["E06000002", "mismatch"]
+    assert table.loc["E06000001", "mismatch"]  # 5 against Hartlepool's published hundreds
