@@ -155,7 +155,10 @@ def repair(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, np.ndarray]:
         return geoms, invalid
     fixed = geoms.copy()
     repaired = shapely.make_valid(geoms.values[invalid])
-    fixed[invalid] = [_polygonal(g) for g in repaired]
+    # An object array, so that a shape repaired to nothing (None) is not taken for an index.
+    polygons = np.empty(len(repaired), dtype=object)
+    polygons[:] = [_polygonal(g) for g in repaired]
+    fixed[invalid] = polygons
     return fixed, invalid
 
 

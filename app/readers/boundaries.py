@@ -12,6 +12,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pyogrio
+import shapely.errors
 
 from app.geography.boundaries import detect_columns, standardise_boundaries
 from app.problems import ProblemLog
@@ -113,7 +114,7 @@ def _open(source: str, kind: str, level: str, log: ProblemLog) -> gpd.GeoDataFra
         _damaged(log, kind)
     except (pyogrio.errors.GeometryError, pyogrio.errors.CRSError):
         log.refuse(f"the shapes in this {kind} file cannot be read (damaged geometry or coordinate system)", code="unreadable")
-    except (OSError, RuntimeError, ValueError, IndexError):
+    except (OSError, RuntimeError, ValueError, IndexError, shapely.errors.ShapelyError):
         _damaged(log, kind)
     return None
 

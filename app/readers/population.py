@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from app.problems import ProblemLog
+from app.readers.archive import check_workbook_archive
 from app.readers.result import ReadResult
 
 COLUMNS = {
@@ -71,6 +72,8 @@ def _find_child(columns: list[str]) -> str | None:
 def _read_grid(path: Path, log: ProblemLog) -> list[tuple[str | None, pd.DataFrame]]:
     """Every sheet as a grid of text, header not yet known."""
     suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm", ".ods"):
+        check_workbook_archive(path)
     try:
         if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
             sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine="calamine")
@@ -138,7 +141,9 @@ def read_population(path: str | Path, year: int | None = None) -> ReadResult:
     sheet, grid, header_row = located
     log.sheet = sheet
     header = [str(v).strip() for v in grid.iloc[header_row].fillna("")]
+    # A repeated column name is read from its first column, as the other readers do.
     body = grid.iloc[header_row + 1:].set_axis(header, axis=1)
+    body = body.loc[:, ~body.columns.duplicated()]
     body.index = np.arange(header_row + 2, header_row + 2 + len(body))  # rows as the officer sees them
     table = _table(body, header, path, year, log)
     log.raise_if_refused()

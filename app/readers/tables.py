@@ -41,6 +41,7 @@ import pandas as pd
 from app.distinct import per_distinct
 
 from app.problems import InputRefused, Problem, ProblemLog
+from app.readers.archive import ArchiveLimits, check_workbook_archive
 
 #: How many rows from the top are searched for the header row.
 HEAD_ROWS = 30
@@ -214,7 +215,10 @@ def _plain(error: Exception) -> str:
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Text and the encoding it was read with: UTF-16 (with BOM), UTF-8 (with or without BOM), else Windows-1252."""
+    """Text and the encoding it was read with: UTF-16 (with BOM), UTF-8 (with or without BOM), else Windows-1252.
+
+    Raises :class:`UnicodeDecodeError` when the bytes are none of these (damaged UTF-16, or bytes that
+    Windows-1252 leaves undefined)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16"
     if data.startswith(b"\xef\xbb\xbf"):
@@ -242,12 +246,13 @@ def detect_delimiter(text: str) -> str:
     return best
 
 
-def read_sheets(path: str | Path, sheet: str | None = None) -> list[RawSheet]:
+def read_sheets(path: str | Path, sheet: str | None = None, *, limits: ArchiveLimits | None = None) -> list[RawSheet]:
     """Every sheet of a workbook (or the one named), or the single "sheet" of a text file.
 
     The kind of file is decided by its content first and its name second, so a
     renamed file is still read. Raises :class:`InputRefused` for a missing,
-    empty, damaged, password-protected or unsupported file.
+    empty, damaged, password-protected or unsupported file, and for a workbook too big to open
+    safely (see :mod:`app.readers.archive`; ``limits`` default to :meth:`ArchiveLimits.from_env`).
     """
     path = Path(path)
     file = path.name
@@ -259,7 +264,7 @@ def read_sheets(path: str | Path, sheet: str | None = None) -> list[RawSheet]:
     if not start:
         raise refuse(file, "the file is empty (0 bytes)", code="empty")
     if start.startswith(_ZIP) or start.startswith(_OLE) or suffix in WORKBOOK_SUFFIXES:
-        return _read_workbook(path, start, sheet)
+        return _read_workbook(path, start, sheet, limits)
     if suffix in TEXT_SUFFIXES:
         return [_read_text(path)]
     kind = f"'{suffix}' files" if suffix else "files without an extension"
@@ -272,7 +277,12 @@ def _read_text(path: Path) -> RawSheet:
     data = path.read_bytes()
     if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise refuse(file, "this is not a text file (it contains binary data); save it as CSV", code="unsupported")
-    text, encoding = decode_text(data)
+    try:
+        text, encoding = decode_text(data)
+    except UnicodeDecodeError as error:
+        raise refuse(file, f"the text cannot be read: byte {error.start + 1} is not UTF-8, UTF-16 or Windows-1252 "
+                           "text (the file is damaged or not a CSV file); save it again as 'CSV UTF-8'",
+                     code="encoding") from None
     if not text.strip():
         raise refuse(file, "the file has no data (it is blank)", code="empty")
     if text.lstrip()[:15].lower().startswith(("<!doctype html", "<html")):
@@ -281,7 +291,7 @@ def _read_text(path: Path) -> RawSheet:
     return RawSheet(file, None, text=text, encoding=encoding, delimiter=detect_delimiter(text))
 
 
-def _read_workbook(path: Path, start: bytes, sheet: str | None) -> list[RawSheet]:
+def _read_workbook(path: Path, start: bytes, sheet: str | None, limits: ArchiveLimits | None) -> list[RawSheet]:
     from python_calamine import CalamineWorkbook, PasswordError
 
     file = path.name
@@ -293,6 +303,8 @@ def _read_workbook(path: Path, start: bytes, sheet: str | None) -> list[RawSheet
         what = "a web page" if head.startswith((b"<!doctype html", b"<html")) else "text or another kind of file"
         raise refuse(file, f"the file is named '{path.suffix}' but is not an Excel workbook (it is {what}); "
                            "open it in Excel and save it as .xlsx", code="corrupt")
+    if start.startswith(_ZIP):
+        check_workbook_archive(path, limits)
     try:
         book = CalamineWorkbook.from_path(str(path))
         metadata = {m.name: m for m in book.sheets_metadata}

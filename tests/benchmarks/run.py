@@ -109,7 +109,22 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     return round(float(done.stdout.strip().splitlines()[-1]), 1)
 
 
-BENCHES = {"ingest": bench_ingest}
+def _lazy(module: str, name: str):
+    """Benchmarks of other layers, imported only when run (they pull in the web app or a browser)."""
+    def run(work: Path, results: dict) -> dict:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(work, results)
+
+    return run
+
+
+BENCHES = {
+    "ingest": bench_ingest,
+    "map_update": _lazy("tests.benchmarks.map_update", "bench_map_update"),
+    "browser": _lazy("tests.benchmarks.browser", "bench_browser"),
+    "fuzz": _lazy("tests.benchmarks.fuzz", "bench_fuzz"),
+}
 
 
 def main() -> None:

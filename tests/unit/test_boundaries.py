@@ -398,3 +398,21 @@ def test_multipolygon_and_bng_round_trip():
     wards = standardise_boundaries(_frame(["W05000001"], [shape]), WARD, "w.gpkg")
     assert area_km2(wards).iloc[0] == pytest.approx(2.0, rel=1e-3)
     assert to_bng(wards).crs.to_epsg() == 27700
+
+
+def test_a_polygon_collapsed_to_one_point_is_refused_not_a_crash():
+    """Found by the reader fuzzing: every vertex the same point repairs to nothing."""
+    import geopandas as gpd
+    from shapely.geometry import Polygon
+
+    from app.geography.boundaries import standardise_boundaries
+    from app.problems import InputRefused
+
+    gdf = gpd.GeoDataFrame(
+        {"WD24CD": ["E05000001", "E05000002"], "WD24NM": ["A", "B"]},
+        geometry=[Polygon([(0, 0), (0, 0), (0, 0)]), Polygon([(0, 0), (1, 0), (1, 1)])],
+        crs="EPSG:4326",
+    )
+    with pytest.raises(InputRefused) as refused:
+        standardise_boundaries(gdf, "ward", source="wards.geojson")
+    assert "E05000001" in str(refused.value) and "wards.geojson" in str(refused.value)
