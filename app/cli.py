@@ -101,10 +101,19 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--bedspaces", type=int, required=True)
     cp.add_argument("--month", type=_month, help="position to start from (default: the latest month)")
 
-    rp = sub.add_parser("report", parents=[common], help="the provider meeting pack (.pdf, .html or .xlsx)")
-    rp.add_argument("--la", required=True)
+    rp = sub.add_parser("report", parents=[common], help="the provider meeting pack (.pdf, .html or .xlsx)",
+                        description="The provider meeting pack for one LA or region and quarter, in the format of "
+                        "--out's extension. --user NAME: the account the pack is for (its role decides what the "
+                        "pack shows); without it, the person running the command, with administrator scope. "
+                        "Every pack made is recorded in the audit log.")
+    where = rp.add_mutually_exclusive_group(required=True)
+    where.add_argument("--la", type=str.upper, help="the LA's GSS code, e.g. E06000002")
+    where.add_argument("--region", type=str.upper, help="the region's code (e.g. E12000001): all its LAs")
     rp.add_argument("--quarter", type=_quarter, required=True)
-    rp.add_argument("--out", type=Path, required=True)
+    rp.add_argument("--out", type=Path, required=True, help="FILE.pdf, FILE.html or FILE.xlsx")
+    rp.add_argument("--as-role", choices=["officer", "member"],
+                    help="narrow the pack to this role for the LA: 'member' makes the councillors' pack "
+                    "(no addresses, counts under 5 suppressed)")
 
     users = sub.add_parser("users", help="accounts")
     users_sub = users.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -180,9 +189,17 @@ def _run(args) -> int:
         from app.demo import build_demo
 
         return build_demo(args)
-    if command in ("report", "users", "serve"):
-        print(f"`{command}` is not available in this version yet.", file=sys.stderr)
-        return USAGE
+    if command == "report":
+        from app.report.build import cli_report
+
+        engine, settings = _engine(args)
+        return cli_report(engine, settings, args, operator=_who(args))
+    if command == "serve":
+        from app.web.serve import serve
+
+        return serve(args.db, host=args.host, port=args.port)
+    if command == "users":
+        return _users(args)
 
     engine, settings = _engine(args)
     from app.store import db
@@ -217,6 +234,59 @@ def _run(args) -> int:
         raise UsageError(f"unknown command {command}")
     print("\n".join(report.lines()))
     return DONE
+
+
+def _users(args) -> int:
+    """Accounts: the password is read from standard input (one line), never from the command line."""
+    from app.security import accounts
+    from app.store import db
+
+    engine, _settings = _engine(args)
+    db.check_ready(engine)
+    try:
+        if args.action == "add":
+            password = sys.stdin.readline().rstrip("\r\n")
+            lad, region = _account_area(engine, args.role, args.la)
+            user = accounts.add(engine, args.name, password, args.role, lad_code=lad, region_code=region,
+                                created_by=_who(args))
+            print(f"added {user.username} ({user.role}{', ' + (lad or region) if lad or region else ''})")
+        elif args.action == "remove":
+            accounts.remove(engine, args.name, removed_by=_who(args))
+            print(f"removed {args.name.strip().lower()}")
+        else:
+            listing = accounts.listing(engine)
+            listing.drop(columns=["password_changed_at"]).to_csv(sys.stdout, index=False, lineterminator="\n")
+    except accounts.AccountError as refused:
+        print(f"error: {refused}", file=sys.stderr)
+        return REFUSED
+    return DONE
+
+
+def _account_area(engine, role: str, code: str | None) -> tuple[str | None, str | None]:
+    """``--la``: an LA for officers and members; for a regional account an LA (its region) or a region code."""
+    if not code:
+        return None, None
+    from app.store import queries
+
+    code = code.strip().upper()
+    with engine.connect() as conn:
+        areas = queries.areas(conn)
+    found = areas[areas["area_code"] == code]
+    if found.empty:
+        if not areas.empty:
+            raise UsageError(f"{code} is not an area in the store")
+        return (None, code) if code.startswith("E12") or role == "regional" else (code, None)
+    level = found["level"].iloc[0]
+    if level == "region":
+        if role != "regional" and role != "member":
+            raise UsageError(f"{code} is a region: a {role} account needs an LA")
+        return None, code
+    if level != "lad":
+        raise UsageError(f"{code} is a ward: give the LA's code")
+    if role == "regional":
+        region = found["region_code"].iloc[0]
+        return None, None if region is None or region != region else str(region)
+    return code, None
 
 
 def _summary(engine, settings, args) -> int:

@@ -86,6 +86,36 @@ def load_public_stats(url: str) -> None:
         _run("ingest", "public-stats", "--db", url, published)
 
 
+def demo_accounts(url: str) -> dict[str, tuple[str, str]]:
+    """One account per role (officer and member for the first LA), with fresh random passwords:
+    ``{name: (role, password)}``. Existing demo accounts get new passwords."""
+    import secrets
+
+    from app.security import accounts
+    from app.store import db, queries
+
+    engine = db.connect(url)
+    with engine.connect() as conn:
+        las = queries.areas(conn, level="lad")
+    first_la = str(las["area_code"].iloc[0]) if len(las) else None
+    made = {}
+    for role in ("admin", "regional", "officer", "member"):
+        name, password = f"demo-{role}", secrets.token_urlsafe(12)
+        lad = first_la if role in ("officer", "member") else None
+        if accounts.get(engine, name) is None:
+            accounts.add(engine, name, password, role, lad_code=lad, created_by="demo")
+        else:
+            accounts.set_password(engine, name, password, changed_by="demo")
+        made[name] = (role, password)
+    return made
+
+
+def print_accounts(made: dict[str, tuple[str, str]]) -> None:
+    print("\nDemo log-ins (user name / password):", file=sys.stderr)
+    for name, (role, password) in made.items():
+        print(f"  {name:16} {password}   ({role})", file=sys.stderr)
+
+
 def build_demo(args) -> int:
     url = args.db or os.environ.get("DISPERSAL_DB") or DEMO_DB
     if args.geography:
@@ -94,6 +124,7 @@ def build_demo(args) -> int:
         build_synthetic(url)
     load_public_stats(url)
     print(f"\nDemo store ready: {url}", file=sys.stderr)
+    print_accounts(demo_accounts(url))
     if args.no_serve:
         return 0
     try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     Boolean,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -205,3 +206,58 @@ store_meta = Table(
     Column("key", String(64), primary_key=True),
     Column("value", Text),
 )
+
+#: Property consultations under the Asylum Accommodation Use Protocol: the provider's proposal and the LA's answer.
+proposals = Table(
+    "proposals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("postcode", String(8), nullable=False),
+    Column("ward_code", String(16)),
+    Column("lad_code", String(16), index=True),
+    Column("bedspaces", Integer, nullable=False),
+    Column("provider", String(100)),
+    Column("property_type", String(60)),
+    Column("is_hmo", Boolean, nullable=False),
+    Column("received_date", Date),
+    Column("response", String(32), nullable=False),  # pending / supported / objected / no response / withdrawn
+    Column("response_date", Date),
+    Column("notes", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(100), nullable=False),
+)
+
+#: Log-in accounts. Only a password hash is kept; ``auth_version`` changes on log-out, password change,
+#: role change and removal, so that every session issued before is refused at once.
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(100), nullable=False, unique=True),
+    Column("password_hash", Text),  # argon2id; NULL for an account that signs in only through single sign-on
+    Column("role", String(16), nullable=False),  # admin / regional / officer / member
+    Column("lad_code", String(16)),  # the officer's or member's LA
+    Column("region_code", String(16)),  # the regional user's region (NULL: every LA in the store)
+    Column("sso_subject", String(255), unique=True),  # OIDC "iss|sub" for single sign-on later
+    Column("auth_version", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("password_changed_at", DateTime(timezone=True)),
+    Column("last_login_at", DateTime(timezone=True)),
+)
+
+#: Who did what, when: log-ins (failed too), uploads, loads, undo, exports, views of property-level data.
+#: Append-only: the migration adds triggers that refuse UPDATE and DELETE on both databases.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("who", String(100), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("what", String(400)),
+    Column("details", Text),  # JSON; never addresses or counts below LA
+    Column("remote_addr", String(64)),
+)
+Index("ix_audit_log_action_at", audit_log.c.action, audit_log.c.at)
+Index("ix_audit_log_what_action", audit_log.c.what, audit_log.c.action)

@@ -4,10 +4,18 @@
 per page, each calling ``dash.register_page``) and only wire inputs to
 domain calls through :mod:`app.web.data`. Figures are built by plain
 functions in :mod:`app.figures`. Dash keeps callbacks in a process-wide
-registry, so create one app per process.
+registry (the first app to serve a request takes them all), so there is one
+app per process: a second ``create_app`` call returns the same app, pointed
+at the new settings.
+
+Security (issue 5) is installed on every app: sign-in and the default-deny
+guard (:mod:`app.web.auth`), security headers (:mod:`app.security.headers`)
+and error pages (:mod:`app.web.errors`). Roles are enforced inside each
+callback through :mod:`app.security.roles`.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dash
@@ -37,8 +45,20 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 
+_app: dash.Dash | None = None
+
+#: Partial plotly.js bundles in ``assets/vendor`` (README.md there): only the trace types the app draws.
+#: MapLibre, most of the map bundle, is sent only when a tile server is set (``DISPERSAL_TILE_URL``).
+PLOTLY_BUNDLE = "plotly-dispersal.min.js"
+PLOTLY_MAP_BUNDLE = "plotly-dispersal-map.min.js"
+
+
 def create_app(settings: Settings | None = None) -> dash.Dash:
+    global _app
     settings = settings or load_settings()
+    if _app is not None:
+        _app.server.config["DISPERSAL_SETTINGS"] = settings
+        return _app
     app = dash.Dash(
         __name__,
         use_pages=True,
@@ -48,11 +68,42 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         suppress_callback_exceptions=True,
         compress=False,
         serve_locally=True,
+        assets_ignore=_unused_plotly_bundle(),
     )
+    _without_full_plotly()
     app.index_string = INDEX
     app.server.config["DISPERSAL_SETTINGS"] = settings
     Compress(app.server)
     from app.web.layout import shell
 
     app.layout = shell
+    _secure(app)
+    _app = app
     return app
+
+
+def _unused_plotly_bundle() -> str:
+    """The ``assets_ignore`` pattern for the partial bundle this process does not serve."""
+    from app.web.data import tile_url
+
+    unused = PLOTLY_BUNDLE if tile_url() else PLOTLY_MAP_BUNDLE
+    return f"^{re.escape(unused)}$"
+
+
+def _without_full_plotly() -> None:
+    """Stop serving the full plotly.min.js that ``dash.Dash`` registers (1.47 MB gzip).
+
+    dcc.Graph draws with ``window.Plotly`` when a page script has set it, which the partial bundle in
+    assets does before dcc loads; without this the full bundle would still be served, and fetched by
+    any page where the partial one failed, hiding the failure.
+    """
+    dash.dcc._js_dist[:] = [resource for resource in dash.dcc._js_dist if resource.get("namespace") != "plotly"]
+
+
+def _secure(app: dash.Dash) -> None:
+    from app.security import headers
+    from app.web import auth, errors
+
+    errors.install(app.server)
+    auth.install(app)
+    headers.install(app)
