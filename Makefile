@@ -37,5 +37,9 @@ test: venv system-packages
 bench: venv system-packages
 	$(BIN)/python -m tests.benchmarks.run --out data/bench.json
 
+# README pictures: the demo built in a temporary folder, photographed by headless Chromium (1280x800, 256 colours).
+screenshots: venv system-packages
+	$(BIN)/python -m tests.e2e.screenshots --out docs/screenshots
+
 clean:
 	rm -rf $(VENV) data/demo data/dispersal.sqlite*

@@ -2,15 +2,30 @@
 
 Callbacks call these instead of touching the store, so that every page sees
 one consistent, cached version of the data (see :mod:`app.monitoring`).
+Derived frames (one month of one level, display geometry...) are memoised
+per (store URL, store version, arguments): a load bumps the version, so
+nothing stale is ever served. Each function is a small read that can take a
+user's scope later (issue 5) without the pages changing.
 """
 from __future__ import annotations
 
+import functools
+import os
+import threading
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
 from flask import current_app
 from sqlalchemy import Engine
 
 from app import monitoring
 from app.config import Settings
-from app.store import db
+from app.figures import maps
+from app.store import db, queries
+
+#: Level of detail of the display geometry on the maps (chosen by measurement, see the ward map page).
+MAP_DETAIL = "coarse"
 
 
 def settings() -> Settings:
@@ -22,4 +37,206 @@ def engine() -> Engine:
 
 
 def snapshot() -> monitoring.Snapshot:
-    return monitoring.snapshot(engine(), settings())
+    """The store's current snapshot; a SQLite store whose files have not changed is not asked again.
+
+    Every commit to a SQLite store changes its main or WAL file (size or modification time), so an
+    unchanged file stamp means an unchanged store version; the version query (about 1.5 ms) is then
+    skipped. Other databases are asked for their version on every call.
+    """
+    current = settings()
+    stamp = _file_stamp(current.db_url)
+    key = (current.db_url, current)
+    if stamp is not None:
+        with _memo_lock:
+            seen = _stamped.get(key)
+        if seen is not None and seen[0] == stamp:
+            return seen[1]
+    snap = monitoring.snapshot(engine(), current)
+    if stamp is not None:
+        with _memo_lock:
+            _stamped[key] = (stamp, snap)
+    return snap
+
+
+_stamped: dict[tuple, tuple[tuple, monitoring.Snapshot]] = {}
+
+
+def _file_stamp(url: str) -> tuple | None:
+    if not url.startswith("sqlite:///") or ":memory:" in url:
+        return None
+    path = url.removeprefix("sqlite:///").split("?")[0]
+    stamp = []
+    for suffix in ("", "-wal"):
+        try:
+            status = os.stat(path + suffix)
+        except FileNotFoundError:
+            stamp.append(None)
+            continue
+        stamp.append((status.st_mtime_ns, status.st_size))
+    return tuple(stamp)
+
+
+def tile_url() -> str | None:
+    """Optional raster tile URL template (``DISPERSAL_TILE_URL``) for a street map under the choropleths."""
+    return os.environ.get("DISPERSAL_TILE_URL") or None
+
+
+_memo: dict[tuple, object] = {}
+_memo_lock = threading.Lock()
+_MEMO_MAX = 512
+
+
+def per_version(fn: Callable) -> Callable:
+    """Memoise ``fn(*args)`` per store URL and version; callers must not mutate the result."""
+
+    @functools.wraps(fn)
+    def wrapper(*args):
+        snap = snapshot()
+        key = (fn.__name__, settings().db_url, snap.version, args)
+        with _memo_lock:
+            if key in _memo:
+                return _memo[key]
+        value = fn(snap, *args)
+        with _memo_lock:
+            for stale in [k for k in _memo if k[1] == key[1] and k[2] != key[2]]:
+                del _memo[stale]
+            if len(_memo) >= _MEMO_MAX:
+                _memo.pop(next(iter(_memo)))
+            _memo[key] = value
+        return value
+
+    return wrapper
+
+
+@per_version
+def geometry(snap: monitoring.Snapshot, level: str, detail: str | None = None) -> maps.MapGeometry:
+    """Display geometry of every area of a level (``ward`` / ``lad``), at :data:`MAP_DETAIL` unless given."""
+    with engine().connect() as conn:
+        frame = queries.display_geometry(conn, detail or MAP_DETAIL, level)
+    return maps.map_geometry(frame)
+
+
+@per_version
+def local_authorities(snap: monitoring.Snapshot) -> pd.DataFrame:
+    """``area_code``, ``area_name`` of the LAs in the store, by name."""
+    las = snap.areas[snap.areas["level"] == "lad"][["area_code", "area_name", "region_name"]]
+    return las.sort_values("area_name").reset_index(drop=True)
+
+
+@per_version
+def months(snap: monitoring.Snapshot) -> list[str]:
+    return list(snap.months)
+
+
+@per_version
+def month_rows(snap: monitoring.Snapshot, level: str, month: str, la: str | None = None) -> pd.DataFrame:
+    """Monitoring-table rows of one level and month (wards of one LA when ``la``), with ``la_name``."""
+    table = snap.table
+    rows = table[(table["level"] == level) & (table["month"] == month)]
+    if la:
+        rows = rows[rows["lad_code"] == la]
+    names = snap.areas[snap.areas["level"] == "lad"].set_index("area_code")["area_name"]
+    rows = rows.assign(la_name=rows["lad_code"].map(names).astype("string"))
+    return rows.sort_values(["la_name", "area_name"]).reset_index(drop=True)
+
+
+@per_version
+def area_trend(snap: monitoring.Snapshot, area_code: str) -> pd.DataFrame:
+    """Every month of one area."""
+    table = snap.table
+    return table[table["area_code"] == area_code].sort_values("month").reset_index(drop=True)
+
+
+@per_version
+def level_trend(snap: monitoring.Snapshot, level: str) -> pd.DataFrame:
+    """Every month of every area of one level."""
+    table = snap.table
+    return table[table["level"] == level].sort_values(["area_name", "month"]).reset_index(drop=True)
+
+
+@per_version
+def accommodation_mix(snap: monitoring.Snapshot, area_code: str | None = None) -> pd.DataFrame:
+    """People by month and accommodation type: the region (None), an LA, or a ward (apportioned).
+
+    Every type, counted or not: this is the "shown beside it" view of domain.md.
+    """
+    records = snap.records
+    kind = records["accommodation_type"].astype("string").fillna("not stated")
+    level = None if area_code is None else snap.areas.set_index("area_code")["level"].get(area_code)
+    if level != "ward":
+        frame = pd.DataFrame({"month": records["month"], "accommodation_type": kind, "people": records["people"]})
+        if area_code is not None:
+            frame = frame[records["lad_code"] == area_code]
+    else:
+        wards = snap.apportioned.wards
+        wards = wards[wards["ward_code"] == area_code]
+        frame = pd.DataFrame(
+            {
+                "month": records["month"].reindex(wards["record"]).to_numpy(),
+                "accommodation_type": kind.reindex(wards["record"]).to_numpy(),
+                "people": wards["people"].to_numpy(),
+            }
+        )
+    mix = frame.groupby(["month", "accommodation_type"], as_index=False)["people"].sum()
+    return mix.sort_values(["month", "accommodation_type"]).reset_index(drop=True)
+
+
+@per_version
+def properties_in(snap: monitoring.Snapshot, ward_code: str) -> pd.DataFrame:
+    """Provider properties placed in one ward, latest quarter first (addresses: restricted, issue 5)."""
+    props = snap.properties
+    rows = props[props["ward_code"] == ward_code]
+    return rows.sort_values(["quarter", "provider"], ascending=[False, True]).reset_index(drop=True)
+
+
+@per_version
+def data_quality(snap: monitoring.Snapshot, lad_code: str, month: str) -> pd.DataFrame:
+    """Data-quality records of the month's active Home Office loads that cover this LA."""
+    with engine().connect() as conn:
+        problems = queries.problems(conn)
+        history = queries.load_history(conn)
+    loads = history[(history["kind"] == "home_office") & (history["status"] == "active") & (history["period"] == month)]
+    covers = loads["scope"].astype("string").fillna("").str.split(",").map(lambda codes: lad_code in codes)
+    ids = set(loads.loc[covers.astype(bool), "id"].astype(int))
+    rows = problems[problems["load_id"].astype(int).isin(ids)]
+    return rows[["severity", "code", "file_name", "message"]].reset_index(drop=True)
+
+
+@per_version
+def public_stats(snap: monitoring.Snapshot) -> pd.DataFrame:
+    """The published Home Office table (Asy_D11), every UK LA and quarter."""
+    with engine().connect() as conn:
+        return queries.public_stats(conn)
+
+
+@per_version
+def allocations(snap: monitoring.Snapshot) -> pd.DataFrame:
+    """Full-dispersal-plan allocations per LA (``area_code``, ``allocation``), where entered."""
+    with engine().connect() as conn:
+        settings_rows = queries.area_settings(conn)
+    return settings_rows.dropna(subset=["allocation"])[["area_code", "allocation"]].reset_index(drop=True)
+
+
+@per_version
+def occupied_bedspaces(snap: monitoring.Snapshot) -> pd.DataFrame:
+    """Occupied dispersal bedspaces per LA in the latest quarter of property lists (``lad_code``, ``occupied``)."""
+    props = snap.properties
+    if props.empty:
+        return pd.DataFrame({"lad_code": pd.Series(dtype="string"), "occupied": pd.Series(dtype=float)})
+    latest = props[props["quarter"] == props["quarter"].max()]
+    kind = latest["accommodation_type"].astype("string").str.lower()
+    latest = latest[kind.isna() | (kind == "dispersal")]
+    occupied = latest["occupied"].astype(float).fillna(latest["bedspaces"].astype(float))
+    return (
+        latest.assign(occupied=occupied).groupby("lad_code", as_index=False)["occupied"].sum()
+        .astype({"lad_code": "string"})
+    )
+
+
+def region_name(snap: monitoring.Snapshot) -> str:
+    names = snap.areas.loc[snap.areas["level"] == "region", "area_name"].dropna()
+    return str(names.iloc[0]) if len(names) else "the region"
+
+
+def finite(value: float) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)

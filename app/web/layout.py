@@ -18,13 +18,22 @@ def shell() -> html.Div:
     return html.Div(
         [
             html.Header(
-                [html.Span("Dispersal Monitor", className="brand"), navigation()],
+                [dcc.Link("Dispersal Monitor", href="/", className="brand"), navigation()],
                 className="header",
             ),
             html.Main(dash.page_container, id="main", tabIndex="-1"),
-            html.P(
-                "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
-                "Contains OS data © Crown copyright and database right 2024. Home Office data: OFFICIAL-SENSITIVE.",
+            html.Footer(
+                [
+                    html.P(
+                        "Source: Office for National Statistics licensed under the Open Government Licence v.3.0. "
+                        "Contains OS data © Crown copyright and database right 2024."
+                    ),
+                    html.P(
+                        "Published asylum support: Home Office, Immigration system statistics (table Asy_D11), "
+                        "Open Government Licence v3.0. Monthly Home Office data and property addresses: "
+                        "OFFICIAL-SENSITIVE."
+                    ),
+                ],
                 className="attribution",
             ),
         ]

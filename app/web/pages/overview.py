@@ -1,11 +1,208 @@
-"""Region overview (partnership managers)."""
+"""Region overview (partnership managers): every LA of the region side by side.
+
+Element ids: ``overview-month`` (month dropdown), ``overview-headlines``, ``overview-map`` (LA choropleth,
+values patched on a month change), ``overview-table`` (the map's table alternative), ``overview-fair-share``,
+``overview-trends``, ``overview-mix``, ``overview-national``, ``overview-national-table``, ``overview-plan``.
+"""
 from __future__ import annotations
 
 import dash
-from dash import html
+import pandas as pd
+from dash import Input, Output, Patch, callback, dash_table, dcc, html
+
+from app.cluster.fair_share import fair_share
+from app.figures import charts, maps
+from app.web import data
 
 dash.register_page(__name__, path="/", name="Region overview", order=0, title="Region overview - Dispersal Monitor")
 
+LEVEL = "la"
+TABLE_COLUMNS = [
+    {"name": "Local authority", "id": "area_name"},
+    {"name": "People supported", "id": "people", "type": "numeric"},
+    {"name": "Residents", "id": "population", "type": "numeric"},
+    {"name": "1 in N residents", "id": "one_in"},
+    {"name": "Share of the limit (%)", "id": "share_of_limit", "type": "numeric"},
+    {"name": "Headroom (people)", "id": "headroom", "type": "numeric"},
+    {"name": "Status (official flag)", "id": "status"},
+]
 
-def layout(**_query) -> html.Div:
-    return html.Div([html.H1("Region overview")])
+
+def month_words(month: str) -> str:
+    return pd.Period(month, freq="M").strftime("%B %Y")
+
+
+def _previous(month: str) -> str | None:
+    months = data.months()
+    i = months.index(month)
+    return months[i - 1] if i > 0 else None
+
+
+def headlines(month: str) -> list:
+    """People, LAs and wards over or near the limit, change since last month."""
+    las = data.month_rows(LEVEL, month, None)
+    wards = data.month_rows("ward", month, None)
+    people = float(las["people"].sum())
+    before = _previous(month)
+    if before is None:
+        change = "no earlier month loaded"
+    else:
+        delta = people - float(data.month_rows(LEVEL, before, None)["people"].sum())
+        change = f"{'up' if delta > 0 else 'down' if delta < 0 else 'no change'} {abs(delta):,.0f} since {month_words(before)}"
+    la_counts = las["status"].astype(str).value_counts()
+    ward_counts = wards["status"].astype(str).value_counts()
+
+    def card(label: str, value: str, note: str, card_id: str) -> html.Div:
+        return html.Div([html.P(label, className="card-label"), html.P(value, className="card-value"),
+                         html.P(note, className="card-note")], className="card", id=card_id)
+
+    return [
+        card("People supported (dispersal)", f"{people:,.0f}", change, "overview-card-people"),
+        card("LAs over the limit (official)", f"{la_counts.get('breach', 0)} of {len(las)}",
+             f"{la_counts.get('approaching', 0)} approaching it", "overview-card-las"),
+        card("Wards over the limit (local indicator)", f"{ward_counts.get('breach', 0)} of {len(wards)}",
+             f"{ward_counts.get('approaching', 0)} approaching it", "overview-card-wards"),
+    ]
+
+
+def la_figure(month: str) -> dict:
+    return maps.choropleth(data.month_rows(LEVEL, month, None), data.geometry("lad"), level=LEVEL,
+                           tile_url=data.tile_url(), height=480)
+
+
+def fair_share_figure(month: str) -> dict:
+    snap = data.snapshot()
+    return charts.fair_share(fair_share(snap.table, snap.areas, month))
+
+
+def national(region: str) -> tuple[dict, html.Div]:
+    """Every UK LA's published dispersal count (latest quarter), this region's LAs highlighted."""
+    published = data.public_stats()
+    if published.empty:
+        return charts.message("The published Home Office table (Asy_D11) is not loaded."), html.Div()
+    latest = published[published["date"] == published["date"].max()]
+    kind = latest["accommodation_type"].astype("string").str.lower()
+    latest = latest[(kind == "dispersal") & latest["lad_code"].astype("string").str.match(r"^[EWSN]\d{8}$").fillna(False)]
+    per_la = latest.groupby(["lad_code", "local_authority"], as_index=False)["people"].sum()
+    las = data.local_authorities()
+    per_la["in_region"] = per_la["lad_code"].isin(set(las["area_code"]))
+    figure = charts.national_context(per_la, region, measure="people",
+                                     title=f"Every UK local authority, {pd.Timestamp(latest['date'].max()):%B %Y} "
+                                           "(published Home Office figures)")
+    snap = data.snapshot()
+    pop = snap.population.set_index("area_code")["population"]
+    mine = per_la[per_la["in_region"]].assign(population=lambda f: f["lad_code"].map(pop))
+    mine = mine.assign(per_1000=(mine["people"] / mine["population"] * 1000).round(2),
+                       rank=per_la["people"].rank(ascending=False, method="min").reindex(mine.index).astype(int))
+    table = dash_table.DataTable(
+        id="overview-national-table",
+        columns=[{"name": "Local authority", "id": "local_authority"},
+                 {"name": "People (published)", "id": "people", "type": "numeric"},
+                 {"name": "Per 1,000 residents", "id": "per_1000", "type": "numeric"},
+                 {"name": f"Rank of {len(per_la)} UK LAs", "id": "rank", "type": "numeric"}],
+        data=mine.sort_values("rank")[["local_authority", "people", "per_1000", "rank"]].to_dict("records"),
+        sort_action="native",
+        style_cell={"fontFamily": "Arial, Helvetica, sans-serif", "fontSize": 15, "textAlign": "left"},
+        style_header={"fontWeight": "bold", "backgroundColor": "#f3f2f1"},
+    )
+    return figure, html.Div([
+        html.P("The published table covers every UK local authority but the store holds residents only for the "
+               "loaded region, so the chart compares numbers of people; rates per 1,000 residents (the limit is 5) "
+               "are given for this region's authorities below.", className="hint"),
+        table,
+    ])
+
+
+def plan_figure() -> dict:
+    allocations = data.allocations()
+    if allocations.empty:
+        return charts.plan_vs_actual(pd.DataFrame())
+    names = data.local_authorities().set_index("area_code")["area_name"]
+    occupied = data.occupied_bedspaces().set_index("lad_code")["occupied"]
+    frame = allocations.assign(area_name=allocations["area_code"].map(names),
+                               occupied=allocations["area_code"].map(occupied).fillna(0.0))
+    return charts.plan_vs_actual(frame.dropna(subset=["area_name"]))
+
+
+def layout(month: str | None = None, **_query) -> html.Div:
+    months = data.months()
+    snap = data.snapshot()
+    region = data.region_name(snap)
+    if not months:
+        return html.Div([html.H1("Region overview"),
+                         html.P("No Home Office months are loaded yet: load one on the Data page.")])
+    month = month if month in months else months[-1]
+    national_figure, national_table = national(region)
+    trend_rows = data.level_trend(LEVEL)
+    return html.Div(
+        [
+            html.H1(f"Region overview: {region}"),
+            html.P("Each local authority's position against the limit of 1 person supported in dispersal "
+                   "accommodation per 200 residents. The Home Office applies the limit to local authorities; "
+                   "this is the official flag.", className="lede"),
+            html.Div([
+                html.Label("Month", htmlFor="overview-month", id="overview-month-label"),
+                dcc.Dropdown(id="overview-month", options=[{"label": month_words(m), "value": m} for m in months[::-1]],
+                             value=month, clearable=False, searchable=False),
+            ], className="control control-month-select"),
+            html.Div(headlines(month), id="overview-headlines", className="cards", **{"aria-live": "polite"}),
+            html.Div([
+                html.Div([
+                    html.H2("Local authorities against the limit"),
+                    dcc.Graph(id="overview-map", figure=la_figure(month), config=maps.GRAPH_CONFIG, className="map"),
+                    html.P("Symbols mark authorities over the limit (▲) and approaching it (○).", className="hint"),
+                ], className="map-column"),
+                html.Div([
+                    html.H2("Table of local authorities"),
+                    dash_table.DataTable(
+                        id="overview-table", columns=TABLE_COLUMNS,
+                        data=maps.table_rows(data.month_rows(LEVEL, month, None), LEVEL),
+                        sort_action="native",
+                        style_table={"overflowX": "auto"},
+                        style_cell={"fontFamily": "Arial, Helvetica, sans-serif", "fontSize": 15, "textAlign": "left",
+                                    "whiteSpace": "normal", "height": "auto"},
+                        style_header={"fontWeight": "bold", "backgroundColor": "#f3f2f1"},
+                    ),
+                ], className="panel"),
+            ], className="map-and-panel"),
+            html.H2("Fair share"),
+            html.P("Each authority's share of the region's people supported, beside its share of the region's "
+                   "residents. A longer dark bar than outlined bar means it carries more than its share.",
+                   className="hint"),
+            dcc.Graph(id="overview-fair-share", figure=fair_share_figure(month), config={"displaylogo": False}),
+            html.H2("Trends"),
+            dcc.Graph(id="overview-trends", figure=charts.trends(trend_rows), config={"displaylogo": False}),
+            html.H2("Accommodation types"),
+            html.P("Only dispersal accommodation counts against the limit; initial, contingency and subsistence-only "
+                   "support are shown beside it.", className="hint"),
+            dcc.Graph(id="overview-mix", figure=charts.accommodation_mix(data.accommodation_mix(None)),
+                      config={"displaylogo": False}),
+            html.H2("National context"),
+            dcc.Graph(id="overview-national", figure=national_figure, config={"displaylogo": False}),
+            national_table,
+            html.H2("Full dispersal plan: plan and actual"),
+            dcc.Graph(id="overview-plan", figure=plan_figure(), config={"displaylogo": False}),
+        ],
+        className="page page-overview",
+    )
+
+
+@callback(
+    Output("overview-map", "figure"),
+    Output("overview-headlines", "children"),
+    Output("overview-fair-share", "figure"),
+    Output("overview-table", "data"),
+    Input("overview-month", "value"),
+    prevent_initial_call=True,
+)
+def change_month(month: str):
+    if month not in data.months():
+        return dash.no_update, dash.no_update, dash.no_update, dash.no_update
+    rows = data.month_rows(LEVEL, month, None)
+    geometry = data.geometry("lad")
+    locations = data.month_rows(LEVEL, data.months()[-1], None)["area_code"].astype(str).tolist()
+    patch = Patch()
+    for trace, values in maps.value_updates(rows, geometry, LEVEL, locations=locations).items():
+        for key, value in values.items():
+            patch["data"][trace][key] = value
+    return patch.to_plotly_json(), headlines(month), fair_share_figure(month), maps.table_rows(rows, LEVEL)

@@ -1,0 +1,268 @@
+"""Data: upload a monthly file or a property list, check what was found, confirm; history, problems, undo.
+
+An upload is read and checked first (``prepare_*``): nothing is written
+until the officer confirms. The file is kept in a private temporary folder
+under its own name (readers take the month from it), never under the repo,
+and deleted once loaded.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+import dash
+import pandas as pd
+from dash import Input, Output, State, callback, ctx, dcc, html
+
+from app import ingest
+from app.problems import InputRefused, Problem
+from app.store import loads, queries
+from app.web import data
+
+dash.register_page(__name__, path="/data", name="Data", order=6, title="Data - Dispersal Monitor")
+
+HOME_OFFICE, PROPERTIES = "home_office", "properties"
+KINDS = {HOME_OFFICE: "Monthly Home Office file", PROPERTIES: "Provider property list"}
+#: Loads that undo can withdraw; a geography load replaces the map itself and is reloaded instead.
+UNDOABLE = ("home_office", "properties", "public_stats")
+UPLOAD_PREFIX = "dispersal-upload-"
+TABLE_LIMIT = 500
+MAX_BYTES = 200 * 1024 * 1024
+
+_pending: dict[str, ingest.Prepared] = {}
+_pending_lock = threading.Lock()
+
+
+def current_user() -> str:
+    """Who is loading; accounts come with issue 5."""
+    return "dashboard"
+
+
+# ------------------------------------------------------------------ uploads
+
+
+def _safe_name(filename: str) -> str:
+    name = Path(str(filename).replace("\\", "/")).name
+    name = re.sub(r"[^\w.\- ]", "_", name).strip(" .")
+    return name or "upload"
+
+
+def save_upload(contents: str, filename: str) -> Path:
+    """Write a ``dcc.Upload`` data URL to a new private temporary folder under the file's own name."""
+    _header, _, encoded = (contents or "").partition(",")
+    raw = base64.b64decode(encoded, validate=False)
+    if len(raw) > MAX_BYTES:
+        raise ValueError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    folder = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX))
+    path = folder / _safe_name(filename)
+    path.write_bytes(raw)
+    return path
+
+
+def _upload_path(token: str | None, file_name: str | None) -> Path | None:
+    """The saved upload named by a token from the browser, only if it is one of ours."""
+    if not token or not re.fullmatch(rf"{UPLOAD_PREFIX}[\w]+", str(token)):
+        return None
+    path = Path(tempfile.gettempdir()) / token / _safe_name(file_name or "")
+    return path if path.is_file() else None
+
+
+def prepare(path: Path, kind: str, provider: str | None) -> ingest.Prepared:
+    engine = data.engine()
+    if kind == PROPERTIES:
+        if not (provider or "").strip():
+            raise InputRefused([Problem("choose the provider of this property list before uploading it", path.name,
+                                        column="provider")])
+        return ingest.prepare_properties(engine, path, provider=provider.strip(), loaded_by=current_user())
+    return ingest.prepare_home_office(engine, path, loaded_by=current_user())
+
+
+def _discard(path: Path | None) -> None:
+    if path is not None and path.parent.name.startswith(UPLOAD_PREFIX):
+        shutil.rmtree(path.parent, ignore_errors=True)
+
+
+# ------------------------------------------------------------------ tables
+
+
+def table(records: list[dict], columns: list[tuple[str, str]], caption: str, limit: int = TABLE_LIMIT) -> html.Div:
+    if not records:
+        return html.P(f"{caption}: none.")
+    head = html.Thead(html.Tr([html.Th(label, scope="col") for _, label in columns]))
+    body = html.Tbody([
+        html.Tr([html.Td("" if r.get(k) is None or (isinstance(r.get(k), float) and r.get(k) != r.get(k))
+                         else str(r.get(k))) for k, _ in columns])
+        for r in records[:limit]
+    ])
+    note = [html.P(f"Showing the first {limit} of {len(records)}.")] if len(records) > limit else []
+    return html.Div([html.Table([html.Caption(caption), head, body], className="table"), *note])
+
+
+PROBLEM_COLUMNS = [("file", "File"), ("sheet", "Sheet"), ("row", "Row"), ("column", "Column"), ("message", "Problem")]
+
+
+def problem_table(problems: list[Problem], caption: str) -> html.Div:
+    return table([p.as_dict() for p in problems], PROBLEM_COLUMNS, caption)
+
+
+def preview(report: ingest.LoadReport) -> html.Div:
+    """What the reader found, before anything is loaded."""
+    if report.unchanged:
+        return html.Div([html.H2("Already loaded"),
+                         html.P(f"{report.file} is already loaded as load {report.load_id}; loading it again "
+                                "would change nothing.")])
+    facts = [html.Div([html.Dt("File"), html.Dd(report.file)]),
+             html.Div([html.Dt("Rows"), html.Dd(f"{report.rows:,}")]),
+             html.Div([html.Dt("Month" if report.kind == HOME_OFFICE else "Quarter"), html.Dd(report.period or "")])]
+    facts += [html.Div([html.Dt(str(k).capitalize()), html.Dd(str(v))]) for k, v in report.facts.items()
+              if k not in ("month", "quarter")]
+    return html.Div([
+        html.H2("What the file holds"),
+        html.Dl(facts, className="facts"),
+        problem_table(report.warnings, f"{len(report.warnings)} data-quality note(s) (loaded with the file)"),
+        html.P("Nothing has been loaded yet. Check the figures, then confirm."),
+    ])
+
+
+# ------------------------------------------------------------------ layout
+
+
+def layout(**_query) -> html.Div:
+    return html.Div(
+        [
+            html.H1("Data"),
+            html.P("Load a monthly Home Office file or a provider's quarterly property list. You see what the file "
+                   "holds before anything is loaded."),
+            html.Div(
+                [
+                    html.Div([html.Label("Kind of file", htmlFor="data-kind"),
+                              dcc.RadioItems(id="data-kind", value=HOME_OFFICE,
+                                             options=[{"label": v, "value": k} for k, v in KINDS.items()])],
+                             className="field"),
+                    html.Div([html.Label("Provider (property lists only)", htmlFor="data-provider"),
+                              dcc.Input(id="data-provider", type="text", placeholder="e.g. Mears")],
+                             className="field"),
+                    html.Div([html.Label("File", htmlFor="data-upload"),
+                              dcc.Upload(id="data-upload", multiple=False, className="upload",
+                                         children=html.Div(["Drag and drop the file here, or ",
+                                                            html.Span("choose a file", className="link")]))],
+                             className="field"),
+                ],
+                className="controls",
+            ),
+            html.Div(id="data-preview", role="status", **{"aria-live": "polite"}),
+            dcc.Store(id="data-pending"),
+            html.Button("Confirm and load", id="data-confirm", n_clicks=0, disabled=True, className="button"),
+            html.Div(id="data-message", role="status", **{"aria-live": "polite"}),
+            html.H2("Load history"),
+            dcc.ConfirmDialogProvider(
+                html.Button("Undo the last load", id="data-undo-button", className="button secondary"),
+                id="data-undo",
+                message="Undo the most recent load? What it replaced comes back; it stays in the history.",
+            ),
+            html.Div(id="data-history"),
+            html.H2("Data-quality notes"),
+            html.Div(id="data-problems"),
+        ]
+    )
+
+
+@callback(
+    Output("data-preview", "children"), Output("data-pending", "data"), Output("data-confirm", "disabled"),
+    Input("data-upload", "contents"),
+    State("data-upload", "filename"), State("data-kind", "value"), State("data-provider", "value"),
+    prevent_initial_call=True,
+)
+def upload(contents, filename, kind, provider):
+    if not contents:
+        return None, None, True
+    kind = kind if kind in KINDS else HOME_OFFICE
+    path = None
+    try:
+        path = save_upload(contents, filename or "upload")
+        prepared = prepare(path, kind, provider)
+    except InputRefused as refused:
+        _discard(path)
+        return html.Div([
+            html.H2("This file cannot be loaded"),
+            html.P("Nothing was loaded. Correct the file and upload it again."),
+            problem_table(refused.problems, f"{len(refused.problems)} problem(s) found"),
+        ], className="error"), None, True
+    except (ValueError, binascii.Error) as exc:
+        _discard(path)
+        return html.P(f"{_safe_name(filename or '')}: the file could not be read ({exc}). Nothing was loaded.",
+                      className="error"), None, True
+    except Exception as exc:  # a reader fault must reach the officer as words, not a traceback
+        _discard(path)
+        return html.P(f"{_safe_name(filename or '')}: the file could not be read as a {KINDS[kind].lower()} "
+                      f"({type(exc).__name__}). Nothing was loaded.", className="error"), None, True
+    if prepared.report.unchanged:
+        _discard(path)
+        return preview(prepared.report), None, True
+    token = path.parent.name
+    with _pending_lock:
+        _pending[token] = prepared
+        while len(_pending) > 8:
+            _pending.pop(next(iter(_pending)))
+    pending = {"token": token, "file": path.name, "kind": kind, "provider": provider}
+    return preview(prepared.report), pending, False
+
+
+def _confirm(pending: dict | None) -> html.Div:
+    path = _upload_path((pending or {}).get("token"), (pending or {}).get("file"))
+    if path is None:
+        return html.P("There is nothing to confirm: upload a file first.")
+    with _pending_lock:
+        prepared = _pending.pop(pending["token"], None)
+    try:
+        prepared = prepared or prepare(path, pending.get("kind"), pending.get("provider"))
+        report = prepared.commit()
+    except InputRefused as refused:
+        return problem_table(refused.problems, "This file cannot be loaded")
+    finally:
+        _discard(path)
+    lines = report.lines()
+    return html.Div([html.P(lines[0], className="success"), html.Ul([html.Li(x.strip()) for x in lines[1:]])])
+
+
+def _undo_last() -> html.P:
+    with data.engine().begin() as conn:
+        history = queries.load_history(conn)
+        candidates = history[(history["status"] == loads.ACTIVE) & history["kind"].isin(UNDOABLE)]
+        if candidates.empty:
+            return html.P("There is no load to undo.")
+        last = candidates.iloc[0]
+        loads.undo_load(conn, int(last["id"]))
+    period = f" for {last['period']}" if pd.notna(last["period"]) else ""
+    return html.P(f"Load {int(last['id'])} ({last['file_name']}{period}) was undone; what it had replaced is back "
+                  "in use.")
+
+
+@callback(
+    Output("data-message", "children"), Output("data-history", "children"), Output("data-problems", "children"),
+    Input("data-confirm", "n_clicks"), Input("data-undo", "submit_n_clicks"),
+    State("data-pending", "data"),
+)
+def actions(_confirm_clicks, _undo_clicks, pending):
+    message = None
+    if ctx.triggered_id == "data-confirm":
+        message = _confirm(pending)
+    elif ctx.triggered_id == "data-undo":
+        message = _undo_last()
+    with data.engine().connect() as conn:
+        history = queries.load_history(conn)
+        problems = queries.problems(conn)
+    history = history.assign(loaded_at=history["loaded_at"].dt.strftime("%Y-%m-%d %H:%M"))
+    history_part = table(history.to_dict("records"), [
+        ("id", "Load"), ("kind", "Kind"), ("file_name", "File"), ("period", "Period"), ("provider", "Provider"),
+        ("loaded_at", "Loaded (UTC)"), ("loaded_by", "By"), ("rows", "Rows"), ("status", "Status"),
+        ("n_problems", "Notes")], "Loads, newest first")
+    problems_part = table(problems.assign(file=problems["file_name"]).to_dict("records"),
+                          [("load_id", "Load"), ("severity", "Severity"), *PROBLEM_COLUMNS],
+                          "Data-quality notes of the loads in use")
+    return message, history_part, problems_part

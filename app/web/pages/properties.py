@@ -1,0 +1,256 @@
+"""Properties (officers): provider properties over the wards, what changed, where they cluster, reconciliation."""
+from __future__ import annotations
+
+import dash
+import pandas as pd
+from dash import Input, Output, Patch, State, callback, dcc, html
+
+from app.cluster.apportion import previous_quarter
+from app.cluster.property_changes import diff_quarters
+from app.cluster.reconcile import sector_reconciliation
+from app.figures import maps
+from app.figures import properties as figures
+from app.web import data
+
+dash.register_page(__name__, path="/properties", name="Properties", order=3,
+                   title="Properties - Dispersal Monitor")
+
+ALL = "all"
+TABLE_LIMIT = 500
+
+
+# ------------------------------------------------------------------ reads (one place to add a user's scope)
+
+@data.per_version
+def list_quarters(snap) -> list[str]:
+    return sorted(snap.properties["quarter"].dropna().unique())
+
+
+@data.per_version
+def list_providers(snap) -> list[str]:
+    return sorted(snap.properties["provider"].dropna().unique())
+
+
+@data.per_version
+def list_statuses(snap) -> list[str]:
+    return sorted(snap.properties["status"].astype("string").fillna("not given").unique())
+
+
+def quarter_month(quarter: str, months: list[str]) -> str | None:
+    """The quarter's last month with data (the list is as at the quarter end), else the latest before it."""
+    year, q = int(quarter[:4]), int(quarter[-1])
+    end = f"{year}-{3 * q:02d}"
+    before = [m for m in months if m <= end]
+    return before[-1] if before else (months[0] if months else None)
+
+
+def filtered(quarter: str | None, provider: str | None, status: list[str] | None) -> pd.DataFrame:
+    props = data.snapshot().properties
+    rows = props[props["quarter"] == quarter]
+    if provider and provider != ALL:
+        rows = rows[rows["provider"] == provider]
+    if status is not None:
+        rows = rows[rows["status"].astype("string").fillna("not given").isin(status)]
+    return rows
+
+
+@data.per_version
+def quarter_changes(snap, quarter: str, provider: str | None) -> pd.DataFrame:
+    props = snap.properties
+    if provider and provider != ALL:
+        props = props[props["provider"] == provider]
+    current = props[props["quarter"] == quarter]
+    previous = props[props["quarter"] == previous_quarter(quarter)]
+    if previous.empty:
+        return pd.DataFrame()
+    return diff_quarters(previous, current)
+
+
+@data.per_version
+def sector_check(snap, quarter: str) -> pd.DataFrame:
+    month = quarter_month(quarter, list(snap.months))
+    if month is None:
+        return pd.DataFrame()
+    return sector_reconciliation(snap.records, snap.properties, month)
+
+
+def la_names() -> pd.Series:
+    return data.local_authorities().set_index("area_code")["area_name"]
+
+
+def ward_names() -> pd.Series:
+    areas = data.snapshot().areas
+    return areas[areas["level"] == "ward"].set_index("area_code")["area_name"]
+
+
+# ------------------------------------------------------------------ layout
+
+
+def _select(label: str, id_: str, **kwargs) -> html.Div:
+    return html.Div([html.Label(label, htmlFor=id_), dcc.Dropdown(id=id_, clearable=False, **kwargs)],
+                    className="field")
+
+
+def layout(**_query) -> html.Div:
+    return html.Div(
+        [
+            html.H1("Properties"),
+            html.P("Provider properties over the wards, coloured by each ward's share of the cluster limit "
+                   "(a local indicator; the LA flag is the official one). Property addresses are "
+                   "OFFICIAL-SENSITIVE."),
+            html.Div(
+                [
+                    _select("Quarter", "properties-quarter"),
+                    _select("Provider", "properties-provider"),
+                    html.Div([html.Label("Status", htmlFor="properties-status"),
+                              dcc.Checklist(id="properties-status", inline=True)], className="field"),
+                ],
+                className="controls",
+            ),
+            html.P(id="properties-summary", role="status"),
+            html.Div(dcc.Graph(id="properties-map", config=maps.GRAPH_CONFIG, className="map"),
+                     role="figure", **{"aria-label": "Map of provider properties over wards; the tables below "
+                                                     "give the same figures"}),
+            html.P(id="properties-key"),
+            html.H2("Properties in the list"),
+            html.Div(id="properties-table"),
+            html.H2("What changed since last quarter"),
+            html.Div(id="properties-changes"),
+            html.H2("Postcodes and streets holding several properties"),
+            html.Div(id="properties-several"),
+            html.H2("Home Office count against provider occupancy, by postcode sector"),
+            html.P("Dispersal accommodation at the quarter's last month. A mismatch is a difference of more than "
+                   "2 people and more than 10% of the larger figure."),
+            html.Div(id="properties-reconciliation"),
+        ]
+    )
+
+
+def table(records: list[dict], columns: list[tuple[str, str]], caption: str, row_class: str | None = None,
+          limit: int = TABLE_LIMIT) -> html.Div:
+    """An accessible HTML table (caption, column headers with scope)."""
+    if not records:
+        return html.P(f"{caption}: none.")
+    head = html.Thead(html.Tr([html.Th(label, scope="col") for _, label in columns]))
+    body = html.Tbody(
+        [
+            html.Tr([html.Td("" if r.get(k) is None else str(r.get(k))) for k, _ in columns],
+                    className=(r.get(row_class) or "").lower().replace(" ", "-") if row_class else None)
+            for r in records[:limit]
+        ]
+    )
+    note = [html.P(f"Showing the first {limit} of {len(records)} rows.")] if len(records) > limit else []
+    return html.Div([html.Table([html.Caption(caption), head, body], className="table"), *note])
+
+
+@callback(
+    Output("properties-quarter", "options"), Output("properties-quarter", "value"),
+    Output("properties-provider", "options"), Output("properties-provider", "value"),
+    Output("properties-status", "options"), Output("properties-status", "value"),
+    Input("properties-quarter", "id"),
+)
+def fill_controls(_):
+    qs, provs, sts = list_quarters(), list_providers(), list_statuses()
+    default_status = [s for s in sts if s in ("in use", "void")] or sts
+    return (
+        [{"label": q, "value": q} for q in reversed(qs)], qs[-1] if qs else None,
+        [{"label": "All providers", "value": ALL}] + [{"label": p, "value": p} for p in provs], ALL,
+        [{"label": s, "value": s} for s in sts], default_status,
+    )
+
+
+@callback(
+    Output("properties-map", "figure"), Output("properties-summary", "children"),
+    Output("properties-table", "children"), Output("properties-key", "children"),
+    Input("properties-quarter", "value"), Input("properties-provider", "value"),
+    Input("properties-status", "value"),
+    State("properties-map", "figure"),
+)
+def update_map(quarter, provider, status, figure):
+    if not quarter:
+        return {"data": [], "layout": {}}, "No property lists are loaded yet.", None, None
+    props = filtered(quarter, provider, status)
+    month = quarter_month(quarter, data.months())
+    rows = data.month_rows("ward", month) if month else pd.DataFrame()
+    located = int((props["lat"].notna() & props["lon"].notna()).sum())
+    occupied = pd.to_numeric(props["occupied"], errors="coerce").sum()
+    summary = (f"{len(props)} properties in {quarter}, {int(pd.to_numeric(props['bedspaces']).fillna(0).sum())} "
+               f"bedspaces, {occupied:,.0f} occupied; {len(props) - located} not on the map (postcode not found). "
+               f"Wards coloured for {month}.")
+    if figure and len(figure.get("data", [])) > figures.POINTS and len(rows):
+        patch = Patch()
+        for index, values in maps.value_updates(rows, data.geometry("ward"), "ward").items():
+            for key, value in values.items():
+                patch["data"][index][key] = value
+        for key, value in figures.points_update(props).items():
+            if key.startswith("marker."):
+                patch["data"][figures.POINTS]["marker"][key.split(".", 1)[1]] = value
+            else:
+                patch["data"][figures.POINTS][key] = value
+        out_figure = patch
+    else:
+        out_figure = figures.property_map(rows, data.geometry("ward"), props, outlines=data.geometry("lad"))
+    wards, las = ward_names(), la_names()
+    records = props.assign(
+        ward=props["ward_code"].map(wards), la=props["lad_code"].map(las),
+        occupancy=figures.occupancy_band(props["occupied"], props["bedspaces"]).map(
+            {k: v[0] for k, v in figures.OCCUPANCY.items()}),
+    ).sort_values(["la", "ward", "address"]).to_dict("records")
+    listing = table(records, [("address", "Address"), ("postcode", "Postcode"), ("ward", "Ward"), ("la", "LA"),
+                              ("provider", "Provider"), ("bedspaces", "Bedspaces"), ("occupied", "Occupied"),
+                              ("occupancy", "Occupancy"), ("status", "Status")], f"Properties, {quarter}")
+    key = ["Symbols: "] + [html.Span(f"{label} ({symbol.replace('-', ' ')}); ") for label, symbol, _ in
+                           figures.occupancy_key()]
+    return out_figure, summary, listing, key
+
+
+@callback(
+    Output("properties-changes", "children"), Output("properties-several", "children"),
+    Output("properties-reconciliation", "children"),
+    Input("properties-quarter", "value"), Input("properties-provider", "value"),
+    Input("properties-status", "value"),
+)
+def update_tables(quarter, provider, status):
+    if not quarter:
+        return None, None, None
+    wards, las = ward_names(), la_names()
+    diff = quarter_changes(quarter, provider)
+    if diff.empty:
+        change_part = html.P(f"There is no list for {previous_quarter(quarter)} to compare with.")
+    else:
+        counts = diff["change"].value_counts()
+        lead = html.P("Since " + previous_quarter(quarter) + ": " + "; ".join(
+            f"{counts.get(c, 0)} {c}" for c in ("new", "left", "capacity changed", "status changed")) + ".")
+        records = diff.assign(ward=diff["ward_code"].map(wards), la=diff["lad_code"].map(las)).to_dict("records")
+        change_part = html.Div([lead, table(records, [
+            ("change", "Change"), ("provider", "Provider"), ("address", "Address"), ("postcode", "Postcode"),
+            ("ward", "Ward"), ("la", "LA"), ("bedspaces_before", "Bedspaces before"),
+            ("bedspaces_after", "Bedspaces after"), ("status_before", "Status before"),
+            ("status_after", "Status after")], f"Changes from {previous_quarter(quarter)} to {quarter}")])
+    by_postcode, by_street = figures.several_at(filtered(quarter, provider, status))
+    several = html.Div([
+        table(by_postcode.assign(ward=by_postcode["ward_code"].map(wards)).to_dict("records"),
+              [("postcode", "Postcode"), ("ward", "Ward"), ("properties", "Properties"),
+               ("bedspaces", "Bedspaces"), ("occupied", "Occupied"), ("providers", "Providers")],
+              "Postcodes with two or more properties"),
+        table(by_street.assign(ward=by_street["ward_code"].map(wards)).to_dict("records"),
+              [("street", "Street"), ("district", "Postcode district"), ("ward", "Ward (first property)"),
+               ("properties", "Properties"), ("bedspaces", "Bedspaces"), ("occupied", "Occupied"),
+               ("providers", "Providers")],
+              "Streets with two or more properties"),
+    ])
+    recon = sector_check(quarter)
+    if recon.empty:
+        recon_part = html.P("No Home Office data for this quarter.")
+    else:
+        n = int(recon["mismatch"].sum())
+        recon_part = html.Div([
+            html.P(f"{n} of {len(recon)} postcode sectors do not agree ({recon['month'].iloc[0]} "
+                   f"against the {recon['quarter'].iloc[0]} lists).", role="status"),
+            table(figures.reconciliation_rows(recon, las),
+                  [("check", "Check"), ("la_name", "LA"), ("postcode_sector", "Postcode sector"),
+                   ("home_office", "Home Office count"), ("provider", "Provider occupied"),
+                   ("difference", "Difference")],
+                  "Home Office count against provider occupancy", row_class="check"),
+        ])
+    return change_part, several, recon_part

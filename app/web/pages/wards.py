@@ -1,0 +1,447 @@
+"""Ward map (officers, members): wards of a chosen LA or the whole region, month by month.
+
+Element ids (stable; the browser tests use them):
+
+- ``wards-la``            LA filter (dcc.Dropdown; ``"all"`` = the whole region)
+- ``wards-month``         month slider (dcc.Slider over month indices; arrow keys move it)
+- ``wards-month-label``   the month shown, in words (updated with the slider)
+- ``wards-play``          play / pause button; ``wards-player`` the dcc.Interval it drives
+- ``wards-map``           the map (dcc.Graph; geo ``choropleth``, trace 0 = wards, 1 = LA outlines,
+                          2 / 3 = over-the-limit / approaching symbols; see :mod:`app.figures.maps`)
+- ``wards-summary``       the month in words (counts of wards over and near the limit)
+- ``wards-la-status``     the official LA flags
+- ``wards-table``         the same figures as a sortable, filterable dash_table.DataTable
+- ``wards-download``      "Download CSV" button; ``wards-csv`` the dcc.Download
+- ``wards-panel``         the ward panel (opened by clicking a ward on the map or a row of the table);
+                          inside: ``wards-panel-trend`` (graph), ``wards-panel-mix`` (table),
+                          ``wards-panel-properties``, ``wards-panel-addresses`` (restricted section),
+                          ``wards-panel-quality``
+
+Performance: the geometry reaches the browser once, inside the first figure. A month
+change patches ``z``, ``customdata`` and the status symbols; an LA change also patches
+``locations`` and ``text`` (the whole region's geometry is already there) — never the geojson.
+Query string: ``/wards?la=E06000002&month=2025-06`` opens an LA and month directly.
+"""
+from __future__ import annotations
+
+import dash
+import pandas as pd
+from dash import Input, Output, Patch, State, callback, ctx, dash_table, dcc, html
+
+from app.cluster.apportion import quarter_of
+from app.figures import charts, maps
+from app.web import data
+
+dash.register_page(__name__, path="/wards", name="Ward map", order=1, title="Ward map - Dispersal Monitor")
+
+ALL = "all"
+LEVEL = "ward"
+TABLE_COLUMNS = [
+    {"name": "Ward", "id": "area_name"},
+    {"name": "Local authority", "id": "la_name"},
+    {"name": "People supported", "id": "people", "type": "numeric"},
+    {"name": "Residents", "id": "population", "type": "numeric"},
+    {"name": "1 in N residents", "id": "one_in"},
+    {"name": "Share of the limit (%)", "id": "share_of_limit", "type": "numeric"},
+    {"name": "Headroom (people)", "id": "headroom", "type": "numeric"},
+    {"name": "Status (local indicator)", "id": "status"},
+    {"name": "Ward code", "id": "area_code"},
+]
+
+
+def month_words(month: str) -> str:
+    return pd.Period(month, freq="M").strftime("%B %Y")
+
+
+def _month_marks(months: list[str]) -> dict:
+    step = max(1, len(months) // 8)
+    return {
+        i: {"label": pd.Period(m, freq="M").strftime("%b %Y")}
+        for i, m in enumerate(months)
+        if i % step == 0 or i == len(months) - 1
+    }
+
+
+def _la_value(la: str | None) -> str | None:
+    return None if not la or la == ALL else la
+
+
+def ward_rows(month: str, la: str | None) -> pd.DataFrame:
+    return data.month_rows(LEVEL, month, _la_value(la))
+
+
+def ward_figure(month: str, la: str | None) -> dict:
+    """The full first figure (geometry of the whole region's wards, values of this month and LA)."""
+    rows = ward_rows(month, la)
+    return maps.choropleth(
+        rows, data.geometry("ward"), level=LEVEL, outlines=data.geometry("lad"),
+        tile_url=data.tile_url(), uirevision=la or ALL,
+    )
+
+
+def summary(month: str, la: str | None) -> list:
+    rows = ward_rows(month, la)
+    counts = rows["status"].astype(str).value_counts()
+    where = "the region" if not _la_value(la) else str(rows["la_name"].iloc[0]) if len(rows) else "this LA"
+    return [
+        html.Strong(f"{month_words(month)}, {where}: "),
+        f"{counts.get('breach', 0)} of {len(rows)} wards over the limit, "
+        f"{counts.get('approaching', 0)} approaching it (local indicator). ",
+        f"{rows['people'].sum():,.0f} people supported in dispersal accommodation.",
+    ]
+
+
+def la_status(month: str, la: str | None) -> html.Div:
+    rows = data.month_rows("la", month, None)
+    if _la_value(la):
+        rows = rows[rows["area_code"] == la]
+    items = [
+        html.Li([
+            html.Strong(str(r.area_name)), ": ",
+            html.Span(maps.STATUS_WORDS.get(str(r.status), "No population figure"), className=f"tag tag-{r.status}"),
+            f" — {r.share_of_limit:.0%} of the limit" if r.share_of_limit == r.share_of_limit else "",
+        ])
+        for r in rows.itertuples()
+    ]
+    return html.Div([
+        html.H2("Local authority position (official flag)", className="govuk-heading-s"),
+        html.P("The Home Office applies the limit to local authorities: this is the official flag. "
+               "Ward statuses on the map are a local indicator.", className="hint"),
+        html.Ul(items, className="status-list"),
+    ])
+
+
+def layout(la: str | None = None, month: str | None = None, **_query) -> html.Div:
+    months = data.months()
+    if not months:
+        return html.Div([html.H1("Ward map"), html.P("No Home Office months are loaded yet: load one on the Data page.")])
+    las = data.local_authorities()
+    la = la if la in set(las["area_code"]) else ALL
+    index = months.index(month) if month in months else len(months) - 1
+    month = months[index]
+    options = [{"label": f"Whole region ({data.region_name(data.snapshot())})", "value": ALL}] + [
+        {"label": str(r.area_name), "value": str(r.area_code)} for r in las.itertuples()
+    ]
+    rows = ward_rows(month, la)
+    return html.Div(
+        [
+            html.H1("Ward map"),
+            html.P("People supported in dispersal accommodation against the limit of 1 per 200 residents, ward by ward. "
+                   "Ward statuses are a local indicator; the Home Office applies the limit to local authorities.",
+                   className="lede"),
+            html.Div(
+                [
+                    html.Div([
+                        html.Label("Local authority", htmlFor="wards-la", id="wards-la-label"),
+                        dcc.Dropdown(id="wards-la", options=options, value=la, clearable=False, searchable=True),
+                    ], className="control control-la"),
+                    html.Div([
+                        html.Label("Month", htmlFor="wards-month", id="wards-month-heading"),
+                        html.Div(
+                            [
+                                html.Button("Play", id="wards-play", n_clicks=0, className="button button-secondary",
+                                            title="Play the months in order"),
+                                html.Div(
+                                    dcc.Slider(id="wards-month", min=0, max=len(months) - 1, step=1, value=index,
+                                               marks=_month_marks(months), included=False, updatemode="mouseup"),
+                                    className="slider",
+                                ),
+                            ],
+                            className="month-row",
+                        ),
+                        html.P(month_words(month), id="wards-month-label", className="month-label",
+                               **{"aria-live": "polite"}),
+                        dcc.Interval(id="wards-player", interval=1500, disabled=True),
+                    ], className="control control-month"),
+                ],
+                className="controls",
+            ),
+            html.P(summary(month, la), id="wards-summary", className="summary", **{"aria-live": "polite"}),
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            dcc.Graph(id="wards-map", figure=ward_figure(month, la), config=maps.GRAPH_CONFIG,
+                                      className="map", clear_on_unhover=True),
+                            html.P("Symbols mark wards over the limit (▲) and approaching it (○), so status does not "
+                                   "rely on colour. Dark lines are local authority boundaries.", className="hint"),
+                            html.Div(la_status(month, la), id="wards-la-status"),
+                        ],
+                        className="map-column",
+                    ),
+                    html.Div(
+                        html.Div(
+                            [html.H2("Ward details", className="govuk-heading-m"),
+                             html.P("Select a ward on the map, or a row in the table below, to see its trend over "
+                                    "all months, accommodation types, properties and data-quality notes.")],
+                        ),
+                        id="wards-panel", className="panel", role="region", **{"aria-label": "Ward details",
+                                                                                "aria-live": "polite"},
+                    ),
+                ],
+                className="map-and-panel",
+            ),
+            html.H2("Table of wards", id="wards-table-heading"),
+            html.P("The same figures as the map. Sort by a column heading; type in the row below the headings to filter "
+                   "(for example > 100 in the share column).", className="hint"),
+            html.Div([
+                html.Button("Download CSV", id="wards-download", className="button button-secondary"),
+                dcc.Download(id="wards-csv"),
+            ], className="actions"),
+            dash_table.DataTable(
+                id="wards-table",
+                columns=TABLE_COLUMNS,
+                data=maps.table_rows(rows, LEVEL),
+                sort_action="native",
+                filter_action="native",
+                page_action="native",
+                page_size=25,
+                style_table={"overflowX": "auto"},
+                style_cell={"fontFamily": "Arial, Helvetica, sans-serif", "fontSize": 15, "padding": "6px",
+                            "textAlign": "left"},
+                style_header={"fontWeight": "bold", "backgroundColor": "#f3f2f1"},
+                style_data_conditional=[
+                    {"if": {"filter_query": '{status} contains "Over"'}, "fontWeight": "bold"},
+                ],
+            ),
+        ],
+        className="page page-wards",
+    )
+
+
+@callback(
+    Output("wards-map", "figure"),
+    Output("wards-month-label", "children"),
+    Input("wards-month", "value"),
+    Input("wards-la", "value"),
+    prevent_initial_call=True,
+)
+def update_map(index: int, la: str):
+    """Values only: a month change patches colours, hover values and symbols; an LA change also the locations."""
+    month = _month(index)
+    new_la = ctx.triggered_id == "wards-la"
+    patch = Patch()
+    for trace, values in map_values(month, la or ALL, new_la).items():
+        for key, value in values.items():
+            patch["data"][trace][key] = value
+    if new_la:
+        patch["layout"]["uirevision"] = la or ALL
+    # The Patch's wire form: plain lists and dicts, which orjson (when installed) encodes without plotly's slow
+    # clean-up walk that a Patch object inside the response would force.
+    return patch.to_plotly_json(), month_words(month)
+
+
+@callback(
+    Output("wards-summary", "children"),
+    Output("wards-la-status", "children"),
+    Input("wards-month", "value"),
+    Input("wards-la", "value"),
+    prevent_initial_call=True,
+)
+def update_words(index: int, la: str):
+    """The month in words and the official LA flags (a request of its own, so the map never waits for it)."""
+    return words_view(_month(index), la or ALL)
+
+
+def _month(index: int | None) -> str:
+    months = data.months()
+    return months[max(0, min(int(index or 0), len(months) - 1))]
+
+
+@data.per_version
+def map_values(_snap, month: str, la: str, new_locations: bool) -> dict:
+    """What a month or LA change sends to the map, built once per store version, month and LA."""
+    locations = None if new_locations else data_locations(la)
+    return maps.value_updates(ward_rows(month, la), data.geometry("ward"), LEVEL, locations=locations)
+
+
+@data.per_version
+def words_view(_snap, month: str, la: str) -> tuple:
+    return summary(month, la), la_status(month, la)
+
+
+@data.per_version
+def data_locations(_snap, la: str | None) -> list[str]:
+    """The wards on the map for an LA filter, in map order (the same for every month)."""
+    months = data.months()
+    return ward_rows(months[-1], la)["area_code"].astype(str).tolist()
+
+
+@callback(
+    Output("wards-table", "data"),
+    Input("wards-month", "value"),
+    Input("wards-la", "value"),
+    prevent_initial_call=True,
+)
+def update_table(index: int, la: str):
+    return maps.table_rows(ward_rows(_month(index), la), LEVEL)
+
+
+@callback(
+    Output("wards-player", "disabled"),
+    Output("wards-play", "children"),
+    Input("wards-play", "n_clicks"),
+    State("wards-player", "disabled"),
+    prevent_initial_call=True,
+)
+def toggle_play(_clicks: int, disabled: bool):
+    playing = bool(disabled)
+    return not playing, "Pause" if playing else "Play"
+
+
+@callback(
+    Output("wards-month", "value"),
+    Output("wards-player", "disabled", allow_duplicate=True),
+    Output("wards-play", "children", allow_duplicate=True),
+    Input("wards-player", "n_intervals"),
+    State("wards-month", "value"),
+    State("wards-month", "max"),
+    prevent_initial_call=True,
+)
+def advance(_ticks: int, index: int, last: int):
+    """Step to the next month; stop at the last."""
+    following = int(index or 0) + 1
+    if following >= int(last):
+        return int(last), True, "Play"
+    return following, dash.no_update, dash.no_update
+
+
+@callback(
+    Output("wards-csv", "data"),
+    Input("wards-download", "n_clicks"),
+    State("wards-month", "value"),
+    State("wards-la", "value"),
+    prevent_initial_call=True,
+)
+def download(_clicks: int, index: int, la: str):
+    month = _month(index)
+    table = csv_table(month, la)
+    scope = _la_value(la) or "region"
+    return dcc.send_data_frame(table.to_csv, f"wards_{scope}_{month}.csv", index=False)
+
+
+def csv_table(month: str, la: str | None) -> pd.DataFrame:
+    """The table as downloaded: the same figures, named columns, month and LA code added."""
+    rows = ward_rows(month, la)
+    frame = pd.DataFrame(maps.table_rows(rows, LEVEL))
+    frame.insert(0, "month", month)
+    frame["lad_code"] = rows["lad_code"].astype(str).to_numpy()
+    names = {c["id"]: c["name"] for c in TABLE_COLUMNS}
+    return frame.rename(columns=names)
+
+
+@callback(
+    Output("wards-panel", "children"),
+    Input("wards-map", "clickData"),
+    Input("wards-table", "active_cell"),
+    State("wards-table", "derived_viewport_data"),
+    State("wards-month", "value"),
+    prevent_initial_call=True,
+)
+def open_panel(click: dict | None, cell: dict | None, viewport: list[dict] | None, index: int):
+    code = None
+    if ctx.triggered_id == "wards-map" and click:
+        point = (click.get("points") or [{}])[0]
+        code = point.get("location")
+    elif ctx.triggered_id == "wards-table" and cell and viewport:
+        row = cell.get("row")
+        if row is not None and 0 <= row < len(viewport):
+            code = viewport[row].get("area_code")
+    if not code:
+        return dash.no_update
+    return ward_panel(str(code), _month(index))
+
+
+def ward_panel(code: str, month: str) -> list:
+    """Everything about one ward: trend, accommodation types, properties, data-quality notes."""
+    trend = data.area_trend(code)
+    if trend.empty or str(trend["level"].iloc[0]) != LEVEL:
+        return [html.H2("Ward details"), html.P(f"No ward with the code {code} in this store.")]
+    this = trend[trend["month"] == month]
+    this = this.iloc[0] if len(this) else trend.iloc[-1]
+    la_code = str(this["lad_code"])
+    names = data.local_authorities().set_index("area_code")["area_name"]
+    la_name = str(names.get(la_code, la_code))
+    status = maps.status_words(str(this["status"]), LEVEL)
+    return [
+        html.H2(f"{this['area_name']}", className="govuk-heading-m", id="wards-panel-title"),
+        html.P(f"{la_name} · ward {code}", className="hint"),
+        html.Dl([
+            html.Dt("Month"), html.Dd(month_words(month)),
+            html.Dt("People supported"), html.Dd(f"{this['people']:,.1f}".rstrip("0").rstrip(".")),
+            html.Dt("Residents"), html.Dd("not known" if this["population"] != this["population"]
+                                         else f"{this['population']:,.0f}"),
+            html.Dt("1 in N"), html.Dd(maps.one_in(this["people"], this["population"])),
+            html.Dt("Share of the limit"), html.Dd("not known" if this["share_of_limit"] != this["share_of_limit"]
+                                                  else f"{this['share_of_limit']:.0%}"),
+            html.Dt("Status"), html.Dd(html.Span(status, className=f"tag tag-{this['status']}")),
+        ], className="figures"),
+        html.H3("Trend over all months"),
+        dcc.Graph(id="wards-panel-trend", figure=charts.area_trend(trend), config={"displaylogo": False},
+                  className="panel-chart"),
+        html.H3("By accommodation type"),
+        _mix_table(code, month),
+        html.H3("Properties in this ward"),
+        _properties(code, month),
+        html.H3("Data quality"),
+        _quality(la_code, month, this),
+    ]
+
+
+def _mix_table(code: str, month: str) -> html.Div:
+    mix = data.accommodation_mix(code)
+    mix = mix[mix["month"] == month]
+    if mix.empty:
+        return html.P("No people recorded in this ward this month.", id="wards-panel-mix")
+    body = [html.Tr([html.Td(str(r.accommodation_type).capitalize()), html.Td(f"{r.people:,.1f}")])
+            for r in mix.itertuples()]
+    return html.Table(
+        [html.Caption(f"People by accommodation type, {month_words(month)} (apportioned from postcode sectors)"),
+         html.Thead(html.Tr([html.Th("Accommodation type", scope="col"), html.Th("People", scope="col")])),
+         html.Tbody(body)],
+        id="wards-panel-mix", className="table",
+    )
+
+
+def _properties(code: str, month: str) -> html.Div:
+    props = data.properties_in(code)
+    if props.empty:
+        return html.Div(html.P("No provider property lists place a property in this ward."),
+                        id="wards-panel-properties")
+    quarters = sorted(props["quarter"].astype(str).unique())
+    wanted = quarter_of(month)
+    quarter = max([q for q in quarters if q <= wanted], default=quarters[0])
+    now = props[props["quarter"] == quarter]
+    summary_rows = now.groupby("provider", as_index=False).agg(
+        properties=("property_key", "count"), bedspaces=("bedspaces", "sum"), occupied=("occupied", "sum"))
+    body = [html.Tr([html.Td(str(r.provider)), html.Td(f"{r.properties}"), html.Td(f"{r.bedspaces:,.0f}"),
+                     html.Td(f"{r.occupied:,.0f}")]) for r in summary_rows.itertuples()]
+    addresses = now[["provider", "address", "postcode", "bedspaces", "occupied"]].sort_values(["provider", "address"])
+    return html.Div([
+        html.Table([
+            html.Caption(f"Property lists for {quarter}"),
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Provider", "Properties", "Bedspaces", "Occupied")])),
+            html.Tbody(body),
+        ], className="table"),
+        html.Details([
+            html.Summary("Addresses (restricted: OFFICIAL-SENSITIVE)"),
+            html.P("Only for officers who need them. Do not copy them into shared papers.", className="hint"),
+            html.Ul([html.Li(f"{r.address}, {r.postcode} — {r.bedspaces} bedspaces") for r in addresses.itertuples()]),
+        ], id="wards-panel-addresses", className="restricted"),
+    ], id="wards-panel-properties")
+
+
+def _quality(la_code: str, month: str, row: pd.Series) -> html.Div:
+    method = str(row.get("method") or "")
+    how = {
+        "properties": "split between wards by the provider's occupied properties in each postcode sector",
+        "postcodes": "split between wards by the share of each postcode sector's postcodes",
+        "mixed": "split between wards partly by provider properties and partly by postcodes",
+        "direct": "recorded directly against the ward",
+    }.get(method, "no people to apportion this month")
+    notes = [html.Li(f"Ward figures are estimates: the Home Office counts people by postcode sector; here they were {how}.")]
+    problems = data.data_quality(la_code, month)
+    notes += [html.Li(f"{r.file_name}: {r.message}") for r in problems.head(20).itertuples()]
+    if problems.empty:
+        notes.append(html.Li(f"No data-quality problems recorded for this LA's {month_words(month)} file."))
+    return html.Div(html.Ul(notes), id="wards-panel-quality")

@@ -1,0 +1,157 @@
+"""The Data page: upload, preview, confirm, history, undo, refusals (on a copy of the demo store)."""
+from __future__ import annotations
+
+import base64
+import sqlite3
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from app.store import db, queries
+
+
+@pytest.fixture
+def store_copy(demo_store, use_store, tmp_path):
+    target = tmp_path / "store.sqlite"
+    source, copy = sqlite3.connect(demo_store.removeprefix("sqlite:///")), sqlite3.connect(target)
+    source.backup(copy)
+    source.close()
+    copy.close()
+    url = f"sqlite:///{target}"
+    with use_store(url):
+        yield url
+    db.dispose(url)
+
+
+@pytest.fixture
+def monthly_file(demo_store, tmp_path):
+    """The latest generated month of one LA in the plain layout, with one count changed (so: new bytes)."""
+    activity = Path(demo_store.removeprefix("sqlite:///")).parent / "inputs" / "activity"
+    manifest = pd.read_csv(activity / "manifest.csv", dtype=str)
+    plain = manifest[(manifest["kind"] == "home_office") & (manifest["layout"] == "long_csv")]
+    latest = plain.sort_values("month").iloc[-1]
+    frame = pd.read_csv(activity / latest["path"], dtype=str)
+    frame.loc[0, "people"] = str(int(frame.loc[0, "people"]) + 5)
+    path = tmp_path / Path(latest["path"]).name
+    frame.to_csv(path, index=False)
+    return path, frame, latest
+
+
+def contents(path: Path) -> str:
+    return "data:text/csv;base64," + base64.b64encode(path.read_bytes()).decode()
+
+
+def upload(dash_call, path: Path, kind="home_office", provider=None):
+    response = dash_call("data-preview.children", {("data-upload", "contents"): contents(path)},
+                         state={("data-upload", "filename"): path.name, ("data-kind", "value"): kind,
+                                ("data-provider", "value"): provider})
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_json()["response"]
+
+
+def action(dash_call, trigger: str | None, pending=None):
+    changed = {"confirm": ["data-confirm.n_clicks"], "undo": ["data-undo.submit_n_clicks"], None: []}[trigger]
+    response = dash_call("data-message.children",
+                         {("data-confirm", "n_clicks"): 1, ("data-undo", "submit_n_clicks"): 1},
+                         state={("data-pending", "data"): pending}, changed=changed)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_json()["response"]
+
+
+def rows_of(tree) -> list[list[str]]:
+    table = tree["props"]["children"][0]
+    body = next(p for p in table["props"]["children"] if p["type"] == "Tbody")
+    return [[str(td["props"]["children"]) for td in tr["props"]["children"]] for tr in body["props"]["children"]]
+
+
+def without_load(snapshot: dict, load_id: int) -> dict:
+    """The store's rows except those the given load added, and the version counter."""
+    out = {}
+    for name, rows in snapshot.items():
+        if name == "loads":
+            rows = [r for r in rows if r[0] != load_id]
+        elif name in ("ho_records", "problems", "properties", "public_stats"):
+            rows = [r for r in rows if r[1] != load_id]
+        elif name == "store_meta":
+            rows = [r for r in rows if r[0] != "version"]
+        out[name] = rows
+    return out
+
+
+def test_the_page_answers_with_the_history(client, dash_call, store_copy):
+    assert client.get("/data").status_code == 200
+    layout = dash_call.render("/data")
+    assert dash_call.find(layout, "data-upload") is not None
+    out = action(dash_call, None)
+    assert out["data-message"]["children"] is None
+    history = queries.load_history(db.connect(store_copy))
+    shown = rows_of(out["data-history"]["children"])
+    assert [int(r[0]) for r in shown] == history["id"].tolist()[: len(shown)]
+
+
+def test_upload_preview_confirm_and_undo(dash_call, store_copy, monthly_file):
+    path, frame, latest = monthly_file
+    engine = db.connect(store_copy)
+    before = queries.snapshot(engine)
+
+    preview = upload(dash_call, path)
+    text = dash_call.text(preview["data-preview"]["children"])
+    assert path.name in text and latest["month"] in text and f"{len(frame):,}" in text
+    people = pd.to_numeric(frame["people"]).sum()
+    assert f"{people:,.0f}" in text
+    assert "Nothing has been loaded yet" in text
+    assert preview["data-confirm"]["disabled"] is False
+    pending = preview["data-pending"]["data"]
+    assert pending["file"] == path.name
+    saved = Path(tempfile.gettempdir()) / pending["token"] / path.name
+    assert saved.read_bytes() == path.read_bytes()
+    assert not saved.resolve().is_relative_to(Path(__file__).resolve().parents[2])
+    assert queries.snapshot(engine) == before, "a preview must load nothing"
+
+    done = action(dash_call, "confirm", pending)
+    assert f"loaded {len(frame)} rows" in dash_call.text(done["data-message"]["children"])
+    assert not saved.exists()
+    history = queries.load_history(engine)
+    new = history.iloc[0]
+    assert (new["file_name"], new["status"], new["period"]) == (path.name, "active", latest["month"])
+    replaced = history[history["superseded_by"] == new["id"]]
+    assert len(replaced) == 1 and replaced["status"].iloc[0] == "superseded"
+    top = rows_of(done["data-history"]["children"])[0]
+    assert int(top[0]) == new["id"] and top[2] == path.name and top[8] == "active"
+    again = action(dash_call, "confirm", pending)
+    assert "nothing to confirm" in dash_call.text(again["data-message"]["children"])
+
+    undone = action(dash_call, "undo")
+    assert f"Load {int(new['id'])}" in dash_call.text(undone["data-message"]["children"])
+    after = queries.snapshot(engine)
+    assert without_load(after, int(new["id"])) == without_load(before, int(new["id"]))
+    statuses = queries.load_history(engine).set_index("id")["status"]
+    assert statuses[int(new["id"])] == "undone" and statuses[int(replaced["id"].iloc[0])] == "active"
+
+
+def test_a_bad_file_shows_its_problems_and_loads_nothing(dash_call, store_copy, monthly_file, tmp_path):
+    path, frame, _ = monthly_file
+    bad = frame.copy()
+    bad.loc[3, "local_authority"] = "Atlantis"
+    bad_path = tmp_path / "bad" / path.name
+    bad_path.parent.mkdir()
+    bad.to_csv(bad_path, index=False)
+    engine = db.connect(store_copy)
+    before = queries.snapshot(engine)
+    out = upload(dash_call, bad_path)
+    assert out["data-pending"]["data"] is None and out["data-confirm"]["disabled"] is True
+    tree = out["data-preview"]["children"]
+    assert "cannot be loaded" in dash_call.text(tree)
+    rows = rows_of({"props": {"children": [tree["props"]["children"][2]["props"]["children"][0]]}})
+    assert [path.name, "5", "local_authority"] == [rows[0][0], rows[0][2], rows[0][3]]
+    assert "Atlantis" in rows[0][4]
+    assert queries.snapshot(engine) == before
+
+
+def test_a_property_list_needs_its_provider(dash_call, store_copy, monthly_file):
+    path, _, _ = monthly_file
+    out = upload(dash_call, path, kind="properties", provider="")
+    assert "choose the provider" in dash_call.text(out["data-preview"]["children"])
+    assert out["data-pending"]["data"] is None
