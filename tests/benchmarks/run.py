@@ -124,6 +124,7 @@ BENCHES = {
     "map_update": _lazy("tests.benchmarks.map_update", "bench_map_update"),
     "browser": _lazy("tests.benchmarks.browser", "bench_browser"),
     "fuzz": _lazy("tests.benchmarks.fuzz", "bench_fuzz"),
+    "load": _lazy("tests.benchmarks.load", "bench_load"),
 }
 
 

@@ -143,7 +143,7 @@ def layout(la: str | None = None, month: str | None = None, **_query) -> html.Di
                                             title="Play the months in order"),
                                 html.Div(
                                     dcc.Slider(id="wards-month", min=0, max=len(months) - 1, step=1, value=index,
-                                               marks=_month_marks(months), included=False, updatemode="mouseup"),
+                                               marks=_month_marks(months), included=False, updatemode="drag"),
                                     className="slider",
                                 ),
                             ],
@@ -194,6 +194,7 @@ def layout(la: str | None = None, month: str | None = None, **_query) -> html.Di
                 data=maps.table_rows(rows, LEVEL),
                 sort_action="native",
                 filter_action="native",
+                filter_options={"case": "insensitive"},
                 page_action="native",
                 page_size=25,
                 style_table={"overflowX": "auto"},
