@@ -39,7 +39,7 @@ from app.config import ACCOMMODATION_TYPES, Settings
 from app.geography.postcodes import normalise_sectors
 from app.problems import InputRefused, Problem, ProblemLog
 from app.readers import vocabulary
-from app.readers.periods import months_in, parse_month
+from app.readers.periods import months_in, parse_month, titled_and_named
 from app.readers.profiles import Profile, load_profile
 from app.readers.result import ReadResult
 from app.readers.tables import (
@@ -407,21 +407,10 @@ def _resolve_month(log: ProblemLog, table: Table, titles: list[str], path: Path,
         found = _month_from_column(log, table, columns.columns["month"])
         if found:
             sources.append(("column", f"the '{table.column_name(columns.columns['month'])}' column", found))
-    title_months = {}
-    for line in titles:
-        if _TITLE_NOT_PERIOD.search(line):
-            continue
-        for found in months_in(line):
-            title_months.setdefault(found, line)
-    if len(title_months) > 1:
-        listed = "; ".join(f"'{line}' ({m})" for m, line in title_months.items())
-        log.refuse(f"the title lines above the header name different months: {listed}", code="month")
-    elif title_months:
-        (found, line), = title_months.items()
-        sources.append(("title", f"the title line '{line}'", found))
-    name_months = list(dict.fromkeys(months_in(path.stem)))
-    if len(name_months) == 1:
-        sources.append(("file name", f"the file name '{path.name}'", name_months[0]))
+    sources += titled_and_named(
+        log, titles, path, "month",
+        lambda line: [] if _TITLE_NOT_PERIOD.search(line) else months_in(line), months_in,
+    )
     for kind, value in (("argument", argument), ("profile", prof.options.get("month"))):
         if value is None or value == "":
             continue

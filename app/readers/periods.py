@@ -124,3 +124,26 @@ def parse_quarter(text: object) -> str | None:
     """The one quarter an argument or cell names, else None."""
     quarters = set(quarters_in(text))
     return quarters.pop() if len(quarters) == 1 else None
+
+
+def titled_and_named(log, titles: list[str], path, word: str, in_title, in_name) -> list[tuple[str, str, str]]:
+    """The periods (months or quarters) that the title lines and the file name give, as (kind, where, period).
+
+    Title lines naming different periods refuse the file: a report cannot be
+    "as at" two dates. A file name naming several (e.g. a range) says nothing.
+    """
+    by_title: dict[str, str] = {}
+    for line in titles:
+        for period in in_title(line):
+            by_title.setdefault(period, line)
+    sources = []
+    if len(by_title) > 1:
+        listed = "; ".join(f"'{line}' ({period})" for period, line in by_title.items())
+        log.refuse(f"the title lines above the header name different {word}s: {listed}", code=word)
+    elif by_title:
+        (period, line), = by_title.items()
+        sources.append(("title", f"the title line '{line}'", period))
+    named = list(dict.fromkeys(in_name(path.stem)))
+    if len(named) == 1:
+        sources.append(("file name", f"the file name '{path.name}'", named[0]))
+    return sources

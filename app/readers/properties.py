@@ -84,7 +84,7 @@ from app.config import ACCOMMODATION_TYPES
 from app.geography.postcodes import OUTWARD, normalise_postcodes, sectors_of_units
 from app.problems import InputRefused, Problem, ProblemLog
 from app.readers import vocabulary
-from app.readers.periods import months_in, parse_quarter, quarter_of_month, quarters_in
+from app.readers.periods import months_in, parse_quarter, quarter_of_month, quarters_in, titled_and_named
 from app.readers.profiles import Profile, load_profile
 from app.readers.result import ReadResult
 from app.readers.tables import (
@@ -329,21 +329,12 @@ def _resolve_quarter(log: ProblemLog, titles: list[str], path: Path, argument: s
             log.refuse(f"{where}: '{value}' is not a quarter; write it as YYYYQn, e.g. 2025Q2", code="quarter")
         else:
             sources.append((kind, where, parsed))
-    title_quarters: dict[str, str] = {}
-    for line in titles:
-        found = quarters_in(line) or ([quarter_of_month(m) for m in months_in(line)] if _TITLE_AS_AT.search(line)
-                                      else [])
-        for q in found:
-            title_quarters.setdefault(q, line)
-    if len(title_quarters) > 1:
-        listed = "; ".join(f"'{line}' ({q})" for q, line in title_quarters.items())
-        log.refuse(f"the title lines above the header name different quarters: {listed}", code="quarter")
-    elif title_quarters:
-        (q, line), = title_quarters.items()
-        sources.append(("title", f"the title line '{line}'", q))
-    in_name = list(dict.fromkeys(quarters_in(path.stem)))
-    if len(in_name) == 1:
-        sources.append(("file name", f"the file name '{path.name}'", in_name[0]))
+    sources += titled_and_named(
+        log, titles, path, "quarter",
+        lambda line: quarters_in(line) or ([quarter_of_month(m) for m in months_in(line)]
+                                           if _TITLE_AS_AT.search(line) else []),
+        quarters_in,
+    )
     quarters = {q for _, _, q in sources}
     if len(quarters) > 1:
         listed = "; ".join(f"{desc} says {q}" for _, desc, q in sources)
