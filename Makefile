@@ -15,7 +15,7 @@ $(STAMP): requirements.txt
 venv: $(STAMP)
 
 # Debian packages the test suite drives for real (browser tests, PostgreSQL store tests).
-SYSTEM_PACKAGES := chromium chromium-driver postgresql
+SYSTEM_PACKAGES := chromium chromium-driver postgresql poppler-utils
 system-packages:
 	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
 	  missing=""; \

@@ -56,7 +56,7 @@ def sector_reconciliation(
         .rename(columns={"occupied": "provider"})
     )
     both = ho.merge(provider, on=["lad_code", "postcode_sector"], how="outer")
-    both[["home_office", "provider"]] = both[["home_office", "provider"]].fillna(0.0)
+    both[["home_office", "provider"]] = both[["home_office", "provider"]].astype(float).fillna(0.0)
     both["difference"] = both["home_office"] - both["provider"]
     both["mismatch"] = _flag(both["home_office"], both["provider"], tolerance, share)
     both["month"] = month
