@@ -240,3 +240,129 @@ def region_name(snap: monitoring.Snapshot) -> str:
 
 def finite(value: float) -> float | None:
     return None if value is None or not np.isfinite(value) else float(value)
+
+
+# ------------------------------------------------------------------ what the signed-in user may see (issue 5)
+
+
+def scope():
+    """The signed-in user's :class:`~app.security.roles.Scope` for this request (401 when there is none)."""
+    from app.security.roles import current_scope
+
+    return current_scope()
+
+
+def per_scope(fn: Callable) -> Callable:
+    """Memoise ``fn(snap, scope, *args)`` per store URL, version and ``scope.key`` (what the user may see).
+
+    Two users with the same scope share the entries; a user with a narrower scope never gets a wider one's.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(user_scope, *args):
+        snap = snapshot()
+        key = (fn.__name__, settings().db_url, snap.version, user_scope.key, args)
+        with _memo_lock:
+            if key in _memo:
+                return _memo[key]
+        value = fn(snap, user_scope, *args)
+        with _memo_lock:
+            for stale in [k for k in _memo if k[1] == key[1] and k[2] != key[2]]:
+                del _memo[stale]
+            if len(_memo) >= _MEMO_MAX:
+                _memo.pop(next(iter(_memo)))
+            _memo[key] = value
+        return value
+
+    return wrapper
+
+
+@per_scope
+def scoped_table(snap: monitoring.Snapshot, user_scope) -> pd.DataFrame:
+    """The monitoring table as this scope may see it (members: disclosure-controlled over every month at once,
+    so that the same cells are hidden on every page)."""
+    return user_scope.filter_table(snap.table)
+
+
+@per_scope
+def scoped_month_rows(snap: monitoring.Snapshot, user_scope, level: str, month: str,
+                      la: str | None = None) -> pd.DataFrame:
+    """:func:`month_rows` as this scope may see it (rows of LAs out of scope dropped; members suppressed)."""
+    table = scoped_table(user_scope)
+    rows = table[(table["level"] == level) & (table["month"] == month)]
+    if la:
+        rows = rows[rows["lad_code"] == la]
+    names = snap.areas[snap.areas["level"] == "lad"].set_index("area_code")["area_name"]
+    rows = rows.assign(la_name=rows["lad_code"].map(names).astype("string"))
+    return rows.sort_values(["la_name", "area_name"]).reset_index(drop=True)
+
+
+@per_scope
+def scoped_area_trend(snap: monitoring.Snapshot, user_scope, area_code: str) -> pd.DataFrame:
+    table = scoped_table(user_scope)
+    return table[table["area_code"] == area_code].sort_values("month").reset_index(drop=True)
+
+
+@per_scope
+def scoped_level_trend(snap: monitoring.Snapshot, user_scope, level: str) -> pd.DataFrame:
+    table = scoped_table(user_scope)
+    return table[table["level"] == level].sort_values(["area_name", "month"]).reset_index(drop=True)
+
+
+@per_scope
+def scoped_local_authorities(snap: monitoring.Snapshot, user_scope) -> pd.DataFrame:
+    """:func:`local_authorities` this scope may see, by name."""
+    las = local_authorities()
+    return las[las["area_code"].isin(user_scope.lad_codes)].reset_index(drop=True)
+
+
+@per_scope
+def scoped_accommodation_mix(snap: monitoring.Snapshot, user_scope, area_code: str | None = None) -> pd.DataFrame:
+    """:func:`accommodation_mix` over the LAs in scope (None: all of them). For members (LA level only) the
+    month x type table is protected (counts under 5 suppressed, with secondary suppression)."""
+    if area_code is not None:
+        level = snap.areas.set_index("area_code")["level"].get(area_code)
+        user_scope.check_breakdown("ward" if level == "ward" else "la")
+        mix = accommodation_mix(area_code)
+    else:
+        records = snap.records
+        kind = records["accommodation_type"].astype("string").fillna("not stated")
+        keep = records["lad_code"].astype("string").isin(user_scope.lad_codes).fillna(False).to_numpy()
+        frame = pd.DataFrame({"month": records["month"], "accommodation_type": kind,
+                              "people": records["people"]})[keep]
+        mix = frame.groupby(["month", "accommodation_type"], as_index=False)["people"].sum()
+        mix = mix.sort_values(["month", "accommodation_type"]).reset_index(drop=True)
+    if not user_scope.suppress or mix.empty:
+        return mix
+    from app.cluster import disclosure
+
+    cells = mix.assign(area="all")
+    protected = disclosure.protect(cells, "people", "accommodation_type", "area", by=["month"])
+    protected = protected[(protected["accommodation_type"] != disclosure.TOTAL)
+                          & (protected["area"] != disclosure.TOTAL)]
+    return (protected.assign(people=protected["shown"])[["month", "accommodation_type", "people"]]
+            .sort_values(["month", "accommodation_type"]).reset_index(drop=True))
+
+
+@per_scope
+def scoped_properties(snap: monitoring.Snapshot, user_scope) -> pd.DataFrame:
+    """Every property row whose LA this scope may see at property level (none for members). Not audited:
+    callers show them through :func:`app.security.roles.view_properties`."""
+    return user_scope.filter_properties(snap.properties)
+
+
+def properties_in_scope(user_scope, ward_code: str) -> pd.DataFrame:
+    """:func:`properties_in` for a ward whose property-level data this scope may see (else Forbidden)."""
+    user_scope.check_properties(ward_code)
+    return properties_in(ward_code)
+
+
+def layout_scope():
+    """The scope for a page layout, or None outside a request or without a signed-in user (Dash may build
+    layouts to validate them; the guard has already refused anonymous page requests)."""
+    from app.security.roles import NotSignedIn
+
+    try:
+        return scope()
+    except (NotSignedIn, RuntimeError):
+        return None

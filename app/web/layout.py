@@ -1,24 +1,68 @@
-"""The page shell: header, navigation built from the page registry, and the main region."""
+"""The page shell: header, navigation built from the page registry, the signed-in user, and the main region.
+
+The shell is built for each request of ``/_dash-layout``, so it shows the signed-in user's name and role
+and only the pages their role can use. Hiding a link is only a convenience: each page's layout and
+callbacks check the role again on the server.
+"""
 from __future__ import annotations
 
 import dash
 from dash import dcc, html
 
+#: Pages offered only to some roles (path -> roles); every other page is offered to everyone signed in.
+PAGE_ROLES = {
+    "/admin": ("admin",),
+    "/data": ("admin", "regional"),
+    "/properties": ("admin", "regional", "officer"),
+    "/check": ("admin", "regional", "officer"),
+}
+ROLE_WORDS = {"admin": "administrator", "regional": "regional lead", "officer": "council officer",
+              "member": "councillor (member)"}
 
-def navigation() -> html.Nav:
+
+def _scope():
+    from app.web import data
+
+    return data.layout_scope()
+
+
+def offered(path: str, role: str | None) -> bool:
+    roles = PAGE_ROLES.get(path)
+    return roles is None or role in roles
+
+
+def navigation(role: str | None = None) -> html.Nav:
     pages = sorted(dash.page_registry.values(), key=lambda p: p.get("order", 99))
     return html.Nav(
-        html.Ul([html.Li(dcc.Link(p["name"], href=p["relative_path"])) for p in pages]),
+        html.Ul([html.Li(dcc.Link(p["name"], href=p["relative_path"])) for p in pages
+                 if offered(p["path"], role)]),
         className="nav",
         **{"aria-label": "Main"},
     )
 
 
+def account(scope) -> html.Div:
+    """Who is signed in, as what, and the way out (a plain link: ``/logout`` is a server route, not a page)."""
+    if scope is None:
+        return html.Div(id="account")
+    return html.Div(
+        [
+            html.Span(["Signed in as ", html.Strong(scope.user, id="account-user"), " (",
+                       html.Span(ROLE_WORDS.get(scope.role, scope.role), id="account-role"), ")"]),
+            " ",
+            html.A("Sign out", href="/logout", id="account-sign-out", style={"color": "#ffffff"}),
+        ],
+        id="account", className="account", style={"color": "#ffffff", "paddingBottom": "10px"},
+    )
+
+
 def shell() -> html.Div:
+    scope = _scope()
+    role = scope.role if scope is not None else None
     return html.Div(
         [
             html.Header(
-                [dcc.Link("Dispersal Monitor", href="/", className="brand"), navigation()],
+                [dcc.Link("Dispersal Monitor", href="/", className="brand"), navigation(role), account(scope)],
                 className="header",
             ),
             html.Main(dash.page_container, id="main", tabIndex="-1"),

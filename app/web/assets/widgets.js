@@ -7,6 +7,7 @@
   function repair() {
     document.querySelectorAll('.Select-value-label[role="option"]').forEach(function (el) {
       el.removeAttribute("role");
+      el.removeAttribute("aria-selected");
     });
     Object.keys(PAGING).forEach(function (cls) {
       document.querySelectorAll("button." + cls).forEach(function (button) {
@@ -21,6 +22,6 @@
     window.requestAnimationFrame(function () { queued = false; repair(); });
   }
   new MutationObserver(schedule).observe(document.documentElement,
-    { childList: true, subtree: true, attributes: true, attributeFilter: ["role"] });
+    { childList: true, subtree: true, attributes: true, attributeFilter: ["role", "aria-selected"] });
   document.addEventListener("DOMContentLoaded", repair);
 })();

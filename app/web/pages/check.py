@@ -1,4 +1,11 @@
-"""Property check (Asylum Accommodation Use Protocol): what a proposed property would do, and the proposals log."""
+"""Property check (Asylum Accommodation Use Protocol): what a proposed property would do, and the proposals log.
+
+Roles: admins, regional leads and officers (the check shows exact ward figures, which members do not see).
+A check may be run for a postcode in any LA of the user's scope (ward figures are aggregates); proposals are
+property-level: recorded, listed and answered only for the LAs the user sees at property level, and the log
+is shown through :func:`~app.security.roles.view_properties` (audited). The browser's stored "place" is not
+trusted: the postcode is looked up again when a proposal is recorded.
+"""
 from __future__ import annotations
 
 import dash
@@ -8,6 +15,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from app.cluster.whatif import PropertyCheck, check_property
 from app.figures import maps
 from app.geography.postcodes import PostcodeError, normalise_postcode
+from app.security.roles import Forbidden, require, view_properties
 from app.store import proposals as log_store
 from app.store import queries
 from app.web import data
@@ -16,15 +24,13 @@ dash.register_page(__name__, path="/check", name="Property check", order=5,
                    title="Property check - Dispersal Monitor")
 
 PROPERTY_TYPES = ("House", "Flat", "HMO", "Maisonette", "Other")
-
-
-def current_user() -> str:
-    """Who is recording; accounts come with issue 5."""
-    return "dashboard"
+ROLES = ("admin", "regional", "officer")
 
 
 def find_postcode(postcode: str) -> tuple[dict | None, str | None]:
     """The postcode's unit, ward and LA, or a message saying plainly why it cannot be checked."""
+    if not isinstance(postcode, str):
+        return None, "Enter a full postcode, for example TS1 3AB."
     try:
         unit = normalise_postcode(postcode)
     except PostcodeError as exc:
@@ -66,9 +72,9 @@ def position_rows(check: PropertyCheck) -> list[dict]:
     return rows
 
 
-def check_map(check: PropertyCheck, place: dict, lad_code: str) -> dict:
+def check_map(scope, check: PropertyCheck, place: dict, lad_code: str) -> dict:
     """The wards of the LA after the property, with the property marked."""
-    rows = data.month_rows("ward", check.month, lad_code).copy()
+    rows = data.scoped_month_rows(scope, "ward", check.month, lad_code).copy()
     ward = rows["area_code"] == check.ward_after.area_code
     rows.loc[ward, "people"] = check.ward_after.people
     rows.loc[ward, "share_of_limit"] = check.ward_after.share
@@ -95,6 +101,10 @@ def _field(label: str, control, id_: str) -> html.Div:
 
 
 def layout(**_query) -> html.Div:
+    scope = data.layout_scope()
+    if scope is None or scope.role not in ROLES:
+        return html.Div([html.H1("Property check"),
+                         html.P("The property check is for council officers: it is not available to your account.")])
     return html.Div(
         [
             html.H1("Property check"),
@@ -156,6 +166,7 @@ def layout(**_query) -> html.Div:
 
 @callback(Output("check-month", "options"), Output("check-month", "value"), Input("check-month", "id"))
 def fill_months(_):
+    require(*ROLES)
     months = data.months()
     return [{"label": m, "value": m} for m in reversed(months)], (months[-1] if months else None)
 
@@ -176,16 +187,20 @@ def _bedspaces(value) -> int | None:
     prevent_initial_call=True,
 )
 def check(_clicks, _submit, postcode, bedspaces, month):
+    scope = require(*ROLES)
     hidden = {"display": "none"}
     beds = _bedspaces(bedspaces)
     if beds is None:
         return html.P("Bedspaces must be a whole number, 1 or more.", className="error"), no_update, hidden, None
-    if not month:
+    if not month or month not in data.months():
         return html.P("No Home Office data is loaded yet, so there is nothing to check against.",
                       className="error"), no_update, hidden, None
     place, problem = find_postcode(postcode or "")
     if problem:
         return html.P(problem, className="error"), no_update, hidden, None
+    if not scope.can_see_lad(place["lad_code"]):
+        return html.P(f"{place['postcode']} is in a local authority your account does not cover, so it cannot be "
+                      "checked here.", className="error"), no_update, hidden, None
     try:
         result = run_check(place["ward_code"], month, beds)
     except KeyError:
@@ -204,7 +219,7 @@ def check(_clicks, _submit, postcode, bedspaces, month):
         html.Table([html.Caption("Before and after"), head, body], className="table"),
     ])
     place = dict(place, bedspaces=beds, month=month)
-    return panel, check_map(result, place, place["lad_code"]), {"display": "block"}, place
+    return panel, check_map(scope, result, place, place["lad_code"]), {"display": "block"}, place
 
 
 def log_table(frame: pd.DataFrame) -> html.Div:
@@ -234,25 +249,33 @@ def log_table(frame: pd.DataFrame) -> html.Div:
 )
 def proposals_log(_record, _save, place, provider, property_type, hmo, received, notes, proposal_id, response,
                   response_date, response_notes):
+    scope = require(*ROLES)
     record_message = response_message = None
     engine = data.engine()
+    visible = sorted(scope.property_level_lads)
     try:
         if ctx.triggered_id == "check-record":
-            if not place:
-                record_message = "Check a postcode first: the proposal is recorded with the property checked."
+            found, problem = find_postcode(place.get("postcode")) if isinstance(place, dict) else (None, None)
+            beds = _bedspaces(place.get("bedspaces")) if isinstance(place, dict) else None
+            if found is None or beds is None:
+                record_message = problem or "Check a postcode first: the proposal is recorded with the property checked."
             else:
+                require(properties_of=found["ward_code"])  # proposals are property-level: own LA for officers
                 with engine.begin() as conn:
                     number = log_store.add_proposal(
-                        conn, postcode=place["postcode"], ward_code=place["ward_code"], lad_code=place["lad_code"],
-                        bedspaces=int(place["bedspaces"]), provider=provider, property_type=property_type,
+                        conn, postcode=found["postcode"], ward_code=found["ward_code"], lad_code=found["lad_code"],
+                        bedspaces=beds, provider=provider, property_type=property_type,
                         is_hmo=(hmo == "yes" or property_type == "HMO"), received_date=received, notes=notes,
-                        created_by=current_user(),
+                        created_by=scope.user,
                     )
-                record_message = f"Proposal {number} recorded ({place['postcode']}, {place['bedspaces']} bedspaces)."
+                record_message = f"Proposal {number} recorded ({found['postcode']}, {beds} bedspaces)."
         elif ctx.triggered_id == "check-save-response":
             if not proposal_id or not response:
                 response_message = "Choose a proposal and a response."
             else:
+                mine = log_store.list_proposals(engine, lad_codes=visible)
+                if not isinstance(proposal_id, int) or proposal_id not in set(mine["id"].astype(int)):
+                    raise Forbidden("You do not have access to that proposal.", what=str(proposal_id)[:60])
                 with engine.begin() as conn:
                     log_store.update_response(conn, int(proposal_id), response, response_date, response_notes)
                 response_message = f"Response to proposal {proposal_id} saved: {response}."
@@ -262,6 +285,6 @@ def proposals_log(_record, _save, place, provider, property_type, hmo, received,
             record_message = text
         else:
             response_message = text
-    frame = log_store.list_proposals(engine)
+    frame = view_properties(log_store.list_proposals(engine, lad_codes=visible), what="proposals log")
     options = [{"label": f"{i}: {p}", "value": int(i)} for i, p in zip(frame["id"], frame["postcode"])]
     return record_message, response_message, log_table(frame), options

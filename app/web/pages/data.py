@@ -4,6 +4,13 @@ An upload is read and checked first (``prepare_*``): nothing is written
 until the officer confirms. The file is kept in a private temporary folder
 under its own name (readers take the month from it), never under the repo,
 and deleted once loaded.
+
+Roles: uploading, loading and undo are for admins and regional leads only. A monthly extract covers
+the region (loading it replaces that month for every LA it names) and undo withdraws the latest load
+whoever made it, so neither is left to an officer of one LA; officers send their files to the regional
+lead. The load history and the data-quality notes (which quote cells of the files) are theirs too.
+Every upload is checked by :func:`app.security.limits.check_upload` before any reader sees it, and
+uploads, refusals, loads and undo are recorded in the audit log.
 """
 from __future__ import annotations
 
@@ -21,6 +28,8 @@ from dash import Input, Output, State, callback, ctx, dcc, html
 
 from app import ingest
 from app.problems import InputRefused, Problem
+from app.security import audit, limits
+from app.security.roles import Forbidden, audit_event, require
 from app.store import loads, queries
 from app.web import data
 
@@ -32,15 +41,12 @@ KINDS = {HOME_OFFICE: "Monthly Home Office file", PROPERTIES: "Provider property
 UNDOABLE = ("home_office", "properties", "public_stats")
 UPLOAD_PREFIX = "dispersal-upload-"
 TABLE_LIMIT = 500
-MAX_BYTES = 200 * 1024 * 1024
+#: Roles that may upload, load and undo.
+LOADERS = ("admin", "regional")
 
-_pending: dict[str, ingest.Prepared] = {}
+#: Prepared uploads waiting for confirmation: token -> (who uploaded it, what it would load).
+_pending: dict[str, tuple[str, ingest.Prepared]] = {}
 _pending_lock = threading.Lock()
-
-
-def current_user() -> str:
-    """Who is loading; accounts come with issue 5."""
-    return "dashboard"
 
 
 # ------------------------------------------------------------------ uploads
@@ -52,12 +58,14 @@ def _safe_name(filename: str) -> str:
     return name or "upload"
 
 
-def save_upload(contents: str, filename: str) -> Path:
-    """Write a ``dcc.Upload`` data URL to a new private temporary folder under the file's own name."""
+def decode_upload(contents: str) -> bytes:
+    """The bytes of a ``dcc.Upload`` data URL."""
     _header, _, encoded = (contents or "").partition(",")
-    raw = base64.b64decode(encoded, validate=False)
-    if len(raw) > MAX_BYTES:
-        raise ValueError(f"the file is larger than {MAX_BYTES // (1024 * 1024)} MB")
+    return base64.b64decode(encoded, validate=False)
+
+
+def save_upload(raw: bytes, filename: str) -> Path:
+    """Write checked upload bytes to a new private temporary folder under the file's own name."""
     folder = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX))
     path = folder / _safe_name(filename)
     path.write_bytes(raw)
@@ -72,14 +80,14 @@ def _upload_path(token: str | None, file_name: str | None) -> Path | None:
     return path if path.is_file() else None
 
 
-def prepare(path: Path, kind: str, provider: str | None) -> ingest.Prepared:
+def prepare(path: Path, kind: str, provider: str | None, user: str) -> ingest.Prepared:
     engine = data.engine()
     if kind == PROPERTIES:
-        if not (provider or "").strip():
+        if not isinstance(provider, str) or not provider.strip():
             raise InputRefused([Problem("choose the provider of this property list before uploading it", path.name,
                                         column="provider")])
-        return ingest.prepare_properties(engine, path, provider=provider.strip(), loaded_by=current_user())
-    return ingest.prepare_home_office(engine, path, loaded_by=current_user())
+        return ingest.prepare_properties(engine, path, provider=provider.strip(), loaded_by=user)
+    return ingest.prepare_home_office(engine, path, loaded_by=user)
 
 
 def _discard(path: Path | None) -> None:
@@ -133,6 +141,11 @@ def preview(report: ingest.LoadReport) -> html.Div:
 
 
 def layout(**_query) -> html.Div:
+    scope = data.layout_scope()
+    if scope is None or scope.role not in LOADERS:
+        return html.Div([html.H1("Data"),
+                         html.P("Loading data is for administrators and regional leads. Send your monthly file or "
+                                "property list to your regional lead.")])
     return html.Div(
         [
             html.H1("Data"),
@@ -179,13 +192,25 @@ def layout(**_query) -> html.Div:
     prevent_initial_call=True,
 )
 def upload(contents, filename, kind, provider):
-    if not contents:
+    scope = require(*LOADERS)
+    if not contents or not isinstance(contents, str):
         return None, None, True
     kind = kind if kind in KINDS else HOME_OFFICE
+    name = _safe_name(filename if isinstance(filename, str) else "upload")
     path = None
     try:
-        path = save_upload(contents, filename or "upload")
-        prepared = prepare(path, kind, provider)
+        raw = decode_upload(contents)
+    except (ValueError, binascii.Error):
+        return html.P(f"{name}: the file could not be read. Nothing was loaded.", className="error"), None, True
+    try:
+        limits.check_upload(name, raw)
+    except limits.UploadRefused as refused:
+        audit_event(audit.UPLOAD_REFUSED, name, {"kind": kind, "bytes": len(raw), "reason": str(refused)[:200]})
+        return html.P(f"{refused}. Nothing was loaded.", className="error"), None, True
+    audit_event(audit.UPLOAD, name, {"kind": kind, "bytes": len(raw)})
+    try:
+        path = save_upload(raw, name)
+        prepared = prepare(path, kind, provider, scope.user)
     except InputRefused as refused:
         _discard(path)
         return html.Div([
@@ -195,37 +220,43 @@ def upload(contents, filename, kind, provider):
         ], className="error"), None, True
     except (ValueError, binascii.Error) as exc:
         _discard(path)
-        return html.P(f"{_safe_name(filename or '')}: the file could not be read ({exc}). Nothing was loaded.",
+        return html.P(f"{name}: the file could not be read ({exc}). Nothing was loaded.",
                       className="error"), None, True
     except Exception as exc:  # a reader fault must reach the officer as words, not a traceback
         _discard(path)
-        return html.P(f"{_safe_name(filename or '')}: the file could not be read as a {KINDS[kind].lower()} "
+        return html.P(f"{name}: the file could not be read as a {KINDS[kind].lower()} "
                       f"({type(exc).__name__}). Nothing was loaded.", className="error"), None, True
     if prepared.report.unchanged:
         _discard(path)
         return preview(prepared.report), None, True
     token = path.parent.name
     with _pending_lock:
-        _pending[token] = prepared
+        _pending[token] = (scope.user, prepared)
         while len(_pending) > 8:
             _pending.pop(next(iter(_pending)))
     pending = {"token": token, "file": path.name, "kind": kind, "provider": provider}
     return preview(prepared.report), pending, False
 
 
-def _confirm(pending: dict | None) -> html.Div:
-    path = _upload_path((pending or {}).get("token"), (pending or {}).get("file"))
+def _confirm(scope, pending: dict | None) -> html.Div:
+    pending = pending if isinstance(pending, dict) else {}
+    path = _upload_path(pending.get("token"), pending.get("file"))
     if path is None:
         return html.P("There is nothing to confirm: upload a file first.")
     with _pending_lock:
-        prepared = _pending.pop(pending["token"], None)
+        owner, prepared = _pending.get(pending["token"], (None, None))
+        if owner is not None and owner != scope.user:
+            raise Forbidden("That upload was made by someone else.", what=str(pending["token"])[:60])
+        _pending.pop(pending["token"], None)
     try:
-        prepared = prepared or prepare(path, pending.get("kind"), pending.get("provider"))
+        prepared = prepared or prepare(path, pending.get("kind"), pending.get("provider"), scope.user)
         report = prepared.commit()
     except InputRefused as refused:
         return problem_table(refused.problems, "This file cannot be loaded")
     finally:
         _discard(path)
+    audit_event(audit.LOAD, report.file, {"load_id": report.load_id, "kind": report.kind, "period": report.period,
+                                          "rows": report.rows, "unchanged": report.unchanged})
     lines = report.lines()
     return html.Div([html.P(lines[0], className="success"), html.Ul([html.Li(x.strip()) for x in lines[1:]])])
 
@@ -238,6 +269,8 @@ def _undo_last() -> html.P:
             return html.P("There is no load to undo.")
         last = candidates.iloc[0]
         loads.undo_load(conn, int(last["id"]))
+    audit_event(audit.UNDO, str(last["file_name"]), {"load_id": int(last["id"]), "kind": str(last["kind"]),
+                                                     "period": None if pd.isna(last["period"]) else str(last["period"])})
     period = f" for {last['period']}" if pd.notna(last["period"]) else ""
     return html.P(f"Load {int(last['id'])} ({last['file_name']}{period}) was undone; what it had replaced is back "
                   "in use.")
@@ -249,9 +282,10 @@ def _undo_last() -> html.P:
     State("data-pending", "data"),
 )
 def actions(_confirm_clicks, _undo_clicks, pending):
+    scope = require(*LOADERS)
     message = None
     if ctx.triggered_id == "data-confirm":
-        message = _confirm(pending)
+        message = _confirm(scope, pending)
     elif ctx.triggered_id == "data-undo":
         message = _undo_last()
     with data.engine().connect() as conn:

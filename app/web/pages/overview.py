@@ -12,6 +12,7 @@ from dash import Input, Output, Patch, callback, dash_table, dcc, html
 
 from app.cluster.fair_share import fair_share
 from app.figures import charts, maps
+from app.security.roles import require
 from app.web import data
 
 dash.register_page(__name__, path="/", name="Region overview", order=0, title="Region overview - Dispersal Monitor")
@@ -38,17 +39,28 @@ def _previous(month: str) -> str | None:
     return months[i - 1] if i > 0 else None
 
 
-def headlines(month: str) -> list:
-    """People, LAs and wards over or near the limit, change since last month."""
-    las = data.month_rows(LEVEL, month, None)
-    wards = data.month_rows("ward", month, None)
+def rows_for(scope, level: str, month: str) -> pd.DataFrame:
+    """Every area of a level in the user's scope for one month (members: disclosure-controlled)."""
+    return data.scoped_month_rows(scope, level, month, None)
+
+
+def headlines(scope, month: str) -> list:
+    """People, LAs and wards over or near the limit, change since last month (LAs in the user's scope)."""
+    las = rows_for(scope, LEVEL, month)
+    wards = rows_for(scope, "ward", month)
     people = float(las["people"].sum())
     before = _previous(month)
-    if before is None:
-        change = "no earlier month loaded"
+    if las["suppressed"].any():
+        total = las["people_display"].iloc[0] if len(las) == 1 else f"{people:,.0f} (some figures withheld)"
+        change = "small figures are not shown"
+    elif before is None:
+        total, change = f"{people:,.0f}", "no earlier month loaded"
     else:
-        delta = people - float(data.month_rows(LEVEL, before, None)["people"].sum())
-        change = f"{'up' if delta > 0 else 'down' if delta < 0 else 'no change'} {abs(delta):,.0f} since {month_words(before)}"
+        earlier = rows_for(scope, LEVEL, before)
+        delta = people - float(earlier["people"].sum())
+        total = f"{people:,.0f}"
+        change = (f"{'up' if delta > 0 else 'down' if delta < 0 else 'no change'} {abs(delta):,.0f} since "
+                  f"{month_words(before)}") if not earlier["suppressed"].any() else f"{month_words(before)} withheld"
     la_counts = las["status"].astype(str).value_counts()
     ward_counts = wards["status"].astype(str).value_counts()
 
@@ -57,7 +69,7 @@ def headlines(month: str) -> list:
                          html.P(note, className="card-note")], className="card", id=card_id)
 
     return [
-        card("People supported (dispersal)", f"{people:,.0f}", change, "overview-card-people"),
+        card("People supported (dispersal)", total, change, "overview-card-people"),
         card("LAs over the limit (official)", f"{la_counts.get('breach', 0)} of {len(las)}",
              f"{la_counts.get('approaching', 0)} approaching it", "overview-card-las"),
         card("Wards over the limit (local indicator)", f"{ward_counts.get('breach', 0)} of {len(wards)}",
@@ -65,14 +77,30 @@ def headlines(month: str) -> list:
     ]
 
 
-def la_figure(month: str) -> dict:
-    return maps.choropleth(data.month_rows(LEVEL, month, None), data.geometry("lad"), level=LEVEL,
+def la_figure(scope, month: str) -> dict:
+    return maps.choropleth(rows_for(scope, LEVEL, month), data.geometry("lad"), level=LEVEL,
                            tile_url=data.tile_url(), height=480)
 
 
-def fair_share_figure(month: str) -> dict:
+def fair_share_figure(scope, month: str) -> dict:
+    """Shares within the region. Members (their LA only) see it only when their scope holds several LAs,
+    computed from the figures they may see."""
     snap = data.snapshot()
-    return charts.fair_share(fair_share(snap.table, snap.areas, month))
+    table = data.scoped_table(scope)
+    if scope.suppress and len(scope.lad_codes) < 2:
+        return charts.message("Fair share compares the region's local authorities: it is not part of your "
+                              "account's view.")
+    return charts.fair_share(fair_share(table.dropna(subset=["people"]), snap.areas, month))
+
+
+def table_data(scope, month: str) -> list[dict]:
+    rows = rows_for(scope, LEVEL, month)
+    records = maps.table_rows(rows, LEVEL)
+    if scope.suppress:  # "fewer than 5" / "withheld" in words where the number is not shown
+        for record, shown, hidden in zip(records, rows["people_display"], rows["suppressed"]):
+            if hidden:
+                record["people"] = str(shown)
+    return records
 
 
 def national(region: str) -> tuple[dict, html.Div]:
@@ -113,18 +141,24 @@ def national(region: str) -> tuple[dict, html.Div]:
     ])
 
 
-def plan_figure() -> dict:
+def plan_figure(scope) -> dict:
     allocations = data.allocations()
+    allocations = allocations[allocations["area_code"].isin(scope.lad_codes)]
     if allocations.empty:
         return charts.plan_vs_actual(pd.DataFrame())
     names = data.local_authorities().set_index("area_code")["area_name"]
     occupied = data.occupied_bedspaces().set_index("lad_code")["occupied"]
     frame = allocations.assign(area_name=allocations["area_code"].map(names),
                                occupied=allocations["area_code"].map(occupied).fillna(0.0))
+    if scope.suppress:  # an LA's occupied bedspaces under 5 would count households
+        frame["occupied"] = frame["occupied"].where(~frame["occupied"].between(0.5, 4.5, inclusive="both"))
     return charts.plan_vs_actual(frame.dropna(subset=["area_name"]))
 
 
 def layout(month: str | None = None, **_query) -> html.Div:
+    scope = data.layout_scope()
+    if scope is None:
+        return html.Div([html.H1("Region overview"), html.P("Sign in to see this page.")])
     months = data.months()
     snap = data.snapshot()
     region = data.region_name(snap)
@@ -133,7 +167,7 @@ def layout(month: str | None = None, **_query) -> html.Div:
                          html.P("No Home Office months are loaded yet: load one on the Data page.")])
     month = month if month in months else months[-1]
     national_figure, national_table = national(region)
-    trend_rows = data.level_trend(LEVEL)
+    trend_rows = data.scoped_level_trend(scope, LEVEL).dropna(subset=["share_of_limit"])
     return html.Div(
         [
             html.H1(f"Region overview: {region}"),
@@ -145,18 +179,18 @@ def layout(month: str | None = None, **_query) -> html.Div:
                 dcc.Dropdown(id="overview-month", options=[{"label": month_words(m), "value": m} for m in months[::-1]],
                              value=month, clearable=False, searchable=False),
             ], className="control control-month-select"),
-            html.Div(headlines(month), id="overview-headlines", className="cards", **{"aria-live": "polite"}),
+            html.Div(headlines(scope, month), id="overview-headlines", className="cards", **{"aria-live": "polite"}),
             html.Div([
                 html.Div([
                     html.H2("Local authorities against the limit"),
-                    dcc.Graph(id="overview-map", figure=la_figure(month), config=maps.GRAPH_CONFIG, className="map"),
+                    dcc.Graph(id="overview-map", figure=la_figure(scope, month), config=maps.GRAPH_CONFIG, className="map"),
                     html.P("Symbols mark authorities over the limit (▲) and approaching it (○).", className="hint"),
                 ], className="map-column"),
                 html.Div([
                     html.H2("Table of local authorities"),
                     dash_table.DataTable(
                         id="overview-table", columns=TABLE_COLUMNS,
-                        data=maps.table_rows(data.month_rows(LEVEL, month, None), LEVEL),
+                        data=table_data(scope, month),
                         sort_action="native",
                         style_table={"overflowX": "auto"},
                         style_cell={"fontFamily": "Arial, Helvetica, sans-serif", "fontSize": 15, "textAlign": "left",
@@ -169,19 +203,19 @@ def layout(month: str | None = None, **_query) -> html.Div:
             html.P("Each authority's share of the region's people supported, beside its share of the region's "
                    "residents. A longer dark bar than outlined bar means it carries more than its share.",
                    className="hint"),
-            dcc.Graph(id="overview-fair-share", figure=fair_share_figure(month), config={"displaylogo": False}),
+            dcc.Graph(id="overview-fair-share", figure=fair_share_figure(scope, month), config={"displaylogo": False}),
             html.H2("Trends"),
             dcc.Graph(id="overview-trends", figure=charts.trends(trend_rows), config={"displaylogo": False}),
             html.H2("Accommodation types"),
             html.P("Only dispersal accommodation counts against the limit; initial, contingency and subsistence-only "
                    "support are shown beside it.", className="hint"),
-            dcc.Graph(id="overview-mix", figure=charts.accommodation_mix(data.accommodation_mix(None)),
+            dcc.Graph(id="overview-mix", figure=charts.accommodation_mix(data.scoped_accommodation_mix(scope, None)),
                       config={"displaylogo": False}),
             html.H2("National context"),
             dcc.Graph(id="overview-national", figure=national_figure, config={"displaylogo": False}),
             national_table,
             html.H2("Full dispersal plan: plan and actual"),
-            dcc.Graph(id="overview-plan", figure=plan_figure(), config={"displaylogo": False}),
+            dcc.Graph(id="overview-plan", figure=plan_figure(scope), config={"displaylogo": False}),
         ],
         className="page page-overview",
     )
@@ -196,13 +230,15 @@ def layout(month: str | None = None, **_query) -> html.Div:
     prevent_initial_call=True,
 )
 def change_month(month: str):
+    scope = require()
     if month not in data.months():
         return dash.no_update, dash.no_update, dash.no_update, dash.no_update
-    rows = data.month_rows(LEVEL, month, None)
+    rows = rows_for(scope, LEVEL, month)
     geometry = data.geometry("lad")
-    locations = data.month_rows(LEVEL, data.months()[-1], None)["area_code"].astype(str).tolist()
+    locations = rows_for(scope, LEVEL, data.months()[-1])["area_code"].astype(str).tolist()
     patch = Patch()
     for trace, values in maps.value_updates(rows, geometry, LEVEL, locations=locations).items():
         for key, value in values.items():
             patch["data"][trace][key] = value
-    return patch.to_plotly_json(), headlines(month), fair_share_figure(month), maps.table_rows(rows, LEVEL)
+    return (patch.to_plotly_json(), headlines(scope, month), fair_share_figure(scope, month),
+            table_data(scope, month))

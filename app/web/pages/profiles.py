@@ -1,4 +1,9 @@
-"""Profiles: who is supported, by LA and over time, with small numbers suppressed (domain.md)."""
+"""Profiles: who is supported, by LA and over time, with small numbers suppressed (domain.md).
+
+The tables are LA-level breakdowns, protected for everyone; each user sees the rows of the LAs in their
+scope, and the region totals only when their scope includes the region (dropping published cells never
+makes a suppressed one recoverable).
+"""
 from __future__ import annotations
 
 import dash
@@ -7,6 +12,7 @@ from dash import Input, Output, callback, dcc, html
 
 from app.cluster import disclosure
 from app.figures import profiles as figures
+from app.security.roles import Forbidden, require
 from app.web import data
 
 dash.register_page(__name__, path="/profiles", name="Profiles", order=4, title="Profiles - Dispersal Monitor")
@@ -40,6 +46,26 @@ def protected_profile(snap, dimension: str) -> pd.DataFrame:
     })
     protected = disclosure.protect(frame, "people", "la", dimension, by=["month"])
     return disclosure.published(protected, "people")
+
+
+def visible_rows(scope, cells: pd.DataFrame) -> pd.DataFrame:
+    """The protected cells of the LAs in ``scope`` (by name), the totals when the region is in scope, and
+    "LA not known" only for region-wide accounts."""
+    names = data.scoped_local_authorities(scope)["area_name"].astype(str)
+    allowed = set(names)
+    if scope.region_codes:
+        allowed.add(disclosure.TOTAL)
+    if scope.is_admin or scope.role == "regional":
+        allowed.add(LA_NOT_KNOWN)
+    return cells[cells["la"].astype(str).isin(allowed)]
+
+
+def check_la_name(scope, name: object) -> str:
+    """An LA name from the browser must be one of the LAs in scope (403 otherwise)."""
+    names = data.scoped_local_authorities(scope)
+    if not isinstance(name, str) or name not in set(names["area_name"].astype(str)):
+        raise Forbidden("You do not have access to that local authority.", what=str(name)[:60])
+    return name
 
 
 def layout(**_query) -> html.Div:
@@ -96,8 +122,9 @@ def zeros_note(cells: pd.DataFrame) -> list:
     Input("profiles-dimension", "id"),
 )
 def fill_controls(_):
+    scope = require(breakdown_level="la")
     months = data.months()
-    las = data.local_authorities()
+    las = data.scoped_local_authorities(scope)
     return (
         [{"label": m, "value": m} for m in reversed(months)], months[-1] if months else None,
         [{"label": n, "value": n} for n in las["area_name"]], las["area_name"].iloc[0] if len(las) else None,
@@ -109,13 +136,16 @@ def fill_controls(_):
     Input("profiles-dimension", "value"), Input("profiles-month", "value"),
 )
 def update_month(dimension, month):
+    scope = require(breakdown_level="la")
     if not month or dimension not in DIMENSIONS:
         return figures.message("No Home Office data is loaded yet."), None
-    cells = protected_profile(dimension)
+    cells = visible_rows(scope, protected_profile(dimension))
     cells = cells[cells["month"] == month]
     label = DIMENSIONS[dimension]
     region = cells[cells["la"] == disclosure.TOTAL]
-    bars = figures.category_bars(region, dimension, f"{label}, all local authorities, {month}")
+    if region.empty:  # no region totals in scope: the bars show the user's LA
+        region = cells[cells["la"] != disclosure.TOTAL]
+    bars = figures.category_bars(region, dimension, f"{label}, {'all local authorities' if scope.region_codes else 'your local authority'}, {month}")
     grid = figures.wide(cells, "la", dimension)
     return bars, html.Div([*zeros_note(cells), grid_table(grid, f"{label} by local authority, {month}",
                                                           "Local authority")])
@@ -126,8 +156,10 @@ def update_month(dimension, month):
     Input("profiles-dimension", "value"), Input("profiles-la", "value"),
 )
 def update_trend(dimension, la):
+    scope = require(breakdown_level="la")
     if not la or dimension not in DIMENSIONS:
         return figures.message("Choose a local authority."), None
+    check_la_name(scope, la)
     cells = protected_profile(dimension)
     cells = cells[cells["la"] == la]
     label = DIMENSIONS[dimension]

@@ -1,4 +1,9 @@
-"""Properties (officers): provider properties over the wards, what changed, where they cluster, reconciliation."""
+"""Properties (officers): provider properties over the wards, what changed, where they cluster, reconciliation.
+
+Property-level: every callback reads only the properties of LAs the user may see at property level
+(:meth:`~app.security.roles.Scope.filter_properties`; officers: their own LA; members: none, 403) and
+shows them through :func:`~app.security.roles.view_properties`, which records the view in the audit log.
+"""
 from __future__ import annotations
 
 import dash
@@ -10,6 +15,7 @@ from app.cluster.property_changes import diff_quarters
 from app.cluster.reconcile import sector_reconciliation
 from app.figures import maps
 from app.figures import properties as figures
+from app.security.roles import Forbidden, require, view_properties
 from app.web import data
 
 dash.register_page(__name__, path="/properties", name="Properties", order=3,
@@ -21,19 +27,27 @@ TABLE_LIMIT = 500
 
 # ------------------------------------------------------------------ reads (one place to add a user's scope)
 
-@data.per_version
-def list_quarters(snap) -> list[str]:
-    return sorted(snap.properties["quarter"].dropna().unique())
+def property_scope():
+    """The signed-in user's scope, refused (403) unless it reaches property-level data of some LA."""
+    scope = require()
+    if not scope.can_see_addresses():
+        raise Forbidden("Property-level information is not available to your account.", what="properties")
+    return scope
 
 
-@data.per_version
-def list_providers(snap) -> list[str]:
-    return sorted(snap.properties["provider"].dropna().unique())
+@data.per_scope
+def list_quarters(snap, scope) -> list[str]:
+    return sorted(data.scoped_properties(scope)["quarter"].dropna().unique())
 
 
-@data.per_version
-def list_statuses(snap) -> list[str]:
-    return sorted(snap.properties["status"].astype("string").fillna("not given").unique())
+@data.per_scope
+def list_providers(snap, scope) -> list[str]:
+    return sorted(data.scoped_properties(scope)["provider"].dropna().unique())
+
+
+@data.per_scope
+def list_statuses(snap, scope) -> list[str]:
+    return sorted(data.scoped_properties(scope)["status"].astype("string").fillna("not given").unique())
 
 
 def quarter_month(quarter: str, months: list[str]) -> str | None:
@@ -44,8 +58,11 @@ def quarter_month(quarter: str, months: list[str]) -> str | None:
     return before[-1] if before else (months[0] if months else None)
 
 
-def filtered(quarter: str | None, provider: str | None, status: list[str] | None) -> pd.DataFrame:
-    props = data.snapshot().properties
+def filtered(scope, quarter: str | None, provider: str | None, status: list[str] | None) -> pd.DataFrame:
+    """Property rows in scope for the controls (not yet audited: show them through ``view_properties``)."""
+    props = data.scoped_properties(scope)
+    if status is not None and not isinstance(status, list):
+        status = [status]
     rows = props[props["quarter"] == quarter]
     if provider and provider != ALL:
         rows = rows[rows["provider"] == provider]
@@ -54,9 +71,9 @@ def filtered(quarter: str | None, provider: str | None, status: list[str] | None
     return rows
 
 
-@data.per_version
-def quarter_changes(snap, quarter: str, provider: str | None) -> pd.DataFrame:
-    props = snap.properties
+@data.per_scope
+def quarter_changes(snap, scope, quarter: str, provider: str | None) -> pd.DataFrame:
+    props = data.scoped_properties(scope)
     if provider and provider != ALL:
         props = props[props["provider"] == provider]
     current = props[props["quarter"] == quarter]
@@ -66,12 +83,14 @@ def quarter_changes(snap, quarter: str, provider: str | None) -> pd.DataFrame:
     return diff_quarters(previous, current)
 
 
-@data.per_version
-def sector_check(snap, quarter: str) -> pd.DataFrame:
+@data.per_scope
+def sector_check(snap, scope, quarter: str) -> pd.DataFrame:
+    """Sector counts are property-level: only the LAs the user may see at that level."""
     month = quarter_month(quarter, list(snap.months))
     if month is None:
         return pd.DataFrame()
-    return sector_reconciliation(snap.records, snap.properties, month)
+    records = scope.filter_properties(snap.records)
+    return scope.filter_properties(sector_reconciliation(records, data.scoped_properties(scope), month))
 
 
 def la_names() -> pd.Series:
@@ -92,6 +111,10 @@ def _select(label: str, id_: str, **kwargs) -> html.Div:
 
 
 def layout(**_query) -> html.Div:
+    scope = data.layout_scope()
+    if scope is None or not scope.can_see_addresses():
+        return html.Div([html.H1("Properties"),
+                         html.P("Property-level information is not available to your account.")])
     return html.Div(
         [
             html.H1("Properties"),
@@ -150,7 +173,8 @@ def table(records: list[dict], columns: list[tuple[str, str]], caption: str, row
     Input("properties-quarter", "id"),
 )
 def fill_controls(_):
-    qs, provs, sts = list_quarters(), list_providers(), list_statuses()
+    scope = property_scope()
+    qs, provs, sts = list_quarters(scope), list_providers(scope), list_statuses(scope)
     default_status = [s for s in sts if s in ("in use", "void")] or sts
     return (
         [{"label": q, "value": q} for q in reversed(qs)], qs[-1] if qs else None,
@@ -167,11 +191,12 @@ def fill_controls(_):
     State("properties-map", "figure"),
 )
 def update_map(quarter, provider, status, figure):
-    if not quarter:
+    scope = property_scope()
+    if quarter not in list_quarters(scope):
         return {"data": [], "layout": {}}, "No property lists are loaded yet.", None, None
-    props = filtered(quarter, provider, status)
+    props = view_properties(filtered(scope, quarter, provider, status), what=f"properties {quarter}")
     month = quarter_month(quarter, data.months())
-    rows = data.month_rows("ward", month) if month else pd.DataFrame()
+    rows = data.scoped_month_rows(scope, "ward", month) if month else pd.DataFrame()
     located = int((props["lat"].notna() & props["lon"].notna()).sum())
     occupied = pd.to_numeric(props["occupied"], errors="coerce").sum()
     summary = (f"{len(props)} properties in {quarter}, {int(pd.to_numeric(props['bedspaces']).fillna(0).sum())} "
@@ -211,10 +236,13 @@ def update_map(quarter, provider, status, figure):
     Input("properties-status", "value"),
 )
 def update_tables(quarter, provider, status):
-    if not quarter:
+    scope = property_scope()
+    if quarter not in list_quarters(scope):
         return None, None, None
     wards, las = ward_names(), la_names()
-    diff = quarter_changes(quarter, provider)
+    diff = quarter_changes(scope, quarter, provider)
+    if not diff.empty:
+        diff = view_properties(diff, what=f"property changes {quarter}")
     if diff.empty:
         change_part = html.P(f"There is no list for {previous_quarter(quarter)} to compare with.")
     else:
@@ -227,7 +255,8 @@ def update_tables(quarter, provider, status):
             ("ward", "Ward"), ("la", "LA"), ("bedspaces_before", "Bedspaces before"),
             ("bedspaces_after", "Bedspaces after"), ("status_before", "Status before"),
             ("status_after", "Status after")], f"Changes from {previous_quarter(quarter)} to {quarter}")])
-    by_postcode, by_street = figures.several_at(filtered(quarter, provider, status))
+    by_postcode, by_street = figures.several_at(view_properties(filtered(scope, quarter, provider, status),
+                                                                what=f"properties {quarter}"))
     several = html.Div([
         table(by_postcode.assign(ward=by_postcode["ward_code"].map(wards)).to_dict("records"),
               [("postcode", "Postcode"), ("ward", "Ward"), ("properties", "Properties"),
@@ -239,7 +268,9 @@ def update_tables(quarter, provider, status):
                ("providers", "Providers")],
               "Streets with two or more properties"),
     ])
-    recon = sector_check(quarter)
+    recon = sector_check(scope, quarter)
+    if not recon.empty:
+        recon = view_properties(recon, what=f"reconciliation by sector {quarter}")
     if recon.empty:
         recon_part = html.P("No Home Office data for this quarter.")
     else:

@@ -30,6 +30,8 @@ from dash import Input, Output, Patch, State, callback, ctx, dash_table, dcc, ht
 
 from app.cluster.apportion import quarter_of
 from app.figures import charts, maps
+from app.security import audit, exports
+from app.security.roles import audit_event, require, view_properties
 from app.web import data
 
 dash.register_page(__name__, path="/wards", name="Ward map", order=1, title="Ward map - Dispersal Monitor")
@@ -66,33 +68,63 @@ def _la_value(la: str | None) -> str | None:
     return None if not la or la == ALL else la
 
 
-def ward_rows(month: str, la: str | None) -> pd.DataFrame:
-    return data.month_rows(LEVEL, month, _la_value(la))
+#: For members the map colours wards by status band only (their ward shares are not shown): a share inside each band.
+BAND_SHARE = {"ok": 0.2, "approaching": 0.9, "breach": 1.1}
+MEMBER_HOVER = ("%{text}<br>People supported (rounded to 5): %{customdata[0]:,}<br>%{customdata[2]} — "
+                "local indicator<extra></extra>")
 
 
-def ward_figure(month: str, la: str | None) -> dict:
+def ward_rows(scope, month: str, la: str | None) -> pd.DataFrame:
+    """One month's wards (of one LA, or of every LA in the user's scope), as the user may see them."""
+    return data.scoped_month_rows(scope, LEVEL, month, _la_value(la))
+
+
+def map_rows(scope, rows: pd.DataFrame) -> pd.DataFrame:
+    """What the map draws: for members the colour is the status band, never a share that gives the count back."""
+    if not scope.suppress:
+        return rows
+    return rows.assign(share_of_limit=rows["status"].astype(str).map(BAND_SHARE).astype(float))
+
+
+def ward_figure(scope, month: str, la: str | None) -> dict:
     """The full first figure (geometry of the whole region's wards, values of this month and LA)."""
-    rows = ward_rows(month, la)
-    return maps.choropleth(
-        rows, data.geometry("ward"), level=LEVEL, outlines=data.geometry("lad"),
+    rows = ward_rows(scope, month, la)
+    figure = maps.choropleth(
+        map_rows(scope, rows), data.geometry("ward"), level=LEVEL, outlines=data.geometry("lad"),
         tile_url=data.tile_url(), uirevision=la or ALL,
     )
+    if scope.suppress and figure["data"]:
+        figure["data"][maps.AREAS]["hovertemplate"] = MEMBER_HOVER
+    return figure
 
 
-def summary(month: str, la: str | None) -> list:
-    rows = ward_rows(month, la)
+def people_words(scope, month: str, la: str | None) -> str:
+    """People supported in the LA (or every LA in scope), from the LA rows: the figure the user may see."""
+    las = data.scoped_month_rows(scope, "la", month, None)
+    if _la_value(la):
+        las = las[las["area_code"] == la]
+    if las.empty:
+        return ""
+    if las["suppressed"].any():
+        shown = str(las["people_display"].iloc[0]) if len(las) == 1 else "some figures withheld"
+        return f"People supported in dispersal accommodation: {shown}."
+    return f"{las['people'].sum():,.0f} people supported in dispersal accommodation."
+
+
+def summary(scope, month: str, la: str | None) -> list:
+    rows = ward_rows(scope, month, la)
     counts = rows["status"].astype(str).value_counts()
     where = "the region" if not _la_value(la) else str(rows["la_name"].iloc[0]) if len(rows) else "this LA"
     return [
         html.Strong(f"{month_words(month)}, {where}: "),
         f"{counts.get('breach', 0)} of {len(rows)} wards over the limit, "
         f"{counts.get('approaching', 0)} approaching it (local indicator). ",
-        f"{rows['people'].sum():,.0f} people supported in dispersal accommodation.",
+        people_words(scope, month, la),
     ]
 
 
-def la_status(month: str, la: str | None) -> html.Div:
-    rows = data.month_rows("la", month, None)
+def la_status(scope, month: str, la: str | None) -> html.Div:
+    rows = data.scoped_month_rows(scope, "la", month, None)
     if _la_value(la):
         rows = rows[rows["area_code"] == la]
     items = [
@@ -111,18 +143,33 @@ def la_status(month: str, la: str | None) -> html.Div:
     ])
 
 
+def la_options(scope) -> tuple[list[dict], str]:
+    """The LA filter's choices (only LAs in scope) and the default: the user's own LA, else all of them."""
+    las = data.scoped_local_authorities(scope)
+    every = set(data.local_authorities()["area_code"])
+    whole = (f"Whole region ({data.region_name(data.snapshot())})" if scope.lad_codes >= every
+             else "All the local authorities you can see")
+    options = [{"label": str(r.area_name), "value": str(r.area_code)} for r in las.itertuples()]
+    if len(options) > 1:
+        options.insert(0, {"label": whole, "value": ALL})
+    codes = {o["value"] for o in options}
+    default = scope.home_lad if scope.home_lad in codes else (ALL if ALL in codes else
+                                                               (options[0]["value"] if options else ALL))
+    return options, default
+
+
 def layout(la: str | None = None, month: str | None = None, **_query) -> html.Div:
+    scope = data.layout_scope()
     months = data.months()
+    if scope is None:
+        return html.Div([html.H1("Ward map"), html.P("Sign in to see this page.")])
     if not months:
         return html.Div([html.H1("Ward map"), html.P("No Home Office months are loaded yet: load one on the Data page.")])
-    las = data.local_authorities()
-    la = la if la in set(las["area_code"]) else ALL
+    options, default = la_options(scope)
+    la = la if la in {o["value"] for o in options} else default
     index = months.index(month) if month in months else len(months) - 1
     month = months[index]
-    options = [{"label": f"Whole region ({data.region_name(data.snapshot())})", "value": ALL}] + [
-        {"label": str(r.area_name), "value": str(r.area_code)} for r in las.itertuples()
-    ]
-    rows = ward_rows(month, la)
+    rows = ward_rows(scope, month, la)
     return html.Div(
         [
             html.H1("Ward map"),
@@ -156,16 +203,16 @@ def layout(la: str | None = None, month: str | None = None, **_query) -> html.Di
                 ],
                 className="controls",
             ),
-            html.P(summary(month, la), id="wards-summary", className="summary", **{"aria-live": "polite"}),
+            html.P(summary(scope, month, la), id="wards-summary", className="summary", **{"aria-live": "polite"}),
             html.Div(
                 [
                     html.Div(
                         [
-                            dcc.Graph(id="wards-map", figure=ward_figure(month, la), config=maps.GRAPH_CONFIG,
+                            dcc.Graph(id="wards-map", figure=ward_figure(scope, month, la), config=maps.GRAPH_CONFIG,
                                       className="map", clear_on_unhover=True),
                             html.P("Symbols mark wards over the limit (▲) and approaching it (○), so status does not "
                                    "rely on colour. Dark lines are local authority boundaries.", className="hint"),
-                            html.Div(la_status(month, la), id="wards-la-status"),
+                            html.Div(la_status(scope, month, la), id="wards-la-status"),
                         ],
                         className="map-column",
                     ),
@@ -191,7 +238,7 @@ def layout(la: str | None = None, month: str | None = None, **_query) -> html.Di
             dash_table.DataTable(
                 id="wards-table",
                 columns=TABLE_COLUMNS,
-                data=maps.table_rows(rows, LEVEL),
+                data=table_data(scope, rows),
                 sort_action="native",
                 filter_action="native",
                 filter_options={"case": "insensitive"},
@@ -219,10 +266,11 @@ def layout(la: str | None = None, month: str | None = None, **_query) -> html.Di
 )
 def update_map(index: int, la: str):
     """Values only: a month change patches colours, hover values and symbols; an LA change also the locations."""
+    scope = require(lad=_la_value(la))
     month = _month(index)
     new_la = ctx.triggered_id == "wards-la"
     patch = Patch()
-    for trace, values in map_values(month, la or ALL, new_la).items():
+    for trace, values in map_values(scope, month, la or ALL, new_la).items():
         for key, value in values.items():
             patch["data"][trace][key] = value
     if new_la:
@@ -241,31 +289,47 @@ def update_map(index: int, la: str):
 )
 def update_words(index: int, la: str):
     """The month in words and the official LA flags (a request of its own, so the map never waits for it)."""
-    return words_view(_month(index), la or ALL)
+    scope = require(lad=_la_value(la))
+    return words_view(scope, _month(index), la or ALL)
 
 
-def _month(index: int | None) -> str:
+def _month(index) -> str:
     months = data.months()
-    return months[max(0, min(int(index or 0), len(months) - 1))]
+    try:
+        number = int(index or 0)
+    except (TypeError, ValueError):
+        number = len(months) - 1
+    return months[max(0, min(number, len(months) - 1))]
 
 
-@data.per_version
-def map_values(_snap, month: str, la: str, new_locations: bool) -> dict:
-    """What a month or LA change sends to the map, built once per store version, month and LA."""
-    locations = None if new_locations else data_locations(la)
-    return maps.value_updates(ward_rows(month, la), data.geometry("ward"), LEVEL, locations=locations)
+@data.per_scope
+def map_values(_snap, scope, month: str, la: str, new_locations: bool) -> dict:
+    """What a month or LA change sends to the map, built once per store version, scope, month and LA."""
+    locations = None if new_locations else data_locations(scope, la)
+    return maps.value_updates(map_rows(scope, ward_rows(scope, month, la)), data.geometry("ward"), LEVEL,
+                              locations=locations)
 
 
-@data.per_version
-def words_view(_snap, month: str, la: str) -> tuple:
-    return summary(month, la), la_status(month, la)
+@data.per_scope
+def words_view(_snap, scope, month: str, la: str) -> tuple:
+    return summary(scope, month, la), la_status(scope, month, la)
 
 
-@data.per_version
-def data_locations(_snap, la: str | None) -> list[str]:
+@data.per_scope
+def data_locations(_snap, scope, la: str | None) -> list[str]:
     """The wards on the map for an LA filter, in map order (the same for every month)."""
     months = data.months()
-    return ward_rows(months[-1], la)["area_code"].astype(str).tolist()
+    return ward_rows(scope, months[-1], la)["area_code"].astype(str).tolist()
+
+
+def table_data(scope, rows: pd.DataFrame) -> list[dict]:
+    """The table's records; members read "fewer than 5" / "withheld" where a count is not shown."""
+    records = maps.table_rows(rows, LEVEL)
+    if scope.suppress:
+        for record, shown, hidden in zip(records, rows["people_display"], rows["suppressed"]):
+            if hidden:
+                record["people"] = str(shown)
+    return records
 
 
 @callback(
@@ -275,7 +339,8 @@ def data_locations(_snap, la: str | None) -> list[str]:
     prevent_initial_call=True,
 )
 def update_table(index: int, la: str):
-    return maps.table_rows(ward_rows(_month(index), la), LEVEL)
+    scope = require(lad=_la_value(la))
+    return table_data(scope, ward_rows(scope, _month(index), la))
 
 
 @callback(
@@ -286,6 +351,7 @@ def update_table(index: int, la: str):
     prevent_initial_call=True,
 )
 def toggle_play(_clicks: int, disabled: bool):
+    require()
     playing = bool(disabled)
     return not playing, "Pause" if playing else "Play"
 
@@ -301,6 +367,11 @@ def toggle_play(_clicks: int, disabled: bool):
 )
 def advance(_ticks: int, index: int, last: int):
     """Step to the next month; stop at the last."""
+    require()
+    try:
+        index, last = int(index or 0), int(last)
+    except (TypeError, ValueError):
+        raise dash.exceptions.PreventUpdate from None
     following = int(index or 0) + 1
     if following >= int(last):
         return int(last), True, "Play"
@@ -315,16 +386,19 @@ def advance(_ticks: int, index: int, last: int):
     prevent_initial_call=True,
 )
 def download(_clicks: int, index: int, la: str):
+    scope = require(lad=_la_value(la))
     month = _month(index)
-    table = csv_table(month, la)
-    scope = _la_value(la) or "region"
-    return dcc.send_data_frame(table.to_csv, f"wards_{scope}_{month}.csv", index=False)
+    table = exports.defuse(csv_table(scope, month, la))
+    where = _la_value(la) or "region"
+    audit_event(audit.EXPORT, f"wards_{where}_{month}.csv",
+                {"page": "wards", "lad_code": _la_value(la), "month": month, "rows": int(len(table))})
+    return dcc.send_data_frame(table.to_csv, f"wards_{where}_{month}.csv", index=False)
 
 
-def csv_table(month: str, la: str | None) -> pd.DataFrame:
-    """The table as downloaded: the same figures, named columns, month and LA code added."""
-    rows = ward_rows(month, la)
-    frame = pd.DataFrame(maps.table_rows(rows, LEVEL))
+def csv_table(scope, month: str, la: str | None) -> pd.DataFrame:
+    """The table as downloaded: the same figures the user sees, named columns, month and LA code added."""
+    rows = ward_rows(scope, month, la)
+    frame = pd.DataFrame(table_data(scope, rows), columns=[c["id"] for c in TABLE_COLUMNS])
     frame.insert(0, "month", month)
     frame["lad_code"] = rows["lad_code"].astype(str).to_numpy()
     names = {c["id"]: c["name"] for c in TABLE_COLUMNS}
@@ -350,12 +424,14 @@ def open_panel(click: dict | None, cell: dict | None, viewport: list[dict] | Non
             code = viewport[row].get("area_code")
     if not code:
         return dash.no_update
-    return ward_panel(str(code), _month(index))
+    scope = require(area=code)  # the code comes from the browser: 403 unless it is an area in scope
+    return ward_panel(scope, str(code), _month(index))
 
 
-def ward_panel(code: str, month: str) -> list:
-    """Everything about one ward: trend, accommodation types, properties, data-quality notes."""
-    trend = data.area_trend(code)
+def ward_panel(scope, code: str, month: str) -> list:
+    """Everything about one ward: trend, accommodation types, properties, data-quality notes — each part only
+    as far as the user's scope allows."""
+    trend = data.scoped_area_trend(scope, code)
     if trend.empty or str(trend["level"].iloc[0]) != LEVEL:
         return [html.H2("Ward details"), html.P(f"No ward with the code {code} in this store.")]
     this = trend[trend["month"] == month]
@@ -369,27 +445,48 @@ def ward_panel(code: str, month: str) -> list:
         html.P(f"{la_name} · ward {code}", className="hint"),
         html.Dl([
             html.Dt("Month"), html.Dd(month_words(month)),
-            html.Dt("People supported"), html.Dd(f"{this['people']:,.1f}".rstrip("0").rstrip(".")),
+            html.Dt("People supported"), html.Dd(_people(scope, this)),
             html.Dt("Residents"), html.Dd("not known" if this["population"] != this["population"]
                                          else f"{this['population']:,.0f}"),
             html.Dt("1 in N"), html.Dd(maps.one_in(this["people"], this["population"])),
-            html.Dt("Share of the limit"), html.Dd("not known" if this["share_of_limit"] != this["share_of_limit"]
+            html.Dt("Share of the limit"), html.Dd("not shown to your account" if scope.suppress
+                                                  else "not known" if this["share_of_limit"] != this["share_of_limit"]
                                                   else f"{this['share_of_limit']:.0%}"),
             html.Dt("Status"), html.Dd(html.Span(status, className=f"tag tag-{this['status']}")),
         ], className="figures"),
         html.H3("Trend over all months"),
-        dcc.Graph(id="wards-panel-trend", figure=charts.area_trend(trend), config={"displaylogo": False},
-                  className="panel-chart"),
+        _trend(scope, trend),
         html.H3("By accommodation type"),
-        _mix_table(code, month),
+        _mix_table(scope, code, month),
         html.H3("Properties in this ward"),
-        _properties(code, month),
+        _properties(scope, code, la_code, month),
         html.H3("Data quality"),
-        _quality(la_code, month, this),
+        _quality(scope, la_code, month, this),
     ]
 
 
-def _mix_table(code: str, month: str) -> html.Div:
+def _people(scope, row: pd.Series) -> str:
+    if scope.suppress:
+        return f"{row['people_display']} (rounded to 5)" if not row["suppressed"] else str(row["people_display"])
+    return f"{row['people']:,.1f}".rstrip("0").rstrip(".")
+
+
+def _trend(scope, trend: pd.DataFrame):
+    if scope.suppress:  # the ward's share over time would give its exact count back: members get the table
+        rows = [html.Tr([html.Td(month_words(str(r.month))), html.Td(str(r.people_display)),
+                         html.Td(maps.STATUS_WORDS.get(str(r.status), "No population figure"))])
+                for r in trend.itertuples()]
+        return html.Table([html.Caption("People supported by month (rounded to 5; under 5 not shown)"),
+                           html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Month", "People", "Status")])),
+                           html.Tbody(rows)], id="wards-panel-trend", className="table")
+    return dcc.Graph(id="wards-panel-trend", figure=charts.area_trend(trend), config={"displaylogo": False},
+                     className="panel-chart")
+
+
+def _mix_table(scope, code: str, month: str) -> html.Div:
+    if not scope.can_see_breakdown(LEVEL):
+        return html.P("Breakdowns below local-authority level are not available to your account.",
+                      id="wards-panel-mix")
     mix = data.accommodation_mix(code)
     mix = mix[mix["month"] == month]
     if mix.empty:
@@ -404,8 +501,11 @@ def _mix_table(code: str, month: str) -> html.Div:
     )
 
 
-def _properties(code: str, month: str) -> html.Div:
-    props = data.properties_in(code)
+def _properties(scope, code: str, la_code: str, month: str) -> html.Div:
+    if not scope.can_see_properties(la_code):
+        return html.Div(html.P("Property-level information for this local authority is not available to your "
+                               "account."), id="wards-panel-properties")
+    props = view_properties(data.properties_in_scope(scope, code), what=code)
     if props.empty:
         return html.Div(html.P("No provider property lists place a property in this ward."),
                         id="wards-panel-properties")
@@ -432,7 +532,7 @@ def _properties(code: str, month: str) -> html.Div:
     ], id="wards-panel-properties")
 
 
-def _quality(la_code: str, month: str, row: pd.Series) -> html.Div:
+def _quality(scope, la_code: str, month: str, row: pd.Series) -> html.Div:
     method = str(row.get("method") or "")
     how = {
         "properties": "split between wards by the provider's occupied properties in each postcode sector",
@@ -441,6 +541,8 @@ def _quality(la_code: str, month: str, row: pd.Series) -> html.Div:
         "direct": "recorded directly against the ward",
     }.get(method, "no people to apportion this month")
     notes = [html.Li(f"Ward figures are estimates: the Home Office counts people by postcode sector; here they were {how}.")]
+    if not scope.can_see_properties(la_code):  # notes quote cells of the file (sector counts)
+        return html.Div(html.Ul(notes), id="wards-panel-quality")
     problems = data.data_quality(la_code, month)
     notes += [html.Li(f"{r.file_name}: {r.message}") for r in problems.head(20).itertuples()]
     if problems.empty:
