@@ -30,7 +30,7 @@ from app.readers.population import read_population
 from app.readers.postcode_lookup import read_postcode_lookups
 from app.readers.properties import read_properties
 from app.readers.public_stats import read_public_stats
-from app.store import loads, queries
+from app.store import db, loads, queries
 from app.store import schema as s
 
 
@@ -85,7 +85,7 @@ class Prepared:
         report = self.report
         if report.unchanged:
             return report
-        with self.engine.begin() as conn:
+        with db.writing(self.engine) as conn:
             load_id = loads.start_load(
                 conn, kind=report.kind, file_name=report.file, checksum=self.checksum, period=report.period,
                 scope=",".join(sorted(self.scope)) or None, provider=self.details.get("provider"),
@@ -179,7 +179,7 @@ def load_geography(
     details = dict(facts, files=[Path(p).name for p in [wards, lads, population, *postcodes]], region=region)
     # The population file covers more areas than are loaded; only the loaded ones' gaps matter.
     warnings = log.warnings + lookup.warnings + [w for w in pop.warnings if w.code != "missing_population"]
-    with engine.begin() as conn:
+    with db.writing(engine) as conn:
         load_id = loads.start_load(
             conn, kind="geography", file_name=Path(wards).name, checksum=checksum, period=None,
             scope=region, provider=None, loaded_by=loaded_by, rows=len(ward_gdf) + len(lad_gdf), details=details,

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 
 from app.security import audit, limits, passwords
 from app.security.roles import ROLES, Role
-from app.store import schema
+from app.store import db, schema
 
 _users = schema.users
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,99}$")
@@ -75,7 +75,7 @@ def add(engine: Engine, username: str, password: str, role: str, *, lad_code: st
         "lad_code": lad_code, "region_code": region_code, "auth_version": 1,
         "created_at": audit.now(), "created_by": created_by, "password_changed_at": audit.now(),
     }
-    with engine.begin() as conn:
+    with db.writing(engine) as conn:
         if conn.execute(sa.select(_users.c.id).where(_users.c.username == name)).first():
             raise AccountError(f"there is already an account called '{name}'")
         conn.execute(_users.insert().values(**row))
@@ -116,7 +116,7 @@ def listing(engine: Engine) -> pd.DataFrame:
 
 def remove(engine: Engine, username: str, removed_by: str = "cli") -> None:
     name = limits.normalise_username(username)
-    with engine.begin() as conn:
+    with db.writing(engine) as conn:
         target = conn.execute(sa.select(_users.c.role).where(_users.c.username == name)).first()
         if target is None:
             raise AccountError(f"there is no account called '{name}'")
@@ -136,7 +136,7 @@ def set_password(engine: Engine, username: str, password: str, changed_by: str =
     except passwords.WeakPassword as weak:
         raise AccountError(str(weak)) from None
     digest = passwords.hash_password(password)
-    with engine.begin() as conn:
+    with db.writing(engine) as conn:
         done = conn.execute(
             _users.update().where(_users.c.username == name)
             .values(password_hash=digest, password_changed_at=audit.now(), auth_version=_users.c.auth_version + 1)
@@ -148,7 +148,7 @@ def set_password(engine: Engine, username: str, password: str, changed_by: str =
 
 def end_sessions(engine: Engine, user_id: int) -> None:
     """Revoke every session of the account (log-out ends them all: a copied cookie dies with it)."""
-    with engine.begin() as conn:
+    with db.writing(engine) as conn:
         conn.execute(_users.update().where(_users.c.id == user_id).values(auth_version=_users.c.auth_version + 1))
 
 
@@ -184,7 +184,7 @@ def authenticate(engine: Engine, username: str, password: str, remote_addr: str 
     updates = {"last_login_at": audit.now()}
     if passwords.needs_rehash(row.password_hash):
         updates["password_hash"] = passwords.hash_password(password)
-    with engine.begin() as conn:
+    with db.writing(engine) as conn:
         conn.execute(_users.update().where(_users.c.id == row.id).values(**updates))
         audit.record(engine, name, audit.LOGIN, name, None, remote_addr, conn=conn)
     return Outcome(_user(row), "ok")

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from app.security import exports
-from app.store import schema
+from app.store import db, schema
 
 LOGIN = "login"
 LOGIN_FAILED = "login_failed"
@@ -71,7 +71,7 @@ def record(engine: Engine, who: str, action: str, what: str | None = None, detai
     if conn is not None:
         conn.execute(_table.insert().values(**row))
         return
-    with engine.begin() as own:
+    with db.writing(engine) as own:
         own.execute(_table.insert().values(**row))
 
 

@@ -81,6 +81,16 @@ def _on_sqlite_begin(conn: sa.Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def writing(engine: Engine):
+    """A write transaction: ``with db.writing(engine) as conn:``.
+
+    On SQLite it takes the write lock at BEGIN (IMMEDIATE), so a writer that
+    reads before it writes waits its turn behind another writer instead of
+    failing at once with "database is locked". PostgreSQL ignores the option.
+    """
+    return engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}).begin()
+
+
 def _create_engine(url: URL) -> Engine:
     if url.get_backend_name() == "sqlite":
         path = _sqlite_file(url)
@@ -166,7 +176,7 @@ def upgrade(engine: Engine) -> None:
     """Create or upgrade the schema to the latest revision; running it again changes nothing."""
     config = _alembic_config()
     try:
-        with engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}).begin() as conn:
+        with writing(engine) as conn:
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
     except sa.exc.SQLAlchemyError as exc:

@@ -16,8 +16,8 @@ from app.cluster.whatif import PropertyCheck, check_property
 from app.figures import maps
 from app.geography.postcodes import PostcodeError, normalise_postcode
 from app.security.roles import Forbidden, require, view_properties
+from app.store import db, queries
 from app.store import proposals as log_store
-from app.store import queries
 from app.web import data
 
 dash.register_page(__name__, path="/check", name="Property check", order=5,
@@ -261,7 +261,7 @@ def proposals_log(_record, _save, place, provider, property_type, hmo, received,
                 record_message = problem or "Check a postcode first: the proposal is recorded with the property checked."
             else:
                 require(properties_of=found["ward_code"])  # proposals are property-level: own LA for officers
-                with engine.begin() as conn:
+                with db.writing(engine) as conn:
                     number = log_store.add_proposal(
                         conn, postcode=found["postcode"], ward_code=found["ward_code"], lad_code=found["lad_code"],
                         bedspaces=beds, provider=provider, property_type=property_type,
@@ -276,7 +276,7 @@ def proposals_log(_record, _save, place, provider, property_type, hmo, received,
                 mine = log_store.list_proposals(engine, lad_codes=visible)
                 if not isinstance(proposal_id, int) or proposal_id not in set(mine["id"].astype(int)):
                     raise Forbidden("You do not have access to that proposal.", what=str(proposal_id)[:60])
-                with engine.begin() as conn:
+                with db.writing(engine) as conn:
                     log_store.update_response(conn, int(proposal_id), response, response_date, response_notes)
                 response_message = f"Response to proposal {proposal_id} saved: {response}."
     except log_store.ProposalError as exc:

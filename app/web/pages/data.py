@@ -30,7 +30,7 @@ from app import ingest
 from app.problems import InputRefused, Problem
 from app.security import audit, limits
 from app.security.roles import Forbidden, audit_event, require
-from app.store import loads, queries
+from app.store import db, loads, queries
 from app.web import data
 
 dash.register_page(__name__, path="/data", name="Data", order=6, title="Data - Dispersal Monitor")
@@ -262,7 +262,7 @@ def _confirm(scope, pending: dict | None) -> html.Div:
 
 
 def _undo_last() -> html.P:
-    with data.engine().begin() as conn:
+    with db.writing(data.engine()) as conn:
         history = queries.load_history(conn)
         candidates = history[(history["status"] == loads.ACTIVE) & history["kind"].isin(UNDOABLE)]
         if candidates.empty:
