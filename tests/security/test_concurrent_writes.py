@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -34,5 +35,5 @@ def test_adding_an_account_waits_for_another_writer_instead_of_failing(sqlite_ur
     assert user.username == "officer1"
     with engine.connect() as conn:
         assert conn.execute(sa.select(schema.store_meta.c.value).where(schema.store_meta.c.key == "held")).scalar() == "1"
-    assert audit.count(engine, audit.USER_ADDED) == 1
+    assert audit.count(engine, audit.USER_ADDED, what="officer1", since=audit.now() - timedelta(minutes=5)) == 1
     assert waited > 0.2  # it queued behind the other writer rather than failing
