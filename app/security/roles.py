@@ -267,24 +267,42 @@ def _disclosure_controlled(rows: pd.DataFrame) -> pd.DataFrame:
 # ------------------------------------------------------------------ building a scope
 
 
+_index_cache: list[tuple[pd.DataFrame, tuple]] = []
+
+
+def _area_index(areas: pd.DataFrame) -> tuple:
+    """LA -> region, all LAs, all regions and every area's (level, LA), built once per areas table.
+
+    Scopes are made on every request; the store's areas change only with a new snapshot.
+    """
+    for cached, index in _index_cache:
+        if cached is areas:
+            return index
+    level = areas["level"].astype(str)
+    codes = areas["area_code"].astype(str)
+    las = areas[level == "lad"]
+    la_region = dict(zip(las["area_code"].astype(str), las["region_code"].astype("string").fillna("")))
+    all_las = frozenset(la_region)
+    all_regions = frozenset(codes[level == "region"]) | {r for r in la_region.values() if r}
+    lad = areas["lad_code"].astype("string")
+    owner = codes.where(level == "lad", lad.astype(object).where(lad.notna(), None))
+    owner = owner.where(level != "region", None)
+    parent: dict[str, tuple[str, str | None]] = dict(zip(codes, zip(level, owner)))
+    for region in all_regions:
+        parent.setdefault(region, ("region", None))
+    index = (la_region, all_las, all_regions, parent)
+    _index_cache.insert(0, (areas, index))
+    del _index_cache[4:]
+    return index
+
+
 def scope_for(user, areas: pd.DataFrame) -> Scope:
     """The scope of ``user`` (anything with ``username``, ``role``, ``lad_code``, ``region_code``) over the
     store's ``areas`` (``area_code``, ``level``, ``lad_code``, ``region_code``)."""
     role = getattr(user, "role", None)
     if role not in ROLES:
         raise Forbidden("Your account has no role: ask an administrator.")
-    level = areas["level"].astype(str)
-    las = areas[level == "lad"]
-    la_region = dict(zip(las["area_code"].astype(str), las["region_code"].astype("string").fillna("")))
-    all_las = frozenset(la_region)
-    all_regions = frozenset(areas.loc[level == "region", "area_code"].astype(str)) | {
-        r for r in la_region.values() if r
-    }
-    parent: dict[str, tuple[str, str | None]] = {}
-    for code, lvl, lad in zip(areas["area_code"].astype(str), level, areas["lad_code"].astype("string")):
-        parent[code] = (lvl, None if lvl == "region" else (code if lvl == "lad" else (None if pd.isna(lad) else lad)))
-    for region in all_regions:
-        parent.setdefault(region, ("region", None))
+    la_region, all_las, all_regions, parent = _area_index(areas)
 
     def region_las(region: str | None) -> frozenset[str]:
         return all_las if not region else frozenset(c for c, r in la_region.items() if r == region)

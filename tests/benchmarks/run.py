@@ -136,16 +136,30 @@ def main() -> None:
     results: dict = {}
     if args.out.exists():
         results.update(json.loads(args.out.read_text()))
+    failed = []
     with tempfile.TemporaryDirectory(prefix="dispersal-bench-") as tmp:
         for name in args.only or list(BENCHES):
             start = time.perf_counter()
-            BENCHES[name](Path(tmp), results)
-            print(f"{name}: {time.perf_counter() - start:.1f} s", file=sys.stderr)
+            work = Path(tmp) / name
+            work.mkdir()
+            try:
+                BENCHES[name](work, results)
+            except Exception as error:  # keep the other figures; report and fail at the end
+                failed.append(name)
+                print(f"{name}: FAILED: {error!r}", file=sys.stderr)
+            else:
+                print(f"{name}: {time.perf_counter() - start:.1f} s", file=sys.stderr)
+            _write(args.out, results)
+    print(json.dumps(results, indent=2, sort_keys=True))
+    if failed:
+        raise SystemExit(f"benchmarks failed: {', '.join(failed)}")
+
+
+def _write(out: Path, results: dict) -> None:
     results["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     results["cpu_count"] = os.cpu_count()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
-    print(json.dumps(results, indent=2, sort_keys=True))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":
