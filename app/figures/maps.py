@@ -283,8 +283,8 @@ def choropleth(
         "data": [
             areas,
             boundaries,
-            _marker_trace("breach", "▲ Over the limit", "triangle-up", 11, tiles),
-            _marker_trace("approaching", "○ Approaching the limit", "circle-open", 9, tiles),
+            _marker_trace("breach", "Over the limit", "triangle-up", 11, tiles),
+            _marker_trace("approaching", "Approaching the limit", "circle-open", 9, tiles),
         ],
         "layout": {
             "margin": {"l": 0, "r": 0, "t": 36 if title else 4, "b": 0},
