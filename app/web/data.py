@@ -86,24 +86,30 @@ _memo_lock = threading.Lock()
 _MEMO_MAX = 512
 
 
+def _remember(name: str, scope_key: object, args: tuple, compute: Callable[[monitoring.Snapshot], object]):
+    """The memoised result of ``compute(snapshot)`` for this store version; older versions' entries are dropped."""
+    snap = snapshot()
+    key = (name, settings().db_url, snap.version, scope_key, args)
+    with _memo_lock:
+        if key in _memo:
+            return _memo[key]
+    value = compute(snap)
+    with _memo_lock:
+        for stale in [k for k in _memo if k[1] == key[1] and k[2] != key[2]]:
+            del _memo[stale]
+        if len(_memo) >= _MEMO_MAX:
+            _memo.pop(next(iter(_memo)))
+        _memo[key] = value
+    return value
+
+
 def per_version(fn: Callable) -> Callable:
-    """Memoise ``fn(*args)`` per store URL and version; callers must not mutate the result."""
+    """Memoise ``fn(snap, *args)`` per store URL and version; callers must not mutate the result."""
+    name = f"{fn.__module__}.{fn.__qualname__}"
 
     @functools.wraps(fn)
     def wrapper(*args):
-        snap = snapshot()
-        key = (fn.__name__, settings().db_url, snap.version, args)
-        with _memo_lock:
-            if key in _memo:
-                return _memo[key]
-        value = fn(snap, *args)
-        with _memo_lock:
-            for stale in [k for k in _memo if k[1] == key[1] and k[2] != key[2]]:
-                del _memo[stale]
-            if len(_memo) >= _MEMO_MAX:
-                _memo.pop(next(iter(_memo)))
-            _memo[key] = value
-        return value
+        return _remember(name, None, args, lambda snap: fn(snap, *args))
 
     return wrapper
 
@@ -257,22 +263,11 @@ def per_scope(fn: Callable) -> Callable:
 
     Two users with the same scope share the entries; a user with a narrower scope never gets a wider one's.
     """
+    name = f"{fn.__module__}.{fn.__qualname__}"
 
     @functools.wraps(fn)
     def wrapper(user_scope, *args):
-        snap = snapshot()
-        key = (fn.__name__, settings().db_url, snap.version, user_scope.key, args)
-        with _memo_lock:
-            if key in _memo:
-                return _memo[key]
-        value = fn(snap, user_scope, *args)
-        with _memo_lock:
-            for stale in [k for k in _memo if k[1] == key[1] and k[2] != key[2]]:
-                del _memo[stale]
-            if len(_memo) >= _MEMO_MAX:
-                _memo.pop(next(iter(_memo)))
-            _memo[key] = value
-        return value
+        return _remember(name, user_scope.key, args, lambda snap: fn(snap, user_scope, *args))
 
     return wrapper
 
