@@ -39,13 +39,13 @@ def _fresh_store(url: str) -> None:
     _run("init", "--db", url)
 
 
-def build_synthetic(url: str, inputs: Path = DEMO_DIR, seed: int = 1) -> None:
-    """The fictional region "Northmoor": geography, 24 months, 8 quarters of property lists."""
+def build_synthetic(url: str, inputs: Path = DEMO_DIR, seed: int = 1, start: str = "2024-10", months: int = 24) -> None:
+    """The fictional region "Northmoor": geography, ``months`` months of Home Office files and the quarters' lists."""
     from app.synthetic.activity import generate_activity
     from app.synthetic.region import generate_region
 
     region = generate_region(inputs / "geography", seed=seed)
-    activity = generate_activity(region, inputs / "activity", seed=seed)
+    activity = generate_activity(region, inputs / "activity", seed=seed, start=start, months=months)
     _fresh_store(url)
     _run("geography", "load", "--db", url, "--wards", region.wards, "--lads", region.lads,
          "--population", region.population, "--postcodes", region.postcodes)

@@ -344,8 +344,7 @@ def _placement_warnings(table: pd.DataFrame, split: ap.Apportioned, lads: pd.Dat
     lost = split.unallocated.merge(table[["sheet", "source_row"]], left_on="record", right_index=True)
     out = []
     for reason, sheet, row in lost[["reason", "sheet", "source_row"]].itertuples(index=False):
-        for code, name in names.items():
-            reason = reason.replace(f"in {code}", f"in {name}")
+        reason = re.sub(r"in ([EWSN]\d{8})$", lambda m: f"in {names.get(m.group(1), m.group(1))}", reason)
         out.append(Problem(reason + "; its people are counted in the LA but in no ward", file, sheet, int(row),
                            "postcode_sector", "unknown_sector", "warn"))
     return out

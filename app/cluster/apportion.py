@@ -147,7 +147,7 @@ def _normalised(frame: pd.DataFrame, key: list[str], weight: str) -> pd.DataFram
 def apportion(
     records: pd.DataFrame,
     weights: pd.DataFrame,
-    properties: pd.DataFrame | None = None,
+    occupancy: pd.DataFrame | None = None,
     by: str = POSTCODES,
 ) -> Apportioned:
     """Split every record's ``people`` over wards.
@@ -155,7 +155,7 @@ def apportion(
     ``records``: ``postcode_sector``, ``lad_code`` (resolved code or NA),
     ``people``, optionally ``month`` and ``accommodation_type``; the index
     identifies the record. ``weights``: :func:`sector_weights`.
-    ``properties``: :func:`property_occupancy` output; when it covers a
+    ``occupancy``: :func:`property_occupancy` output; when it covers a
     record's sector (for the month's quarter, the record's LA and
     accommodation type) its occupied bedspaces are the weights.
     """
@@ -176,7 +176,7 @@ def apportion(
         else pd.Series(DISPERSAL, index=records.index)
     )
     recs["accommodation_type"] = accommodation.to_numpy()
-    occupancy = property_occupancy_frame(properties)
+    occupancy = occupancy if occupancy is not None else property_occupancy(None)
     if "month" in records and not occupancy.empty:
         recs["quarter"] = property_quarter_for(records["month"].astype("string"), set(occupancy["quarter"])).to_numpy()
     else:
@@ -221,15 +221,6 @@ def apportion(
         }
     )
     return Apportioned(wards, unallocated)
-
-
-def property_occupancy_frame(properties: pd.DataFrame | None) -> pd.DataFrame:
-    """Accept either raw property rows or :func:`property_occupancy` output."""
-    if properties is None:
-        return property_occupancy(None)
-    if "bedspaces" in properties.columns:
-        return property_occupancy(properties)
-    return properties
 
 
 def _postcode_weights(keys: pd.DataFrame, weights: pd.DataFrame, by_column: str) -> pd.DataFrame:

@@ -85,25 +85,9 @@ class Store:
 
 
 def _build(url: str, work: Path) -> None:
-    from app.cli import main
-    from app.synthetic.activity import generate_activity
-    from app.synthetic.region import generate_region
+    from app.demo import build_synthetic
 
-    def run(*argv) -> None:
-        assert main([str(a) for a in argv]) == 0, argv
-
-    region = generate_region(work / "geography", seed=3)
-    activity = generate_activity(region, work / "activity", seed=3, start="2025-01", months=3)
-    run("init", "--db", url)
-    run("geography", "load", "--db", url, "--wards", region.wards, "--lads", region.lads,
-        "--population", region.population, "--postcodes", region.postcodes)
-    manifest = pd.read_csv(activity.manifest, dtype=str)
-    base = Path(activity.manifest).parent
-    for row in manifest.itertuples():
-        if row.kind == "properties":
-            run("ingest", "properties", "--db", url, base / row.path, "--provider", row.provider)
-        else:
-            run("ingest", "home-office", "--db", url, base / row.path)
+    build_synthetic(url, work, seed=3, start="2025-01", months=3)
 
 
 @pytest.fixture(scope="session")
