@@ -84,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("--month", type=_month, required=True)
     sm.add_argument("--la", help="only this LA (GSS code); with --level region, the LA's region")
     sm.add_argument("--format", choices=["csv", "json"], default="csv")
+    sm.add_argument("--user", help="the rows as this account sees them on the dashboard (members: disclosure-"
+                                   "controlled); without it, the whole table for the person holding the store")
 
     rc = sub.add_parser("reconcile", parents=[common],
                         help="Home Office counts against the provider's lists or the published table")
@@ -165,9 +167,28 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _store_errors() -> tuple[type[Exception], ...]:
+    from app.security.roles import Forbidden
     from app.store.db import StoreError
 
-    return (StoreError,)
+    return (StoreError, Forbidden)
+
+
+#: The access-policy action of each command (:data:`app.security.roles.POLICY`). Without ``--user`` a command
+#: runs for the person holding the store itself, who is asked as an administrator; ``report --user`` and
+#: ``summary --user`` take that account's scope.
+COMMAND_ACTIONS = {
+    "init": "load", "geography": "load", "ingest": "load", "demo": "load", "generate": None, "serve": None,
+    "summary": "view LA aggregates", "reconcile": "view property rows", "check-property": "check a property",
+    "report": "make a pack for an area", "users": "manage accounts",
+}
+
+
+def _ask_policy(command: str) -> None:
+    from app.security.roles import OWN, Forbidden, allowed
+
+    action = COMMAND_ACTIONS[command]
+    if action is not None and not allowed(action, "admin", OWN):
+        raise Forbidden(f"the store's operator may not {action}")
 
 
 def _engine(args):
@@ -183,6 +204,7 @@ def _who(args) -> str:
 
 def _run(args) -> int:
     command = args.command
+    _ask_policy(command)
     if command == "generate":
         return _generate(args)
     if command == "demo":
@@ -263,30 +285,13 @@ def _users(args) -> int:
 
 
 def _account_area(engine, role: str, code: str | None) -> tuple[str | None, str | None]:
-    """``--la``: an LA for officers and members; for a regional account an LA (its region) or a region code."""
-    if not code:
-        return None, None
-    from app.store import queries
+    """``--la``: resolved by :func:`app.security.accounts.resolve_area` (a wrong code is wrong usage)."""
+    from app.security import accounts
 
-    code = code.strip().upper()
-    with engine.connect() as conn:
-        areas = queries.areas(conn)
-    found = areas[areas["area_code"] == code]
-    if found.empty:
-        if not areas.empty:
-            raise UsageError(f"{code} is not an area in the store")
-        return (None, code) if code.startswith("E12") or role == "regional" else (code, None)
-    level = found["level"].iloc[0]
-    if level == "region":
-        if role != "regional" and role != "member":
-            raise UsageError(f"{code} is a region: a {role} account needs an LA")
-        return None, code
-    if level != "lad":
-        raise UsageError(f"{code} is a ward: give the LA's code")
-    if role == "regional":
-        region = found["region_code"].iloc[0]
-        return None, None if region is None or region != region else str(region)
-    return code, None
+    try:
+        return accounts.resolve_area(engine, role, code)
+    except accounts.AccountError as wrong:
+        raise UsageError(str(wrong)) from None
 
 
 def _summary(engine, settings, args) -> int:
@@ -298,12 +303,28 @@ def _summary(engine, settings, args) -> int:
         raise UsageError(f"no Home Office data for {args.month} (latest months loaded: {known})")
     if args.la and args.la not in set(snap.areas["area_code"]):
         raise UsageError(f"{args.la} is not a local authority in the store")
-    table = monitoring.summary(engine, settings, level=args.level, month=args.month, lad=args.la)
+    if getattr(args, "user", None):
+        table = _summary_for(engine, snap, args)
+    else:
+        table = monitoring.summary(engine, settings, level=args.level, month=args.month, lad=args.la)
     if args.format == "json":
         sys.stdout.write(monitoring.to_json(table) + "\n")
     else:
         table.to_csv(sys.stdout, index=False, lineterminator="\n")
     return DONE
+
+
+def _summary_for(engine, snap, args):
+    """``summary --user NAME``: what that account may see (:func:`app.views.summary.monitoring_rows`)."""
+    from app.security import accounts
+    from app.security.roles import scope_for
+    from app.views.summary import monitoring_rows
+
+    account = accounts.get(engine, args.user)
+    if account is None:
+        raise UsageError(f"there is no account called '{args.user}'")
+    return monitoring_rows(snap.table, snap.areas, scope_for(account, snap.areas), level=args.level,
+                           month=args.month, lad=args.la)
 
 
 def _reconcile(engine, settings, args) -> int:

@@ -43,6 +43,8 @@ class Settings:
     #: population source year used as the denominator (None: the latest loaded).
     population_year: int | None = None
     reference_dir: Path = field(default_factory=lambda: ROOT.parent / "shared" / "reference")
+    #: raster tile URL template for a street map under the choropleths (None: offline maps, the default).
+    tile_url: str | None = None
 
 
 def _coerce(name: str, raw: object, current: object) -> object:
@@ -53,6 +55,8 @@ def _coerce(name: str, raw: object, current: object) -> object:
         return Path(str(raw))
     if name == "population_year":
         return int(raw) if raw not in (None, "") else None
+    if name == "tile_url":
+        return str(raw) if raw not in (None, "") else None
     if isinstance(current, float):
         return float(raw)
     return raw

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from app.config import DISPERSAL, SUBSISTENCE
+from app.periods import previous_quarter, quarter_of
 
 POSTCODES = "postcodes"
 POPULATION = "population"
@@ -62,17 +63,6 @@ def sector_weights(postcodes: pd.DataFrame, ward_population: pd.Series | None = 
         counts["weight_population"] = counts["_residents"] / total
         counts = counts.drop(columns="_residents")
     return counts.sort_values(["postcode_sector", "ward_code"]).reset_index(drop=True)
-
-
-def quarter_of(month: str) -> str:
-    """``2025-03`` -> ``2025Q1`` (calendar quarters)."""
-    year, mon = month.split("-")
-    return f"{year}Q{(int(mon) - 1) // 3 + 1}"
-
-
-def previous_quarter(quarter: str) -> str:
-    year, q = int(quarter[:4]), int(quarter[-1])
-    return f"{year - 1}Q4" if q == 1 else f"{year}Q{q - 1}"
 
 
 def property_quarter_for(months: pd.Series, quarters_available: set[str]) -> pd.Series:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 from app.figures.maps import APPROACHING, INK, LIMIT
+from app.figures.palette import percent
 
 #: Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -65,6 +66,7 @@ def message(text: str, height: int = 200) -> dict:
 
 
 def _reference_lines(y_limit: float = LIMIT, y_approaching: float | None = APPROACHING) -> tuple[list, list]:
+    """The limit and approaching lines on a share-of-the-limit axis (``y_approaching``: the settings' threshold)."""
     shapes = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y_limit, "y1": y_limit,
                "line": {"color": INK, "width": 2}}]
     notes = [{"text": "Limit (1 in 200)", "xref": "paper", "x": 1, "xanchor": "right", "y": y_limit,
@@ -72,7 +74,7 @@ def _reference_lines(y_limit: float = LIMIT, y_approaching: float | None = APPRO
     if y_approaching is not None:
         shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y_approaching, "y1": y_approaching,
                        "line": {"color": INK, "width": 1, "dash": "dash"}})
-        notes.append({"text": "Approaching (80%)", "xref": "paper", "x": 1, "xanchor": "right", "y": y_approaching,
+        notes.append({"text": f"Approaching ({percent(y_approaching)})", "xref": "paper", "x": 1, "xanchor": "right", "y": y_approaching,
                       "yanchor": "top", "showarrow": False})
     return shapes, notes
 
@@ -102,7 +104,7 @@ def fair_share(shares: pd.DataFrame, title: str | None = "Fair share: people sup
 
 
 def trends(rows: pd.DataFrame, title: str | None = "Share of the limit over time",
-           highlight: list[str] | None = None) -> dict:
+           highlight: list[str] | None = None, approaching: float = APPROACHING) -> dict:
     """One line per area: ``area_name``, ``month``, ``share_of_limit``."""
     if rows.empty:
         return message("No months loaded yet.")
@@ -116,7 +118,7 @@ def trends(rows: pd.DataFrame, title: str | None = "Share of the limit over time
             "marker": {"size": 5},
             "hovertemplate": f"{name}<br>%{{x}}: %{{y:.0%}} of the limit<extra></extra>",
         })
-    shapes, notes = _reference_lines()
+    shapes, notes = _reference_lines(LIMIT, approaching)
     return {
         "data": lines,
         "layout": _layout(title, height=420, shapes=shapes, annotations=notes,
@@ -126,7 +128,7 @@ def trends(rows: pd.DataFrame, title: str | None = "Share of the limit over time
     }
 
 
-def area_trend(rows: pd.DataFrame, title: str | None = None) -> dict:
+def area_trend(rows: pd.DataFrame, title: str | None = None, approaching: float = APPROACHING) -> dict:
     """People over months against the limit and the approaching level: ``month``, ``people``, ``limit``."""
     if rows.empty:
         return message("No months loaded yet.")
@@ -138,9 +140,9 @@ def area_trend(rows: pd.DataFrame, title: str | None = None) -> dict:
          "hovertemplate": "%{x}: %{y:,} people<extra></extra>"},
         {"type": "scatter", "mode": "lines", "name": "Limit", "x": months, "y": rows["limit"].round(1).tolist(),
          "line": {"color": INK, "width": 2}, "hovertemplate": "Limit: %{y:,.0f}<extra></extra>"},
-        {"type": "scatter", "mode": "lines", "name": "Approaching (80%)", "x": months,
-         "y": (rows["limit"] * APPROACHING).round(1).tolist(), "line": {"color": INK, "width": 1, "dash": "dash"},
-         "hovertemplate": "80% of the limit: %{y:,.0f}<extra></extra>"},
+        {"type": "scatter", "mode": "lines", "name": f"Approaching ({percent(approaching)})", "x": months,
+         "y": (rows["limit"] * approaching).round(1).tolist(), "line": {"color": INK, "width": 1, "dash": "dash"},
+         "hovertemplate": f"{percent(approaching)} of the limit: %{{y:,.0f}}<extra></extra>"},
     ]
     return {"data": data, "layout": _layout(title, height=300, xaxis=_axis("Month", type="category"),
                                             yaxis=_axis("People", rangemode="tozero"))}

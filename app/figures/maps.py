@@ -41,27 +41,23 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import shapely
 
-AREAS, BOUNDARIES, BREACH_MARKS, APPROACHING_MARKS = 0, 1, 2, 3
-APPROACHING = 0.8
-LIMIT = 1.0
-#: Colours stop here; larger shares take the darkest colour (the hover gives the true figure).
-SCALE_MAX = 1.5
+from app.figures import palette
 
-#: ColorBrewer YlOrBr steps: lightness falls monotonically, so the order reads without colour vision.
-STEPS: tuple[tuple[float, float, str], ...] = (
-    (0.0, 0.4, "#fff7bc"),
-    (0.4, APPROACHING, "#fec44f"),
-    (APPROACHING, LIMIT, "#ec7014"),
-    (LIMIT, 1.2, "#993404"),
-    (1.2, SCALE_MAX, "#4d1a02"),
-)
-INK = "#0b0c0c"
+AREAS, BOUNDARIES, BREACH_MARKS, APPROACHING_MARKS = 0, 1, 2, 3
+#: The default threshold; every figure takes ``approaching`` from the settings (:mod:`app.figures.palette`).
+APPROACHING = palette.DEFAULT_APPROACHING
+LIMIT, SCALE_MAX, INK = palette.LIMIT, palette.SCALE_MAX, palette.INK
+STEPS = palette.steps(APPROACHING)
 BOUNDARY_COLOUR = "#0b0c0c"
+
+#: The vendored world topojson plotly's geo traces ask for (served at ``/assets/topojson/``, inlined in packs).
+TOPOJSON_DIR = Path(__file__).resolve().parent / "assets" / "topojson"
 
 #: ``config`` for every dcc.Graph holding a geo map: the vendored topojson, no mode bar clutter.
 GRAPH_CONFIG = {
@@ -71,36 +67,11 @@ GRAPH_CONFIG = {
     "scrollZoom": False,
 }
 
-STATUS_WORDS = {
-    "breach": "Over the limit",
-    "approaching": "Approaching the limit",
-    "ok": "Within the limit",
-    "unknown": "No population figure",
-}
-FLAG_WORDS = {"ward": "local indicator", "la": "official flag", "region": "regional total"}
-
-
-def status_words(status: str, level: str) -> str:
-    """A status in words with what kind of flag it is, e.g. "Over the limit — local indicator"."""
-    return f"{STATUS_WORDS.get(status, STATUS_WORDS['unknown'])} — {FLAG_WORDS.get(level, level)}"
-
-
-def colour_scale() -> list[list]:
-    """The stepped colour scale on ``[0, SCALE_MAX]`` as plotly stops (each step's colour twice)."""
-    stops: list[list] = []
-    for low, high, colour in STEPS:
-        stops += [[round(low / SCALE_MAX, 6), colour], [round(high / SCALE_MAX, 6), colour]]
-    return stops
-
-
-def step_colour(share: float) -> str | None:
-    """The colour the map gives a share of the limit (None when unknown)."""
-    if share is None or share != share:
-        return None
-    for low, high, colour in STEPS:
-        if share < high:
-            return colour
-    return STEPS[-1][2]
+STATUS_WORDS = palette.STATUS_WORDS
+FLAG_WORDS = palette.FLAG_WORDS
+status_words = palette.status_words
+colour_scale = palette.colour_scale
+step_colour = palette.step_colour
 
 
 @dataclass(frozen=True)
@@ -143,7 +114,9 @@ def one_in(people: float, population: float) -> str:
     """"1 in N residents" in words."""
     if population is None or population != population or population <= 0:
         return "population not known"
-    if not people or people != people or people <= 0:
+    if people is None or people != people:
+        return "not known"  # no data, or a count the user may not see: never "nobody"
+    if people <= 0:
         return "nobody supported"
     return f"1 in {math.floor(population / people):,} residents"
 
@@ -165,13 +138,22 @@ def _customdata(rows: pd.DataFrame) -> list[list]:
     people = rows["people"].to_numpy(dtype=float)
     population = rows["population"].to_numpy(dtype=float)
     words = [STATUS_WORDS.get(s, STATUS_WORDS["unknown"]) for s in rows["status"].astype(str)]
-    return [[round(float(p), 1), one_in(p, n), w] for p, n, w in zip(people, population, words)]
+    shown = rows["people_text"].tolist() if "people_text" in rows else [
+        "not known" if p != p else f"{p:,.1f}".rstrip("0").rstrip(".") for p in people]
+    rates = rows["one_in_text"].tolist() if "one_in_text" in rows else [one_in(p, n) for p, n in
+                                                                        zip(people, population)]
+    return [[p, r, w] for p, r, w in zip(shown, rates, words)]
+
+
+#: Members' hover: the count as they may read it, "1 in N" said from the status band, the status.
+MEMBER_HOVER = ("%{text}<br>People supported (rounded to 5): %{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]} — "
+                "local indicator<extra></extra>")
 
 
 def hover_template(level: str) -> str:
     """Ward/LA, residents, people, "1 in N residents", share of the limit, status in words and kind of flag."""
     return (
-        "%{text}<br>People supported: %{customdata[0]:,}<br>%{customdata[1]}"
+        "%{text}<br>People supported: %{customdata[0]}<br>%{customdata[1]}"
         f"<br>Share of the limit: %{{z:.0%}}<br>%{{customdata[2]}} — {FLAG_WORDS.get(level, level)}<extra></extra>"
     )
 
@@ -241,8 +223,14 @@ def choropleth(
     tile_url: str | None = None,
     height: int = 560,
     uirevision: str | None = None,
+    approaching: float = APPROACHING,
+    bands: bool = False,
 ) -> dict:
-    """A full map figure: areas coloured by share of the limit, LA outlines, status symbols."""
+    """A full map figure: areas coloured by share of the limit, LA outlines, status symbols.
+
+    ``approaching``: the settings' threshold (the colour breaks and legend follow it). ``bands``: the legend
+    names the status bands, not a % scale (members, whose rows carry a share inside each band).
+    """
     tiles = bool(tile_url)
     kind = "choroplethmap" if tiles else "choropleth"
     flag = FLAG_WORDS.get(level, level)
@@ -253,18 +241,11 @@ def choropleth(
         "featureidkey": "id",
         "zmin": 0,
         "zmax": SCALE_MAX,
-        "colorscale": colour_scale(),
+        "colorscale": colour_scale(approaching),
         "marker": {"line": {"color": "#ffffff" if level == "ward" else "#505a5f", "width": 0.5}},
         "hovertemplate": hover_template(level),
         "showlegend": False,
-        "colorbar": {
-            "title": {"text": f"Share of the limit<br>({flag})", "side": "top"},
-            "tickvals": [0, 0.4, APPROACHING, LIMIT, 1.2, SCALE_MAX],
-            "ticktext": ["0%", "40%", "80% approaching", "100% limit", "120%", "150% or more"],
-            "thickness": 14,
-            "len": 0.75,
-            "x": 1.0,
-        },
+        "colorbar": palette.colour_bar(flag, approaching, bands=bands),
     }
     if tiles:
         areas["marker"]["opacity"] = 0.75
@@ -326,7 +307,8 @@ def table_rows(rows: pd.DataFrame, level: str = "ward") -> list[dict]:
             "la_name": rows["la_name"].astype("string").fillna("") if "la_name" in rows else "",
             "people": rows["people"].round(1),
             "population": rows["population"],
-            "one_in": [one_in(p, n) for p, n in zip(rows["people"], rows["population"])],
+            "one_in": (rows["one_in_text"].tolist() if "one_in_text" in rows
+                       else [one_in(p, n) for p, n in zip(rows["people"], rows["population"])]),
             "share_of_limit": (rows["share_of_limit"] * 100).round(1),
             "headroom": rows["headroom"].round(1) if "headroom" in rows else np.nan,
             "status": [status_words(s, level) for s in rows["status"].astype(str)],

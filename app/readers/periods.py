@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from app.periods import quarter_of
+
 _MONTH_NAMES = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
     "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
@@ -75,9 +77,7 @@ def parse_month(text: object) -> str | None:
     return months.pop() if len(months) == 1 else None
 
 
-def quarter_of_month(month: str) -> str:
-    year, mon = month.split("-")
-    return f"{year}Q{(int(mon) - 1) // 3 + 1}"
+quarter_of_month = quarter_of
 
 
 def _fy_to_calendar(start_year: int, fq: int) -> str:

@@ -20,11 +20,14 @@ import numpy as np
 import pandas as pd
 
 from app.cluster import disclosure, trend
-from app.cluster.apportion import previous_quarter, property_occupancy
+from app.cluster.apportion import property_occupancy
 from app.cluster.property_changes import NEW, diff_quarters
 from app.cluster.reconcile import sector_reconciliation, with_sector_la
 from app.config import DISPERSAL
-from app.security.roles import Forbidden, Scope
+from app.figures import palette
+from app.periods import previous_quarter, quarter_months
+from app.security.roles import MAKE_PACK, Forbidden, Scope
+from app.views import plan, quality
 
 SENSITIVE, OFFICIAL = "OFFICIAL-SENSITIVE", "OFFICIAL"
 LA_PACK, REGION_PACK = "la", "region"
@@ -40,8 +43,7 @@ ATTRIBUTION = (
     "under the Open Government Licence v3.0.",
 )
 
-STATUS_WORDS = {"breach": "Over the limit", "approaching": "Approaching the limit", "ok": "Within the limit",
-                "unknown": "No population figure"}
+STATUS_WORDS = palette.STATUS_WORDS
 KIND_WORDS = {"home_office": "Home Office monthly data", "properties": "Provider property list",
               "geography": "Boundaries, population and postcodes", "public_stats": "Published Home Office table"}
 
@@ -118,6 +120,8 @@ class PackContent:
     #: people against the limit over the trend months: month, area_name, people, limit, share_of_limit
     trend: pd.DataFrame
     attribution: list[str]
+    #: the settings' approaching threshold: every map, chart and word of the pack uses it
+    approaching: float = 0.8
 
     @property
     def restricted(self) -> bool:
@@ -130,11 +134,6 @@ class PackContent:
 # ------------------------------------------------------------------ small helpers
 
 
-def quarter_months(quarter: str) -> list[str]:
-    year, q = int(quarter[:4]), int(quarter[-1])
-    return [f"{year}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1)]
-
-
 def _pct(values: pd.Series) -> pd.Series:
     return (pd.to_numeric(values, errors="coerce") * 100).round(1)
 
@@ -144,7 +143,7 @@ def _round(values: pd.Series, places: int = 1) -> pd.Series:
 
 
 def _words(status: pd.Series) -> pd.Series:
-    return status.astype(str).map(STATUS_WORDS).fillna(STATUS_WORDS["unknown"])
+    return status.astype(str).map(palette.word)
 
 
 def _count_text(values: pd.Series) -> pd.Series:
@@ -189,6 +188,7 @@ def build_content(inputs: PackInputs, scope: Scope, *, quarter: str, la: str | N
     if la is not None:
         if la not in la_names.index:
             raise PackError(f"{la} is not a local authority in the store")
+        scope.check(MAKE_PACK, la)
         scope.check_lad(la)
         kind, code, name, lads = LA_PACK, la, la_names[la], [la]
     else:
@@ -196,7 +196,7 @@ def build_content(inputs: PackInputs, scope: Scope, *, quarter: str, la: str | N
         found = regions[regions["region_code"] == region]
         if found.empty:
             raise PackError(f"{region} is not a region in the store")
-        if region not in scope.region_codes:
+        if region not in scope.region_codes or not scope.allows(MAKE_PACK, region):
             raise Forbidden("You do not have access to that region.", what=region)
         kind, code, name = REGION_PACK, region, str(found["region_name"].iloc[0])
         in_region = areas[(areas["level"] == "lad") & (areas["region_code"] == region)]["area_code"]
@@ -225,7 +225,7 @@ def build_content(inputs: PackInputs, scope: Scope, *, quarter: str, la: str | N
         _mismatch_section(inputs, month, property_lads, members, la_names),
         _plan_section(inputs, props_pack, quarter, lads, la_names, members),
         _proposals_section(inputs.proposals, quarter, lads, property_lads, ward_names, la_names, members),
-        _quality_section(inputs.problems, inputs.loads, quarter, lads, members),
+        _quality_section(inputs.problems, inputs.loads, quarter, lads, scope),
         _sources_section(inputs, quarter, months, month, lads, members),
     ]
     ward_map = _ward_map(visible, month, sections[1])
@@ -246,7 +246,7 @@ def build_content(inputs: PackInputs, scope: Scope, *, quarter: str, la: str | N
         generated_at=generated_at or datetime.now().astimezone(), marking=marking, suppressed=members,
         property_level=bool(property_lads) and not members, facts=facts, sections=sections, ward_map=ward_map,
         la_map=la_map.reset_index(drop=True), points=points, trend=trend_frame,
-        attribution=list(inputs.attribution),
+        attribution=list(inputs.attribution), approaching=inputs.approaching,
     )
 
 
@@ -454,22 +454,16 @@ def _plan_section(inputs: PackInputs, props: pd.DataFrame, quarter: str, lads: l
     now = by_type.xs(quarter, level="quarter") if quarter in by_type.index.get_level_values(0) else by_type.iloc[:0]
     prev_q = previous_quarter(quarter)
     before = by_type.xs(prev_q, level="quarter") if prev_q in by_type.index.get_level_values(0) else by_type.iloc[:0]
-    settings_rows = inputs.area_settings.set_index("area_code")
-    allocation = pd.to_numeric(settings_rows.get("allocation", pd.Series(dtype=float)), errors="coerce")
-    dispersal_now = pd.Series({lad: float(now.get((lad, DISPERSAL), 0.0)) for lad in lads})
-    alloc = allocation.reindex(lads)
+    rows = plan.plan_rows(props, inputs.area_settings.dropna(subset=["allocation"]), quarter, lads, members)
     have_list = quarter in set(props["quarter"])
-    plan = pd.DataFrame({
+    plan_table = pd.DataFrame({
         "LA": [la_names[lad] for lad in lads],
-        "Allocation (agreed bedspaces)": alloc.map(lambda v: "not entered" if v != v else int(v)).to_numpy(),
-        "Occupied dispersal bedspaces": (_count_text(dispersal_now) if members else dispersal_now.round(0)).to_numpy()
-        if have_list else "no list",
-        "Occupied less allocation": (dispersal_now - alloc).round(0).to_numpy() if have_list else np.nan,
-        "Share of allocation (%)": (dispersal_now / alloc * 100).round(1).to_numpy() if have_list else np.nan,
+        "Allocation (agreed bedspaces)": rows["allocation"].map(lambda v: "not entered" if v != v else int(v)),
+        "Occupied dispersal bedspaces": rows["occupied_text"] if members else rows["occupied"],
+        "Occupied less allocation": rows["difference"],
+        "Share of allocation (%)": rows["share"],
     })
-    if members and have_list:  # the difference would give a suppressed count back
-        small = disclosure.primary(disclosure.whole_counts(dispersal_now)).to_numpy()
-        plan.loc[small, ["Occupied less allocation", "Share of allocation (%)"]] = np.nan
+    alloc = rows["allocation"]
     keys = sorted(set(now.index) | set(before.index))
     growth = pd.DataFrame({
         "LA": [la_names[k[0]] for k in keys],
@@ -492,7 +486,7 @@ def _plan_section(inputs: PackInputs, props: pd.DataFrame, quarter: str, lads: l
     if alloc.isna().all():
         text.append("No allocations are entered for these LAs yet.")
     return Section("plan", "Plan against actual, and bedspace growth", text, [
-        PackTable("plan_vs_actual", "Allocation against occupied bedspaces", plan),
+        PackTable("plan_vs_actual", "Allocation against occupied bedspaces", plan_table),
         PackTable("bedspace_growth", f"Net growth in occupied bedspaces, {prev_q} to {quarter}", growth),
     ])
 
@@ -550,26 +544,19 @@ def _relevant_loads(loads: pd.DataFrame, quarter: str, months: list[str], lads: 
 
 
 def _quality_section(problems: pd.DataFrame, loads: pd.DataFrame, quarter: str, lads: list[str],
-                     members: bool) -> Section:
+                     scope: Scope) -> Section:
     used = _relevant_loads(loads, quarter, quarter_months(quarter), lads)
     rows = problems[problems["load_id"].isin(used["id"]) & problems["kind"].isin(["home_office", "properties"])]
+    frame = quality.quality_notes(rows, used, scope)
     text = ["Problems found when this quarter's files were loaded that did not stop the load (for example "
             "suppressed counts or postcodes that could not be placed)."]
-    if members:
-        frame = pd.DataFrame({
-            "File": rows["file_name"].astype(str), "Period": rows["period"].astype(str),
-            "Kind of note": rows["code"].astype(str).str.replace("_", " "), "Severity": rows["severity"].astype(str),
-        }).drop_duplicates()
-    else:
-        frame = pd.DataFrame({
-            "File": rows["file_name"].astype(str), "Period": rows["period"].astype(str),
-            "Severity": rows["severity"].astype(str), "Kind of note": rows["code"].astype(str),
-            "Note": rows["message"].astype(str),
-        })
     if frame.empty:
         text.append("No data-quality notes for this quarter's files.")
+    elif not frame["shown"].all():
+        text.append("Notes on files that also cover local authorities whose file-level detail your account may "
+                    "not see are listed without their words.")
     return Section("quality", "Data-quality notes", text,
-                   [PackTable("data_quality", "Data-quality notes", frame.reset_index(drop=True))])
+                   [PackTable("data_quality", "Data-quality notes", frame.drop(columns="shown"))])
 
 
 def _sources_section(inputs: PackInputs, quarter: str, months: list[str], month: str, lads: list[str],
@@ -617,6 +604,9 @@ def _ward_map(visible: pd.DataFrame, month: str, wards_section: Section) -> pd.D
         "people": pd.to_numeric(wards["people"], errors="coerce"),
         "population": pd.to_numeric(wards["population"], errors="coerce"),
         "people_display": wards["people_display"].astype(str),
+        "suppressed": wards["suppressed"].astype(bool),
+        "limit": pd.to_numeric(wards["limit"], errors="coerce"),
+        "level": "ward",
         "label": wards["area_code"].map(labels).map(lambda v: "" if v != v else str(int(v))),
     }).reset_index(drop=True)
 

@@ -3,24 +3,22 @@
 Opens offline from an e-mail attachment or a shared drive. The maps are the dashboard's own figures
 (:mod:`app.figures.maps`, :mod:`app.figures.charts`), interactive (hover, zoom). plotly.js comes from the
 ``plotly`` Python package's bundled ``plotly.min.js``; its geo traces look for a world topojson, which is
-put in ``window.PlotlyGeoAssets`` beforehand (the copy vendored in ``app/web/assets/topojson``) so plotly
+put in ``window.PlotlyGeoAssets`` beforehand (the copy vendored in ``app/figures/assets/topojson``) so plotly
 never tries to fetch it. Every table is also in the page as an HTML table (the maps' accessible alternative).
 """
 from __future__ import annotations
 
 import json
 from html import escape
-from pathlib import Path
 
 import pandas as pd
 
 from app.figures import charts, maps
 from app.report.content import REGION_PACK, PackContent, PackTable, cell_text
+from app.views.wards import readable_rows
 
-TOPOJSON = Path(__file__).resolve().parent.parent / "web" / "assets" / "topojson" / "world_110m.json"
+TOPOJSON = maps.TOPOJSON_DIR / "world_110m.json"
 CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
-#: For a member's map: a share standing for each status band (colour only; the hover shows the status).
-BAND = {"ok": 0.5, "approaching": 0.9, "breach": 1.1}
 
 CSS = """
 body{font-family:Arial,Helvetica,sans-serif;color:#0b0c0c;margin:0;line-height:1.4}
@@ -70,20 +68,12 @@ def _geometry(frame: pd.DataFrame) -> maps.MapGeometry:
 
 
 def _ward_figure(content: PackContent, geometry) -> dict:
-    rows = content.ward_map.copy()
-    if content.suppressed:
-        rows["share_of_limit"] = rows["status"].map(BAND)
-        rows["people"] = 0.0
+    rows = readable_rows(content.ward_map, content.suppressed, content.approaching)
     figure = maps.choropleth(rows, _geometry(geometry.wards), level="ward", outlines=_geometry(geometry.las),
-                             height=620)
+                             height=620, approaching=content.approaching, bands=content.suppressed)
     areas = figure["data"][maps.AREAS]
     if content.suppressed:
-        areas["customdata"] = [[d, maps.STATUS_WORDS.get(s, s)] for d, s in
-                               zip(rows.set_index("area_code").reindex(areas["locations"])["people_display"],
-                                   rows.set_index("area_code").reindex(areas["locations"])["status"])]
-        areas["hovertemplate"] = ("%{text}<br>People supported: %{customdata[0]}<br>%{customdata[1]}"
-                                  " — local indicator<extra></extra>")
-        areas["showscale"] = False
+        areas["hovertemplate"] = maps.MEMBER_HOVER
     elif len(content.points):
         for change, name, symbol, size in (("in use", "Property in use", "circle", 4),
                                            ("new", "New property this quarter", "triangle-up-open", 9)):
@@ -99,13 +89,14 @@ def _ward_figure(content: PackContent, geometry) -> dict:
 def _figures(content: PackContent, geometry) -> dict[str, list[tuple[str, dict]]]:
     trend = content.trend
     if content.kind == REGION_PACK:
-        chart = charts.trends(trend, title=None)
+        chart = charts.trends(trend, title=None, approaching=content.approaching)
     else:
-        chart = charts.area_trend(trend, title=None)
+        chart = charts.area_trend(trend, title=None, approaching=content.approaching)
     out = {"trend": [("fig-trend", chart)], "map": []}
     if content.kind == REGION_PACK and len(content.la_map):
         la_rows = content.la_map.copy()
-        out["map"].append(("fig-la-map", maps.choropleth(la_rows, _geometry(geometry.las), level="la", height=560)))
+        out["map"].append(("fig-la-map", maps.choropleth(la_rows, _geometry(geometry.las), level="la", height=560,
+                                                                 approaching=content.approaching)))
     out["map"].append(("fig-ward-map", _ward_figure(content, geometry)))
     return out
 

@@ -111,15 +111,18 @@ def figures(content: PackContent, geometry) -> dict[str, list[tuple[str, bytes]]
     """The static pictures of the pack, per figure slot: [(caption, PNG)]."""
     by_share = content.kind == REGION_PACK
     trend = [("Share of the limit by month" if by_share else "People supported against the limit by month",
-              static_maps.trend_chart(content.trend, by_share=by_share))]
+              static_maps.trend_chart(content.trend, by_share=by_share,
+                                                     approaching=content.approaching))]
     maps = []
     if content.kind == REGION_PACK and len(content.la_map):
         las = content.la_map.assign(label=content.la_map["area_name"].astype(str))
         maps.append((f"Local authorities at {content.month} (official flag)",
-                     static_maps.status_map(las, geometry.las, title="", level_words="official flag (LA)")))
+                     static_maps.status_map(las, geometry.las, title="", level_words="official flag (LA)",
+                                            approaching=content.approaching)))
     maps.append((f"Wards at {content.month} (local indicator)",
                  static_maps.status_map(content.ward_map, geometry.wards, outlines=geometry.las,
-                                        points=None if content.suppressed else content.points)))
+                                        points=None if content.suppressed else content.points,
+                                        approaching=content.approaching)))
     return {"trend": trend, "map": maps}
 
 

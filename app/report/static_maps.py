@@ -22,14 +22,11 @@ from matplotlib.patches import PathPatch, Patch, Rectangle  # noqa: E402
 from matplotlib.path import Path as MplPath  # noqa: E402
 from pyproj import Transformer  # noqa: E402
 
-#: (fill, hatch, legend words) per status: light to dark, each with its own pattern.
-STYLE = {
-    "ok": ("#ffffff", "", "Within the limit"),
-    "approaching": ("#c8c8c8", "...", "Approaching the limit (80% or more)"),
-    "breach": ("#707070", "////", "Over the limit"),
-    "unknown": ("#ffffff", "xx", "No population figure"),
-}
-INK = "#0b0c0c"
+from app.figures import palette  # noqa: E402
+
+#: (fill, hatch) per status: light to dark, each with its own pattern (:data:`app.figures.palette.PRINT_STYLE`).
+STYLE = palette.PRINT_STYLE
+INK = palette.INK
 plt.rcParams.update({"font.family": "DejaVu Sans", "hatch.linewidth": 0.6, "pdf.fonttype": 42})
 
 
@@ -107,9 +104,10 @@ def _north_arrow(ax) -> None:
                 arrowprops={"arrowstyle": "-|>", "facecolor": INK, "edgecolor": INK, "linewidth": 1.2})
 
 
-def _legend(ax, statuses: list[str], points: bool, new_points: bool) -> None:
-    handles = [Patch(facecolor=STYLE[s][0], edgecolor=INK, hatch=STYLE[s][1], label=STYLE[s][2]) for s in
-               ("breach", "approaching", "ok", "unknown") if s in statuses]
+def _legend(ax, statuses: list[str], points: bool, new_points: bool, approaching: float) -> None:
+    words = {**palette.STATUS_WORDS, "approaching": palette.approaching_words(approaching)}
+    handles = [Patch(facecolor=STYLE[s][0], edgecolor=INK, hatch=STYLE[s][1], label=words[s]) for s in
+               ("breach", "approaching", "ok", "no_data", "unknown") if s in statuses and s in STYLE]
     if points:
         handles.append(plt.Line2D([], [], linestyle="", marker="o", markersize=3, color=INK, label="Property in use"))
     if new_points:
@@ -128,8 +126,8 @@ def _figure_bytes(fig, dpi: int) -> bytes:
 
 def status_map(rows: pd.DataFrame, geometry: pd.DataFrame, *, outlines: pd.DataFrame | None = None,
                points: pd.DataFrame | None = None, title: str = "", level_words: str = "local indicator",
-               width_in: float = 7.0, dpi: int = 170) -> bytes:
-    """A PNG map of areas by status.
+               width_in: float = 7.0, dpi: int = 170, approaching: float = palette.DEFAULT_APPROACHING) -> bytes:
+    """A PNG map of areas by status (the legend names the settings' ``approaching`` threshold).
 
     ``rows``: ``area_code``, ``status``, ``label`` (text drawn on the area, e.g. a number keyed to a table;
     "" for none). ``geometry``/``outlines``: ``area_code``, ``geojson``. ``points``: ``lon``, ``lat``,
@@ -147,7 +145,7 @@ def status_map(rows: pd.DataFrame, geometry: pd.DataFrame, *, outlines: pd.DataF
     projected = project(shapes)
     status = rows.set_index(rows["area_code"].astype(str))["status"].astype(str).reindex(projected.index)
     status = status.where(status.isin(STYLE), "unknown")
-    for name, (fill, hatch, _words) in STYLE.items():
+    for name, (fill, hatch) in STYLE.items():
         chosen = projected[(status == name).to_numpy()]
         _draw(ax, chosen, fill=fill, hatch=hatch, width=0.35, zorder=1)
     if outlines is not None and len(outlines):
@@ -172,7 +170,7 @@ def status_map(rows: pd.DataFrame, geometry: pd.DataFrame, *, outlines: pd.DataF
     ax.set_ylim(ymin, ymax)
     _scale_bar(ax, xmin, xmax, ymin, ymax)
     _north_arrow(ax)
-    _legend(ax, sorted(set(status)), has_points, has_new)
+    _legend(ax, sorted(set(status)), has_points, has_new, approaching)
     if title:
         ax.set_title(title, loc="left", fontsize=10)
     ax.text(0.0, -0.02, f"Status: {level_words}. Numbers: see the table.", transform=ax.transAxes, fontsize=6.5,
@@ -185,7 +183,7 @@ DASHES = ("-", "--", "-.", ":")
 
 
 def trend_chart(trend: pd.DataFrame, *, by_share: bool, title: str = "", width_in: float = 7.0,
-                dpi: int = 170) -> bytes:
+                dpi: int = 170, approaching: float = palette.DEFAULT_APPROACHING) -> bytes:
     """A PNG line chart: people against the limit (one area) or share of the limit per area (several).
 
     ``trend``: ``month``, ``area_name``, ``people``, ``limit``, ``share_of_limit``. Lines differ by marker
@@ -200,9 +198,10 @@ def trend_chart(trend: pd.DataFrame, *, by_share: bool, title: str = "", width_i
                     linestyle=DASHES[(i // len(MARKERS)) % len(DASHES)], color=str(0.55 * (i % 3) / 2),
                     markersize=3.5, linewidth=1.2, label=str(name), markerfacecolor="white")
         ax.axhline(100, color=INK, linewidth=1.6)
-        ax.axhline(80, color=INK, linewidth=0.8, linestyle="--")
+        ax.axhline(approaching * 100, color=INK, linewidth=0.8, linestyle="--")
         ax.text(0, 101, "Limit", ha="left", va="bottom", fontsize=7)
-        ax.text(0, 79, "Approaching (80%)", ha="left", va="top", fontsize=7)
+        ax.text(0, approaching * 100 - 1, f"Approaching ({palette.percent(approaching)})", ha="left", va="top",
+                fontsize=7)
         ax.set_ylabel("Share of the limit (%)")
         ax.set_ylim(bottom=0)
     else:
@@ -210,8 +209,8 @@ def trend_chart(trend: pd.DataFrame, *, by_share: bool, title: str = "", width_i
         ax.plot(area["month"].map(x), area["people"], marker="o", color=INK, linewidth=1.8, markersize=4,
                 label="People supported")
         ax.plot(area["month"].map(x), area["limit"], color=INK, linewidth=1.2, linestyle="-", label="Limit")
-        ax.plot(area["month"].map(x), area["limit"] * 0.8, color=INK, linewidth=0.8, linestyle="--",
-                label="Approaching (80% of the limit)")
+        ax.plot(area["month"].map(x), area["limit"] * approaching, color=INK, linewidth=0.8, linestyle="--",
+                label=f"Approaching ({palette.percent(approaching)} of the limit)")
         ax.set_ylabel("People")
         ax.set_ylim(bottom=0)
     ax.set_xticks(range(len(months)), months, rotation=45, ha="right", fontsize=7)

@@ -60,6 +60,61 @@ def _check_area(role: str, lad_code: str | None, region_code: str | None) -> Non
         raise AccountError("an officer account needs an LA, not a region")
 
 
+def resolve_area(engine: Engine, role: str, code: str | None) -> tuple[str | None, str | None]:
+    """An account's ``--la`` as ``(lad_code, region_code)``: an LA for officers and members (a region for a
+    member of the whole region), for a regional account an LA (taken as its region) or a region code.
+
+    The one home of this rule (the CLI and the admin page both call it); refuses ward codes and codes that
+    are not areas of the store (once a geography is loaded).
+    """
+    if not code:
+        return None, None
+    code = code.strip().upper()
+    from app.store import queries
+
+    with engine.connect() as conn:
+        areas = queries.areas(conn)
+    found = areas[areas["area_code"] == code]
+    regions = set(areas["region_code"].dropna().astype(str)) if "region_code" in areas else set()
+    if found.empty and code in regions:
+        found = pd.DataFrame({"area_code": [code], "level": ["region"], "region_code": [code]})
+    if found.empty:
+        if not areas.empty:
+            raise AccountError(f"{code} is not an area in the store")
+        return (None, code) if code.startswith("E12") or role == "regional" else (code, None)
+    level = found["level"].iloc[0]
+    if level == "region":
+        if role not in ("regional", "member"):
+            raise AccountError(f"{code} is a region: a {role} account needs an LA")
+        return None, code
+    if level != "lad":
+        raise AccountError(f"{code} is a ward: give the LA's code")
+    if role == "regional":
+        region = found["region_code"].iloc[0]
+        return None, None if region is None or region != region else str(region)
+    return code, None
+
+
+def _check_in_store(conn, lad_code: str | None, region_code: str | None) -> None:
+    """An account's LA must be an LA of the store and its region a region of it (a ward code would give an
+    officer no LA of their own; once a geography is loaded, an unknown code is a mistake)."""
+    areas = schema.areas
+    known = conn.execute(sa.select(sa.func.count()).select_from(areas)).scalar_one()
+    if not known:
+        return
+    if lad_code is not None:
+        level = conn.execute(sa.select(areas.c.level).where(areas.c.area_code == lad_code)).scalar()
+        if level is None:
+            raise AccountError(f"{lad_code} is not an area in the store")
+        if level != "lad":
+            raise AccountError(f"{lad_code} is a {level}, not a local authority: give the LA's code")
+    if region_code is not None:
+        found = conn.execute(sa.select(areas.c.area_code).where(
+            (areas.c.region_code == region_code) | (areas.c.area_code == region_code)).limit(1)).first()
+        if found is None:
+            raise AccountError(f"{region_code} is not a region in the store")
+
+
 def add(engine: Engine, username: str, password: str, role: str, *, lad_code: str | None = None,
         region_code: str | None = None, created_by: str = "cli") -> User:
     name = limits.normalise_username(username)
@@ -78,6 +133,7 @@ def add(engine: Engine, username: str, password: str, role: str, *, lad_code: st
     with db.writing(engine) as conn:
         if conn.execute(sa.select(_users.c.id).where(_users.c.username == name)).first():
             raise AccountError(f"there is already an account called '{name}'")
+        _check_in_store(conn, lad_code, region_code)
         conn.execute(_users.insert().values(**row))
         audit.record(engine, created_by, audit.USER_ADDED, name,
                      {"role": role, "lad_code": lad_code, "region_code": region_code}, conn=conn)
@@ -120,6 +176,8 @@ def remove(engine: Engine, username: str, removed_by: str = "cli") -> None:
         target = conn.execute(sa.select(_users.c.role).where(_users.c.username == name)).first()
         if target is None:
             raise AccountError(f"there is no account called '{name}'")
+        if target.role == "admin" and name == limits.normalise_username(removed_by):
+            raise AccountError("you cannot remove your own administrator account: ask another administrator")
         if target.role == "admin":
             admins = conn.execute(sa.select(sa.func.count()).where(_users.c.role == "admin")).scalar_one()
             if admins <= 1:

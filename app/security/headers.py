@@ -21,7 +21,6 @@ every page (``tests/security/test_headers.py`` and the report):
 """
 from __future__ import annotations
 
-import os
 import threading
 from urllib.parse import urlsplit
 
@@ -43,7 +42,9 @@ CACHEABLE_PREFIXES = ("/_dash-component-suites/", "/assets/")
 
 
 def tile_origin() -> str | None:
-    url = os.environ.get("DISPERSAL_TILE_URL") or ""
+    from app.config import load_settings
+
+    url = load_settings().tile_url or ""  # the environment or the DISPERSAL_CONFIG file
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("https", "http") and parts.netloc else None
 

@@ -24,11 +24,16 @@ check each area code it is given (:meth:`Scope.check_lad`,
 (:meth:`Scope.filter_table`, :meth:`Scope.filter_rows`,
 :func:`view_properties`). A refusal raises :class:`Forbidden`, which the app
 turns into a 403 (JSON for callbacks) and an audit entry.
+
+The table above is :data:`POLICY`: named actions x roles x the area's relation to the user (``own``: the
+user's own LA, or the LAs of their own region for an account without an LA; ``region``: another LA of the
+user's region, or the region's own totals; ``other``: anything else). A scope is built from it, and every
+page, callback, download, pack and CLI command asks it through :meth:`Scope.allows` / :meth:`Scope.check`.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -36,6 +41,64 @@ import pandas as pd
 
 Role = Literal["admin", "regional", "officer", "member"]
 ROLES: tuple[str, ...] = ("admin", "regional", "officer", "member")
+
+# ------------------------------------------------------------------ the access policy: action x role x relation
+
+VIEW_AGGREGATES = "view LA aggregates"
+VIEW_WARD_BREAKDOWNS = "view ward breakdowns"
+VIEW_PROPERTY_ROWS = "view property rows"
+VIEW_QUALITY_NOTES = "view data-quality notes"
+MAKE_PACK = "make a pack for an area"
+LOAD = "load"
+UNDO = "undo"
+MANAGE_ACCOUNTS = "manage accounts"
+READ_AUDIT = "read the audit log"
+#: Use the offline property check (a what-if on a postcode) and record a consultation.
+CHECK_PROPERTY = "check a property"
+
+AREA_ACTIONS = (VIEW_AGGREGATES, VIEW_WARD_BREAKDOWNS, VIEW_PROPERTY_ROWS, VIEW_QUALITY_NOTES, MAKE_PACK)
+STORE_ACTIONS = (LOAD, UNDO, MANAGE_ACCOUNTS, READ_AUDIT, CHECK_PROPERTY)
+ACTIONS = AREA_ACTIONS + STORE_ACTIONS
+OWN, REGION, OTHER = "own", "region", "other"
+RELATIONS = (OWN, REGION, OTHER)
+
+_ALL, _REGION, _OWN, _NONE = frozenset(RELATIONS), frozenset({OWN, REGION}), frozenset({OWN}), frozenset()
+
+#: What each role may do, by the area's relation to the user. Store-wide actions (load, undo, accounts,
+#: audit) have the same answer for every relation. Every (action, role) pair has an entry: a missing one is
+#: a KeyError, never a silent yes.
+POLICY: dict[tuple[str, str], frozenset[str]] = {
+    (VIEW_AGGREGATES, "admin"): _ALL, (VIEW_AGGREGATES, "regional"): _REGION,
+    (VIEW_AGGREGATES, "officer"): _REGION, (VIEW_AGGREGATES, "member"): _OWN,
+    (VIEW_WARD_BREAKDOWNS, "admin"): _ALL, (VIEW_WARD_BREAKDOWNS, "regional"): _REGION,
+    (VIEW_WARD_BREAKDOWNS, "officer"): _OWN, (VIEW_WARD_BREAKDOWNS, "member"): _NONE,
+    (VIEW_PROPERTY_ROWS, "admin"): _ALL, (VIEW_PROPERTY_ROWS, "regional"): _REGION,
+    (VIEW_PROPERTY_ROWS, "officer"): _OWN, (VIEW_PROPERTY_ROWS, "member"): _NONE,
+    (VIEW_QUALITY_NOTES, "admin"): _ALL, (VIEW_QUALITY_NOTES, "regional"): _REGION,
+    (VIEW_QUALITY_NOTES, "officer"): _OWN, (VIEW_QUALITY_NOTES, "member"): _NONE,
+    (MAKE_PACK, "admin"): _ALL, (MAKE_PACK, "regional"): _REGION,
+    (MAKE_PACK, "officer"): _REGION, (MAKE_PACK, "member"): _OWN,
+    (LOAD, "admin"): _ALL, (LOAD, "regional"): _ALL, (LOAD, "officer"): _NONE, (LOAD, "member"): _NONE,
+    (UNDO, "admin"): _ALL, (UNDO, "regional"): _ALL, (UNDO, "officer"): _NONE, (UNDO, "member"): _NONE,
+    (MANAGE_ACCOUNTS, "admin"): _ALL, (MANAGE_ACCOUNTS, "regional"): _NONE,
+    (MANAGE_ACCOUNTS, "officer"): _NONE, (MANAGE_ACCOUNTS, "member"): _NONE,
+    (READ_AUDIT, "admin"): _ALL, (READ_AUDIT, "regional"): _NONE,
+    (READ_AUDIT, "officer"): _NONE, (READ_AUDIT, "member"): _NONE,
+    (CHECK_PROPERTY, "admin"): _ALL, (CHECK_PROPERTY, "regional"): _ALL,
+    (CHECK_PROPERTY, "officer"): _ALL, (CHECK_PROPERTY, "member"): _NONE,
+}
+
+
+def allowed(action: str, role: str, relation: str) -> bool:
+    """The policy's answer; KeyError for an action or role the table does not name."""
+    if relation not in RELATIONS:
+        raise KeyError(f"unknown relation {relation!r}")
+    return relation in POLICY[(action, role)]
+
+
+def roles_allowed(action: str) -> tuple[str, ...]:
+    """Roles that may do ``action`` somewhere (for the navigation: which pages to offer)."""
+    return tuple(role for role in ROLES if POLICY[(action, role)])
 #: Levels below LA: members never see breakdowns (nationality, age...) at these levels.
 BELOW_LA = ("ward", "sector", "postcode", "property")
 #: Ward counts shown to members are rounded to this base.
@@ -76,12 +139,51 @@ class Scope:
     #: The LA to open pages on (the user's own LA), or None for a regional view.
     home_lad: str | None = None
     _parent: Mapping[str, tuple[str, str | None]] = field(default_factory=dict, repr=False, compare=False)
+    #: The user's own LAs (their LA; their region's LAs for an account with a region but no LA; every LA for
+    #: an account with neither) and the LAs and region codes of their region.
+    own_lads: frozenset[str] = frozenset()
+    region_lads: frozenset[str] = frozenset()
+    own_regions: frozenset[str] = frozenset()
+
+    # -- the policy
+    def relation(self, area_code: object) -> str:
+        """``own`` / ``region`` / ``other``: how an LA, ward or region code stands to this user."""
+        parent = self._parent.get(area_code) if isinstance(area_code, str) else None
+        if parent is None:
+            return OTHER
+        level, lad = parent
+        if level == "region":  # an account with no LA of its own holds its region as its own area
+            if area_code not in self.own_regions:
+                return OTHER
+            return REGION if self.home_lad else OWN
+        if lad in self.own_lads:
+            return OWN
+        return REGION if lad in self.region_lads else OTHER
+
+    def allows(self, action: str, area_code: object = None) -> bool:
+        """May this user do ``action`` (for the area, when it is an area action)? Asks :data:`POLICY`."""
+        if action in STORE_ACTIONS or area_code is None:
+            rights = POLICY[(action, self.role)]
+            return bool(rights) if area_code is None else False
+        return allowed(action, self.role, self.relation(area_code))
+
+    def check(self, action: str, area_code: object = None) -> None:
+        """Raise :class:`Forbidden` unless the policy allows ``action`` (on ``area_code``)."""
+        if not self.allows(action, area_code):
+            what = _short(area_code) if area_code is not None else action
+            raise Forbidden("Your account does not have access to this.", what=what)
+
+    def lads_for(self, action: str, lads: Iterable[str] | None = None) -> frozenset[str]:
+        """The LAs (of ``lads``, default every LA in the store) on which the policy allows ``action``."""
+        codes = lads if lads is not None else [c for c, (level, _) in self._parent.items() if level == "lad"]
+        return frozenset(c for c in codes if self.allows(action, c))
 
     # -- questions
     @property
     def key(self) -> tuple:
         """Hashable identity of what this scope allows: put it in every cache key."""
-        return (self.role, self.lad_codes, self.region_codes, self.property_level_lads, self.suppress)
+        return (self.role, self.lad_codes, self.region_codes, self.property_level_lads, self.suppress,
+                self.own_lads, self.own_regions)
 
     @property
     def is_admin(self) -> bool:
@@ -149,6 +251,15 @@ class Scope:
             raise Forbidden("Property-level information is not available to your account for that area.",
                             what=str(area_code))
         return str(area_code)
+
+    def can_see_ward_breakdown(self, area_code: object) -> bool:
+        """A breakdown of one ward or LA's people below LA level (accommodation types of a ward...)."""
+        return self.allows(VIEW_WARD_BREAKDOWNS, area_code)
+
+    def can_see_quality_notes(self, lad_codes: Iterable[str]) -> bool:
+        """The words of a data-quality note about a file covering ``lad_codes`` (an empty cover: every LA)."""
+        codes = list(lad_codes) or [c for c, (level, _) in self._parent.items() if level == "lad"]
+        return bool(codes) and all(self.allows(VIEW_QUALITY_NOTES, code) for code in codes)
 
     def check_breakdown(self, level: str) -> str:
         if not self.can_see_breakdown(level):
@@ -310,20 +421,23 @@ def scope_for(user, areas: pd.DataFrame) -> Scope:
     own_lad = getattr(user, "lad_code", None) or None
     own_region = getattr(user, "region_code", None) or (la_region.get(own_lad) if own_lad else None) or None
     name = getattr(user, "username", "")
-    if role == "admin":
-        return Scope(name, role, all_las, all_regions, all_las, False, None, parent)
-    if role == "regional":
-        lads = region_las(own_region)
-        regions = frozenset({own_region}) if own_region else all_regions
-        return Scope(name, role, lads, regions, lads, False, None, parent)
-    if role == "officer":
-        lads = region_las(own_region) | ({own_lad} & all_las)
-        regions = frozenset({own_region}) if own_region else all_regions
-        own = frozenset({own_lad}) & all_las
-        return Scope(name, role, lads, regions, own, False, own_lad, parent)
-    lads = (frozenset({own_lad}) & all_las) if own_lad else region_las(own_region)
-    regions = frozenset({own_region}) if own_region else frozenset()
-    return Scope(name, role, lads, regions, frozenset(), True, own_lad, parent)
+    in_region = region_las(own_region)
+    regions = frozenset({own_region}) if own_region else all_regions
+    if own_lad and own_lad not in all_las:  # not an LA of this store (a ward code, a typo): nothing, not everything
+        own, in_region, regions = frozenset(), frozenset(), frozenset()
+    elif own_lad:
+        own = frozenset({own_lad})
+    elif role in ("officer", "member") and not own_region:
+        own, regions = frozenset(), frozenset()
+    else:
+        own = in_region
+    scope = Scope(name, role, frozenset(), frozenset(), frozenset(), role == "member",
+                  own_lad if role in ("officer", "member") else None, parent,
+                  own_lads=own, region_lads=in_region - own, own_regions=regions)
+    lads = scope.lads_for(VIEW_AGGREGATES, all_las)
+    region_codes = frozenset(r for r in all_regions if scope.allows(VIEW_AGGREGATES, r))
+    return replace(scope, lad_codes=lads, region_codes=region_codes,
+                   property_level_lads=scope.lads_for(VIEW_PROPERTY_ROWS, all_las))
 
 
 # ------------------------------------------------------------------ inside a request
@@ -345,18 +459,18 @@ def current_scope() -> Scope:
     cached = flask.g.get("dispersal_scope")
     if cached is not None:
         return cached
-    from app.web import data
-
-    scope = scope_for(current_user(), data.snapshot().areas)
+    areas = flask.current_app.config["DISPERSAL_AREAS"]()
+    scope = scope_for(current_user(), areas)
     flask.g.dispersal_scope = scope
     return scope
 
 
-def require(*roles: str, lad: object = None, area: object = None, properties_of: object = None,
-            breakdown_level: str | None = None) -> Scope:
+def require(*roles: str, action: str | None = None, lad: object = None, area: object = None,
+            properties_of: object = None, breakdown_level: str | None = None) -> Scope:
     """The current scope, after checking each thing given; raises :class:`Forbidden` (403) or :class:`NotSignedIn`.
 
-    ``roles``: the user's role must be one of them (none given: any role).
+    ``roles``: the user's role must be one of them (none given: any role); prefer ``action``.
+    ``action``: a store-wide action of :data:`POLICY` (load, undo, manage accounts...) the user must be allowed.
     ``lad``/``area``: an LA / any area code taken from a callback input.
     ``properties_of``: an LA or ward whose property-level data the callback returns.
     ``breakdown_level``: the level of a demographic breakdown the callback returns.
@@ -364,6 +478,8 @@ def require(*roles: str, lad: object = None, area: object = None, properties_of:
     scope = current_scope()
     if roles:
         scope.check_role(*roles)
+    if action is not None:
+        scope.check(action)
     if lad is not None:
         scope.check_lad(lad)
     if area is not None:
@@ -392,8 +508,9 @@ def audit_event(action: str, what: str | None = None, details: dict | None = Non
     from flask_login import current_user as user
 
     from app.security import audit
-    from app.web import data
+    from app.store import db
 
     who = getattr(user, "username", None) if getattr(user, "is_authenticated", False) else None
-    audit.record(data.engine(), who or "anonymous", action, what, details,
+    engine = db.connect(flask.current_app.config["DISPERSAL_SETTINGS"].db_url)
+    audit.record(engine, who or "anonymous", action, what, details,
                  flask.request.remote_addr if flask.has_request_context() else None)

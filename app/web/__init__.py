@@ -68,25 +68,43 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         suppress_callback_exceptions=True,
         compress=False,
         serve_locally=True,
-        assets_ignore=_unused_plotly_bundle(),
+        assets_ignore=_unused_plotly_bundle(settings),
     )
     _without_full_plotly()
     app.index_string = INDEX
     app.server.config["DISPERSAL_SETTINGS"] = settings
+    app.server.config["DISPERSAL_AREAS"] = _store_areas
     Compress(app.server)
     from app.web.layout import shell
 
     app.layout = shell
+    _serve_topojson(app)
     _secure(app)
     _app = app
     return app
 
 
-def _unused_plotly_bundle() -> str:
-    """The ``assets_ignore`` pattern for the partial bundle this process does not serve."""
-    from app.web.data import tile_url
+def _serve_topojson(app: dash.Dash) -> None:
+    """The world topojson lives with the figures (the packs inline it); plotly asks for it under /assets."""
+    import flask
 
-    unused = PLOTLY_BUNDLE if tile_url() else PLOTLY_MAP_BUNDLE
+    from app.figures.maps import TOPOJSON_DIR
+
+    @app.server.route("/assets/topojson/<path:name>")
+    def topojson(name: str):
+        return flask.send_from_directory(TOPOJSON_DIR, name, max_age=86400)
+
+
+def _store_areas():
+    """The current snapshot's areas: what :func:`app.security.roles.current_scope` builds a scope over."""
+    from app.web import data
+
+    return data.snapshot().areas
+
+
+def _unused_plotly_bundle(settings: Settings | None = None) -> str:
+    """The ``assets_ignore`` pattern for the partial bundle this process does not serve."""
+    unused = PLOTLY_BUNDLE if (settings or load_settings()).tile_url else PLOTLY_MAP_BUNDLE
     return f"^{re.escape(unused)}$"
 
 

@@ -77,8 +77,8 @@ def _file_stamp(url: str) -> tuple | None:
 
 
 def tile_url() -> str | None:
-    """Optional raster tile URL template (``DISPERSAL_TILE_URL``) for a street map under the choropleths."""
-    return os.environ.get("DISPERSAL_TILE_URL") or None
+    """Optional raster tile URL template (setting ``tile_url``) for a street map under the choropleths."""
+    return settings().tile_url
 
 
 _memo: dict[tuple, object] = {}
@@ -205,7 +205,14 @@ def data_quality(snap: monitoring.Snapshot, lad_code: str, month: str) -> pd.Dat
     covers = loads["scope"].astype("string").fillna("").str.split(",").map(lambda codes: lad_code in codes)
     ids = set(loads.loc[covers.astype(bool), "id"].astype(int))
     rows = problems[problems["load_id"].astype(int).isin(ids)]
-    return rows[["severity", "code", "file_name", "message"]].reset_index(drop=True)
+    return rows[["load_id", "severity", "code", "file_name", "period", "message"]].reset_index(drop=True)
+
+
+@per_version
+def loads(snap: monitoring.Snapshot) -> pd.DataFrame:
+    """The load history (``id``, ``kind``, ``period``, ``scope``...), newest last."""
+    with engine().connect() as conn:
+        return queries.load_history(conn)
 
 
 @per_version
@@ -221,22 +228,6 @@ def allocations(snap: monitoring.Snapshot) -> pd.DataFrame:
     with engine().connect() as conn:
         settings_rows = queries.area_settings(conn)
     return settings_rows.dropna(subset=["allocation"])[["area_code", "allocation"]].reset_index(drop=True)
-
-
-@per_version
-def occupied_bedspaces(snap: monitoring.Snapshot) -> pd.DataFrame:
-    """Occupied dispersal bedspaces per LA in the latest quarter of property lists (``lad_code``, ``occupied``)."""
-    props = snap.properties
-    if props.empty:
-        return pd.DataFrame({"lad_code": pd.Series(dtype="string"), "occupied": pd.Series(dtype=float)})
-    latest = props[props["quarter"] == props["quarter"].max()]
-    kind = latest["accommodation_type"].astype("string").str.lower()
-    latest = latest[kind.isna() | (kind == "dispersal")]
-    occupied = latest["occupied"].astype(float).fillna(latest["bedspaces"].astype(float))
-    return (
-        latest.assign(occupied=occupied).groupby("lad_code", as_index=False)["occupied"].sum()
-        .astype({"lad_code": "string"})
-    )
 
 
 def region_name(snap: monitoring.Snapshot) -> str:

@@ -9,12 +9,15 @@ from __future__ import annotations
 import dash
 from dash import dcc, html
 
-#: Pages offered only to some roles (path -> roles); every other page is offered to everyone signed in.
+from app.security.roles import CHECK_PROPERTY, LOAD, MANAGE_ACCOUNTS, VIEW_PROPERTY_ROWS, roles_allowed
+
+#: Pages offered only to some roles (path -> roles, from the access policy); every other page is offered to
+#: everyone signed in.
 PAGE_ROLES = {
-    "/admin": ("admin",),
-    "/data": ("admin", "regional"),
-    "/properties": ("admin", "regional", "officer"),
-    "/check": ("admin", "regional", "officer"),
+    "/admin": roles_allowed(MANAGE_ACCOUNTS),
+    "/data": roles_allowed(LOAD),
+    "/properties": roles_allowed(VIEW_PROPERTY_ROWS),
+    "/check": roles_allowed(CHECK_PROPERTY),
 }
 ROLE_WORDS = {"admin": "administrator", "regional": "regional lead", "officer": "council officer",
               "member": "councillor (member)"}

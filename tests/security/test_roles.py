@@ -34,7 +34,7 @@ def test_scope_of_each_role():
     assert officer.home_lad == "LA_A" and not officer.suppress
     member = scope_for(user("member", lad="LA_B"), AREAS)
     assert member.lad_codes == {"LA_B"} and member.property_level_lads == frozenset() and member.suppress
-    assert member.region_codes == {"R1"}
+    assert member.region_codes == frozenset()  # members: their own LA only, no region totals (issue 10)
     region_member = scope_for(user("member", region="R2"), AREAS)
     assert region_member.lad_codes == {"LA_C"}
 
@@ -99,7 +99,7 @@ def test_filter_table_keeps_only_the_scope():
 def test_members_get_suppressed_rounded_counts_with_no_way_back_to_the_exact_figure():
     table = monitoring_table({"W_A1": 3, "W_A2": 12, "W_B1": 2, "W_B2": 8, "W_B3": 21.6, "W_B4": 33, "W_C1": 7})
     shown = scope_for(user("member", lad="LA_B"), AREAS).filter_table(table).set_index("area_code")
-    assert set(shown.index) == {"LA_B", "W_B1", "W_B2", "W_B3", "W_B4", "R1"}
+    assert set(shown.index) == {"LA_B", "W_B1", "W_B2", "W_B3", "W_B4"}  # no region total for members (issue 10)
     assert shown.loc["W_B1", "people_display"] == "fewer than 5" and np.isnan(shown.loc["W_B1", "people"])
     wards = shown[shown["level"] == "ward"]
     # The LA total (64.6 -> 65 published) minus the other wards must not give W_B1 back: a second ward is withheld.

@@ -1,6 +1,6 @@
 """Administration (admins only): accounts (add, remove, unlock) and the audit log (view, export as CSV).
 
-Every callback calls ``require("admin")`` first: the layout hides nothing that
+Every callback asks the access policy first (``require(action=MANAGE_ACCOUNTS)`` / ``READ_AUDIT``): the layout hides nothing that
 the server would otherwise give away. The audit log is read-only here; the
 database refuses changes to it.
 
@@ -15,7 +15,7 @@ import dash
 from dash import Input, Output, State, callback, ctx, dash_table, dcc, html
 
 from app.security import accounts, audit
-from app.security.roles import ROLES, NotSignedIn, current_scope, require
+from app.security.roles import MANAGE_ACCOUNTS, READ_AUDIT, ROLES, NotSignedIn, current_scope, require
 from app.web import data
 
 dash.register_page(__name__, path="/admin", name="Administration", order=90,
@@ -90,13 +90,13 @@ def accounts_table() -> dash_table.DataTable:
     State("admin-password", "value"), State("admin-target", "value"),
 )
 def manage(_add, _remove, _unlock, username, role, area, password, target):
-    scope = require("admin")
+    scope = require(action=MANAGE_ACCOUNTS)
     engine = data.engine()
     trigger = ctx.triggered_id
     message = ""
     try:
         if trigger == "admin-add":
-            lad, region = _area(area)
+            lad, region = accounts.resolve_area(engine, role or "", area)
             accounts.add(engine, username or "", password or "", role or "", lad_code=lad, region_code=region,
                          created_by=scope.user)
             message = f"Account '{accounts.get(engine, username).username}' added."
@@ -115,20 +115,9 @@ def manage(_add, _remove, _unlock, username, role, area, password, target):
     return accounts_table(), message, ""
 
 
-def _area(code: str | None) -> tuple[str | None, str | None]:
-    """An LA code goes to ``lad_code``; a region code (E12..., or a region in the store) to ``region_code``."""
-    code = (code or "").strip().upper() or None
-    if code is None:
-        return None, None
-    areas = data.snapshot().areas
-    level = areas.loc[areas["area_code"] == code, "level"]
-    is_region = (len(level) and level.iloc[0] == "region") or code.startswith(("E12", "E15", "W92", "S92", "N92"))
-    return (None, code) if is_region else (code, None)
-
-
 @callback(Output("admin-audit", "children"), Input("admin-audit-action", "value"), Input("admin-accounts", "children"))
 def audit_view(actions, _accounts):
-    require("admin")
+    require(action=READ_AUDIT)
     frame = audit.query(data.engine(), action=actions or None, limit=AUDIT_ROWS)
     frame["at"] = frame["at"].dt.strftime("%Y-%m-%d %H:%M:%S")
     return dash_table.DataTable(data=frame.drop(columns=["id"]).to_dict("records"), columns=AUDIT_COLUMNS,
@@ -139,7 +128,7 @@ def audit_view(actions, _accounts):
 @callback(Output("admin-audit-csv", "data"), Input("admin-audit-export", "n_clicks"),
           State("admin-audit-action", "value"), prevent_initial_call=True)
 def audit_export(n_clicks, actions):
-    scope = require("admin")
+    scope = require(action=READ_AUDIT)
     if not n_clicks:
         raise dash.exceptions.PreventUpdate
     engine = data.engine()

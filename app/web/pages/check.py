@@ -15,7 +15,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 from app.cluster.whatif import PropertyCheck, check_property
 from app.figures import maps
 from app.geography.postcodes import PostcodeError, normalise_postcode
-from app.security.roles import Forbidden, require, view_properties
+from app.security.roles import CHECK_PROPERTY, Forbidden, require, roles_allowed, view_properties
 from app.store import db, queries
 from app.store import proposals as log_store
 from app.web import data
@@ -24,7 +24,7 @@ dash.register_page(__name__, path="/check", name="Property check", order=5,
                    title="Property check - Dispersal Monitor")
 
 PROPERTY_TYPES = ("House", "Flat", "HMO", "Maisonette", "Other")
-ROLES = ("admin", "regional", "officer")
+ROLES = roles_allowed(CHECK_PROPERTY)
 
 
 def find_postcode(postcode: str) -> tuple[dict | None, str | None]:
@@ -86,6 +86,7 @@ def check_map(scope, check: PropertyCheck, place: dict, lad_code: str) -> dict:
         everything.points.loc[codes],
     )
     figure = maps.choropleth(rows, geometry, level="ward", height=380, uirevision="check",
+                             approaching=data.settings().approaching,
                              title=f"Wards of {check.la_after.area_name} after the proposed property")
     figure["data"].append({
         "type": "scattergeo", "mode": "markers+text", "name": "★ Proposed property",
@@ -166,7 +167,7 @@ def layout(**_query) -> html.Div:
 
 @callback(Output("check-month", "options"), Output("check-month", "value"), Input("check-month", "id"))
 def fill_months(_):
-    require(*ROLES)
+    require(action=CHECK_PROPERTY)
     months = data.months()
     return [{"label": m, "value": m} for m in reversed(months)], (months[-1] if months else None)
 
@@ -187,7 +188,7 @@ def _bedspaces(value) -> int | None:
     prevent_initial_call=True,
 )
 def check(_clicks, _submit, postcode, bedspaces, month):
-    scope = require(*ROLES)
+    scope = require(action=CHECK_PROPERTY)
     hidden = {"display": "none"}
     beds = _bedspaces(bedspaces)
     if beds is None:
@@ -249,7 +250,7 @@ def log_table(frame: pd.DataFrame) -> html.Div:
 )
 def proposals_log(_record, _save, place, provider, property_type, hmo, received, notes, proposal_id, response,
                   response_date, response_notes):
-    scope = require(*ROLES)
+    scope = require(action=CHECK_PROPERTY)
     record_message = response_message = None
     engine = data.engine()
     visible = sorted(scope.property_level_lads)

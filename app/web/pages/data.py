@@ -29,7 +29,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html
 from app import ingest
 from app.problems import InputRefused, Problem
 from app.security import audit, limits
-from app.security.roles import Forbidden, audit_event, require
+from app.security.roles import LOAD, UNDO, Forbidden, audit_event, require, roles_allowed
 from app.store import db, loads, queries
 from app.web import data
 
@@ -42,7 +42,7 @@ UNDOABLE = ("home_office", "properties", "public_stats")
 UPLOAD_PREFIX = "dispersal-upload-"
 TABLE_LIMIT = 500
 #: Roles that may upload, load and undo.
-LOADERS = ("admin", "regional")
+LOADERS = roles_allowed(LOAD)
 
 #: Prepared uploads waiting for confirmation: token -> (who uploaded it, what it would load).
 _pending: dict[str, tuple[str, ingest.Prepared]] = {}
@@ -192,7 +192,7 @@ def layout(**_query) -> html.Div:
     prevent_initial_call=True,
 )
 def upload(contents, filename, kind, provider):
-    scope = require(*LOADERS)
+    scope = require(action=LOAD)
     if not contents or not isinstance(contents, str):
         return None, None, True
     kind = kind if kind in KINDS else HOME_OFFICE
@@ -282,11 +282,12 @@ def _undo_last() -> html.P:
     State("data-pending", "data"),
 )
 def actions(_confirm_clicks, _undo_clicks, pending):
-    scope = require(*LOADERS)
+    scope = require(action=LOAD)
     message = None
     if ctx.triggered_id == "data-confirm":
         message = _confirm(scope, pending)
     elif ctx.triggered_id == "data-undo":
+        scope.check(UNDO)
         message = _undo_last()
     with data.engine().connect() as conn:
         history = queries.load_history(conn)

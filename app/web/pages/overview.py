@@ -13,6 +13,8 @@ from dash import Input, Output, Patch, callback, dash_table, dcc, html
 from app.cluster.fair_share import fair_share
 from app.figures import charts, maps
 from app.security.roles import require
+from app.views import plan
+from app.periods import month_words
 from app.web import data
 
 dash.register_page(__name__, path="/", name="Region overview", order=0, title="Region overview - Dispersal Monitor")
@@ -27,10 +29,6 @@ TABLE_COLUMNS = [
     {"name": "Headroom (people)", "id": "headroom", "type": "numeric"},
     {"name": "Status (official flag)", "id": "status"},
 ]
-
-
-def month_words(month: str) -> str:
-    return pd.Period(month, freq="M").strftime("%B %Y")
 
 
 def _previous(month: str) -> str | None:
@@ -79,7 +77,7 @@ def headlines(scope, month: str) -> list:
 
 def la_figure(scope, month: str) -> dict:
     return maps.choropleth(rows_for(scope, LEVEL, month), data.geometry("lad"), level=LEVEL,
-                           tile_url=data.tile_url(), height=480)
+                           tile_url=data.tile_url(), height=480, approaching=data.settings().approaching)
 
 
 def fair_share_figure(scope, month: str) -> dict:
@@ -147,12 +145,10 @@ def plan_figure(scope) -> dict:
     if allocations.empty:
         return charts.plan_vs_actual(pd.DataFrame())
     names = data.local_authorities().set_index("area_code")["area_name"]
-    occupied = data.occupied_bedspaces().set_index("lad_code")["occupied"]
-    frame = allocations.assign(area_name=allocations["area_code"].map(names),
-                               occupied=allocations["area_code"].map(occupied).fillna(0.0))
-    if scope.suppress:  # an LA's occupied bedspaces under 5 would count households
-        frame["occupied"] = frame["occupied"].where(~frame["occupied"].between(0.5, 4.5, inclusive="both"))
-    return charts.plan_vs_actual(frame.dropna(subset=["area_name"]))
+    lads = allocations["area_code"].astype(str).tolist()
+    props = data.snapshot().properties
+    rows = plan.plan_rows(props, allocations, plan.latest_quarter(props), lads, scope.suppress)
+    return charts.plan_vs_actual(rows.assign(area_name=rows["lad_code"].map(names)).dropna(subset=["area_name"]))
 
 
 def layout(month: str | None = None, **_query) -> html.Div:

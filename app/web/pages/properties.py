@@ -10,12 +10,12 @@ import dash
 import pandas as pd
 from dash import Input, Output, Patch, State, callback, dcc, html
 
-from app.cluster.apportion import previous_quarter
 from app.cluster.property_changes import diff_quarters
 from app.cluster.reconcile import sector_reconciliation
 from app.figures import maps
 from app.figures import properties as figures
 from app.security.roles import Forbidden, require, view_properties
+from app.periods import previous_quarter, quarter_end
 from app.web import data
 
 dash.register_page(__name__, path="/properties", name="Properties", order=3,
@@ -52,8 +52,7 @@ def list_statuses(snap, scope) -> list[str]:
 
 def quarter_month(quarter: str, months: list[str]) -> str | None:
     """The quarter's last month with data (the list is as at the quarter end), else the latest before it."""
-    year, q = int(quarter[:4]), int(quarter[-1])
-    end = f"{year}-{3 * q:02d}"
+    end = quarter_end(quarter)
     before = [m for m in months if m <= end]
     return before[-1] if before else (months[0] if months else None)
 
@@ -214,7 +213,8 @@ def update_map(quarter, provider, status, figure):
                 patch["data"][figures.POINTS][key] = value
         out_figure = patch
     else:
-        out_figure = figures.property_map(rows, data.geometry("ward"), props, outlines=data.geometry("lad"))
+        out_figure = figures.property_map(rows, data.geometry("ward"), props, outlines=data.geometry("lad"),
+                                          approaching=data.settings().approaching)
     wards, las = ward_names(), la_names()
     records = props.assign(
         ward=props["ward_code"].map(wards), la=props["lad_code"].map(las),

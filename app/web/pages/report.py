@@ -14,10 +14,10 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from app.cluster.apportion import quarter_of
+from app.periods import quarter_of
 from app.report import build
 from app.report.content import PackError
-from app.security.roles import require
+from app.security.roles import MAKE_PACK, require
 from app.web import data
 
 dash.register_page(__name__, path="/report", name="Meeting pack", order=7,
@@ -60,10 +60,10 @@ def choices(scope) -> tuple[list[dict], list[str]]:
     las = data.local_authorities()
     allowed = set(scope.allowed_lads(snap))
     options = [{"label": name, "value": code} for code, name in zip(las["area_code"], las["area_name"])
-               if code in allowed]
+               if code in allowed and scope.allows(MAKE_PACK, code)]
     regions = snap.areas[snap.areas["level"] == "lad"][["region_code", "region_name"]].dropna().drop_duplicates()
     options += [{"label": f"Whole region: {name}", "value": REGION_PREFIX + code}
-                for code, name in zip(regions["region_code"], regions["region_name"]) if code in scope.region_codes]
+                for code, name in zip(regions["region_code"], regions["region_name"]) if code in scope.region_codes and scope.allows(MAKE_PACK, code)]
     quarters = sorted({quarter_of(m) for m in snap.months}, reverse=True)
     return options, quarters
 

@@ -28,10 +28,12 @@ import dash
 import pandas as pd
 from dash import Input, Output, Patch, State, callback, ctx, dash_table, dcc, html
 
-from app.cluster.apportion import quarter_of
 from app.figures import charts, maps
 from app.security import audit, exports
-from app.security.roles import audit_event, require, view_properties
+from app.security.roles import VIEW_QUALITY_NOTES, audit_event, require, view_properties
+from app.views import quality
+from app.views import wards as views
+from app.periods import month_label, month_words, quarter_of
 from app.web import data
 
 dash.register_page(__name__, path="/wards", name="Ward map", order=1, title="Ward map - Dispersal Monitor")
@@ -51,14 +53,10 @@ TABLE_COLUMNS = [
 ]
 
 
-def month_words(month: str) -> str:
-    return pd.Period(month, freq="M").strftime("%B %Y")
-
-
 def _month_marks(months: list[str]) -> dict:
     step = max(1, len(months) // 8)
     return {
-        i: {"label": pd.Period(m, freq="M").strftime("%b %Y")}
+        i: {"label": month_label(m)}
         for i, m in enumerate(months)
         if i % step == 0 or i == len(months) - 1
     }
@@ -68,12 +66,6 @@ def _la_value(la: str | None) -> str | None:
     return None if not la or la == ALL else la
 
 
-#: For members the map colours wards by status band only (their ward shares are not shown): a share inside each band.
-BAND_SHARE = {"ok": 0.2, "approaching": 0.9, "breach": 1.1}
-MEMBER_HOVER = ("%{text}<br>People supported (rounded to 5): %{customdata[0]:,}<br>%{customdata[2]} — "
-                "local indicator<extra></extra>")
-
-
 def ward_rows(scope, month: str, la: str | None) -> pd.DataFrame:
     """One month's wards (of one LA, or of every LA in the user's scope), as the user may see them."""
     return data.scoped_month_rows(scope, LEVEL, month, _la_value(la))
@@ -81,9 +73,7 @@ def ward_rows(scope, month: str, la: str | None) -> pd.DataFrame:
 
 def map_rows(scope, rows: pd.DataFrame) -> pd.DataFrame:
     """What the map draws: for members the colour is the status band, never a share that gives the count back."""
-    if not scope.suppress:
-        return rows
-    return rows.assign(share_of_limit=rows["status"].astype(str).map(BAND_SHARE).astype(float))
+    return views.readable_rows(rows, scope.suppress, data.settings().approaching)
 
 
 def ward_figure(scope, month: str, la: str | None) -> dict:
@@ -91,10 +81,11 @@ def ward_figure(scope, month: str, la: str | None) -> dict:
     rows = ward_rows(scope, month, la)
     figure = maps.choropleth(
         map_rows(scope, rows), data.geometry("ward"), level=LEVEL, outlines=data.geometry("lad"),
-        tile_url=data.tile_url(), uirevision=la or ALL,
+        tile_url=data.tile_url(), uirevision=la or ALL, approaching=data.settings().approaching,
+        bands=scope.suppress,
     )
     if scope.suppress and figure["data"]:
-        figure["data"][maps.AREAS]["hovertemplate"] = MEMBER_HOVER
+        figure["data"][maps.AREAS]["hovertemplate"] = maps.MEMBER_HOVER
     return figure
 
 
@@ -324,7 +315,7 @@ def data_locations(_snap, scope, la: str | None) -> list[str]:
 
 def table_data(scope, rows: pd.DataFrame) -> list[dict]:
     """The table's records; members read "fewer than 5" / "withheld" where a count is not shown."""
-    records = maps.table_rows(rows, LEVEL)
+    records = maps.table_rows(map_rows(scope, rows) if scope.suppress else rows, LEVEL)
     if scope.suppress:
         for record, shown, hidden in zip(records, rows["people_display"], rows["suppressed"]):
             if hidden:
@@ -445,10 +436,11 @@ def ward_panel(scope, code: str, month: str) -> list:
         html.P(f"{la_name} · ward {code}", className="hint"),
         html.Dl([
             html.Dt("Month"), html.Dd(month_words(month)),
-            html.Dt("People supported"), html.Dd(_people(scope, this)),
+            html.Dt("People supported"), html.Dd(views.people_text(this, scope.suppress, note=True)),
             html.Dt("Residents"), html.Dd("not known" if this["population"] != this["population"]
                                          else f"{this['population']:,.0f}"),
-            html.Dt("1 in N"), html.Dd(maps.one_in(this["people"], this["population"])),
+            html.Dt("1 in N"), html.Dd(views.readable_rows(this.to_frame().T, scope.suppress,
+                                                           data.settings().approaching)["one_in_text"].iloc[0]),
             html.Dt("Share of the limit"), html.Dd("not shown to your account" if scope.suppress
                                                   else "not known" if this["share_of_limit"] != this["share_of_limit"]
                                                   else f"{this['share_of_limit']:.0%}"),
@@ -465,12 +457,6 @@ def ward_panel(scope, code: str, month: str) -> list:
     ]
 
 
-def _people(scope, row: pd.Series) -> str:
-    if scope.suppress:
-        return f"{row['people_display']} (rounded to 5)" if not row["suppressed"] else str(row["people_display"])
-    return f"{row['people']:,.1f}".rstrip("0").rstrip(".")
-
-
 def _trend(scope, trend: pd.DataFrame):
     if scope.suppress:  # the ward's share over time would give its exact count back: members get the table
         rows = [html.Tr([html.Td(month_words(str(r.month))), html.Td(str(r.people_display)),
@@ -484,8 +470,8 @@ def _trend(scope, trend: pd.DataFrame):
 
 
 def _mix_table(scope, code: str, month: str) -> html.Div:
-    if not scope.can_see_breakdown(LEVEL):
-        return html.P("Breakdowns below local-authority level are not available to your account.",
+    if not scope.can_see_ward_breakdown(code):
+        return html.P("Breakdowns below local-authority level are not available to your account for this ward.",
                       id="wards-panel-mix")
     mix = data.accommodation_mix(code)
     mix = mix[mix["month"] == month]
@@ -541,10 +527,10 @@ def _quality(scope, la_code: str, month: str, row: pd.Series) -> html.Div:
         "direct": "recorded directly against the ward",
     }.get(method, "no people to apportion this month")
     notes = [html.Li(f"Ward figures are estimates: the Home Office counts people by postcode sector; here they were {how}.")]
-    if not scope.can_see_properties(la_code):  # notes quote cells of the file (sector counts)
+    if not scope.allows(VIEW_QUALITY_NOTES, la_code):  # notes quote cells of the file (sector counts)
         return html.Div(html.Ul(notes), id="wards-panel-quality")
-    problems = data.data_quality(la_code, month)
-    notes += [html.Li(f"{r.file_name}: {r.message}") for r in problems.head(20).itertuples()]
+    problems = quality.quality_notes(data.data_quality(la_code, month), data.loads(), scope)
+    notes += [html.Li(f"{r.File}: {r.Note}") for r in problems.head(20).itertuples()]
     if problems.empty:
         notes.append(html.Li(f"No data-quality problems recorded for this LA's {month_words(month)} file."))
     return html.Div(html.Ul(notes), id="wards-panel-quality")
