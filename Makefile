@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench venv system-packages screenshots clean
+.PHONY: demo test test-fast lint bench venv system-packages screenshots clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,18 @@ system-packages:
 demo: venv
 	$(BIN)/python -m app demo
 
-test: venv system-packages
+# Checks that need no data: the floors (import-linter contracts in pyproject.toml) and ruff (lint, format).
+lint: venv
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: venv system-packages lint
 	$(BIN)/python -m pytest
+
+# Under two minutes: no slow, browser or PostgreSQL tests (markers set in tests/conftest.py).
+test-fast: venv lint
+	$(BIN)/python -m pytest -m "not slow and not browser and not postgres"
 
 bench: venv system-packages
 	$(BIN)/python -m tests.benchmarks.run --out data/bench.json

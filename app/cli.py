@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("--month", type=_month, required=True)
     sm.add_argument("--la", help="only this LA (GSS code); with --level region, the LA's region")
     sm.add_argument("--format", choices=["csv", "json"], default="csv")
-    sm.add_argument("--user", help="the rows as this account sees them on the dashboard (members: disclosure-"
+    sm.add_argument("--account", help="the rows as this account sees them on the dashboard (members: disclosure-"
                                    "controlled); without it, the whole table for the person holding the store")
 
     rc = sub.add_parser("reconcile", parents=[common],
@@ -175,7 +175,7 @@ def _store_errors() -> tuple[type[Exception], ...]:
 
 #: The access-policy action of each command (:data:`app.security.roles.POLICY`). Without ``--user`` a command
 #: runs for the person holding the store itself, who is asked as an administrator; ``report --user`` and
-#: ``summary --user`` take that account's scope.
+#: ``summary --account`` take that account's scope.
 COMMAND_ACTIONS = {
     "init": "load", "geography": "load", "ingest": "load", "demo": "load", "generate": None, "serve": None,
     "summary": "view LA aggregates", "reconcile": "view property rows", "check-property": "check a property",
@@ -303,7 +303,7 @@ def _summary(engine, settings, args) -> int:
         raise UsageError(f"no Home Office data for {args.month} (latest months loaded: {known})")
     if args.la and args.la not in set(snap.areas["area_code"]):
         raise UsageError(f"{args.la} is not a local authority in the store")
-    if getattr(args, "user", None):
+    if args.account:
         table = _summary_for(engine, snap, args)
     else:
         table = monitoring.summary(engine, settings, level=args.level, month=args.month, lad=args.la)
@@ -315,14 +315,14 @@ def _summary(engine, settings, args) -> int:
 
 
 def _summary_for(engine, snap, args):
-    """``summary --user NAME``: what that account may see (:func:`app.views.summary.monitoring_rows`)."""
+    """``summary --account NAME``: what that account may see (:func:`app.views.summary.monitoring_rows`)."""
     from app.security import accounts
     from app.security.roles import scope_for
     from app.views.summary import monitoring_rows
 
-    account = accounts.get(engine, args.user)
+    account = accounts.get(engine, args.account)
     if account is None:
-        raise UsageError(f"there is no account called '{args.user}'")
+        raise UsageError(f"there is no account called '{args.account}'")
     return monitoring_rows(snap.table, snap.areas, scope_for(account, snap.areas), level=args.level,
                            month=args.month, lad=args.la)
 

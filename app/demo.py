@@ -1,9 +1,10 @@
-"""``python -m app demo``: build a demo store from generated files through the ordinary commands, then serve it.
+"""``python -m app demo``: build a demo store from generated files through :mod:`app.ingest`, then serve it.
 
 The demo store is separate from the default store (``data/demo.sqlite``
 unless ``--db``/``DISPERSAL_DB`` say otherwise) so that trying the demo never
-touches real data. Every file goes through the same ``ingest`` path an
-officer's file would.
+touches real data. Every file goes through the same :mod:`app.ingest` path an
+officer's file would (the CLI's commands are thin wrappers over it; the demo
+does not call the CLI, which calls the demo).
 """
 from __future__ import annotations
 
@@ -20,15 +21,21 @@ DEMO_DB = f"sqlite:///{ROOT / 'data' / 'demo.sqlite'}"
 NORTH_EAST = "E12000001"
 
 
-def _run(*argv: object) -> None:
-    from app.cli import main
-
-    code = main([str(a) for a in argv])
-    if code != 0:
-        raise SystemExit(f"demo: `{' '.join(map(str, argv))}` failed")
+def _report(report) -> None:
+    print("\n".join(report.lines()))
 
 
-def _fresh_store(url: str) -> None:
+def _load(what: str, load, *args, **options) -> None:
+    """One ingest step; a refused demo file stops the demo with the reader's words."""
+    from app.problems import InputRefused
+
+    try:
+        _report(load(*args, loaded_by="demo", **options))
+    except InputRefused as refused:
+        raise SystemExit(f"demo: {what} was refused:\n{refused}") from None
+
+
+def _fresh_store(url: str):
     from app.store import db
 
     if url.startswith("sqlite:///"):
@@ -36,7 +43,10 @@ def _fresh_store(url: str) -> None:
         db.dispose(url)
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
-    _run("init", "--db", url)
+    engine = db.connect(url)
+    db.upgrade(engine)
+    print(f"store ready at {db.mask_url(url)} (schema {db.current_revision(engine)})")
+    return engine
 
 
 def build_synthetic(url: str, inputs: Path = DEMO_DIR, seed: int = 1, start: str = "2024-10", months: int = 24) -> None:
@@ -46,36 +56,39 @@ def build_synthetic(url: str, inputs: Path = DEMO_DIR, seed: int = 1, start: str
 
     region = generate_region(inputs / "geography", seed=seed)
     activity = generate_activity(region, inputs / "activity", seed=seed, start=start, months=months)
-    _fresh_store(url)
-    _run("geography", "load", "--db", url, "--wards", region.wards, "--lads", region.lads,
-         "--population", region.population, "--postcodes", region.postcodes)
+    from app import ingest
+
+    engine = _fresh_store(url)
+    _load("the geography", ingest.load_geography, engine, wards=region.wards, lads=region.lads,
+          population=region.population, postcodes=[region.postcodes])
     manifest = pd.read_csv(activity.manifest, dtype=str)
     base = Path(activity.manifest).parent
     for row in manifest.itertuples():
         if row.kind == "properties":
-            _run("ingest", "properties", "--db", url, base / row.path, "--provider", row.provider)
+            _load(row.path, ingest.ingest_properties, engine, base / row.path, provider=row.provider)
         else:
-            _run("ingest", "home-office", "--db", url, base / row.path)
+            _load(row.path, ingest.ingest_home_office, engine, base / row.path)
 
 
 def build_on_geography(url: str, geography: Path, inputs: Path = DEMO_DIR, seed: int = 1,
                        region: str = NORTH_EAST, months: int = 12) -> None:
     """Real boundaries, population and postcodes (files named as in ``shared/reference``) with synthetic months."""
-    from app.store import db, queries
+    from app.store import queries
     from app.synthetic.on_geography import month_range, monthly_files
 
     postcodes = sorted(geography.glob("postcodes_*.csv"))
     if not postcodes:
         raise SystemExit(f"demo: no postcodes_*.csv in {geography}")
-    _fresh_store(url)
-    _run("geography", "load", "--db", url, "--wards", geography / "wards.geojson", "--lads", geography / "lad.geojson",
-         "--population", geography / "population.csv", *sum((["--postcodes", p] for p in postcodes), []),
-         "--region", region)
-    with db.connect(url).connect() as conn:
+    from app import ingest
+
+    engine = _fresh_store(url)
+    _load("the geography", ingest.load_geography, engine, wards=geography / "wards.geojson",
+          lads=geography / "lad.geojson", population=geography / "population.csv", postcodes=postcodes, region=region)
+    with engine.connect() as conn:
         weights = queries.sector_weights(conn)
         lads = queries.areas(conn, level="lad").merge(queries.population(conn), on="area_code")
     for path in monthly_files(weights, lads, inputs / "real", months=month_range("2025-01", months), seed=seed):
-        _run("ingest", "home-office", "--db", url, path)
+        _load(Path(path).name, ingest.ingest_home_office, engine, path)
 
 
 def load_public_stats(url: str) -> None:
@@ -83,7 +96,10 @@ def load_public_stats(url: str) -> None:
 
     published = load_settings().reference_dir / "asylum_support_la.csv"
     if published.exists():
-        _run("ingest", "public-stats", "--db", url, published)
+        from app import ingest
+        from app.store import db
+
+        _load(published.name, ingest.ingest_public_stats, db.connect(url), published)
 
 
 def demo_accounts(url: str) -> dict[str, tuple[str, str]]:

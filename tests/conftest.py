@@ -212,3 +212,28 @@ def ho_frame():
         return out
 
     return make
+
+
+# ------------------------------------------------------------------ markers (registered in pyproject.toml)
+
+#: Directories and files whose tests take long (stores built from generated files, fuzzing, PDFs, timing).
+SLOW = ("tests/fuzz/", "tests/faults/", "tests/integration/", "tests/report/", "tests/benchmarks/",
+        "tests/unit/test_notebook.py", "tests/store/test_insert_speed.py", "tests/security/test_concurrent_writes.py")
+#: Tests that drive headless Chromium.
+BROWSER = ("tests/e2e/", "tests/security/test_csp_browser.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark by where a test lives and what it asks for, so that ``-m "not slow and not browser and not
+    postgres"`` (``make test-fast``) leaves out exactly those."""
+    root = Path(str(config.rootpath))
+    for item in items:
+        path = Path(str(item.path)).resolve()
+        where = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
+        if where.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+        if where.startswith(BROWSER):
+            item.add_marker(pytest.mark.browser)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "postgres_server" in getattr(item, "fixturenames", ()) or params.get("db_url") == "postgresql":
+            item.add_marker(pytest.mark.postgres)

@@ -20,7 +20,7 @@ from flask import current_app
 from sqlalchemy import Engine
 
 from app import monitoring
-from app.config import Settings
+from app.config import Settings, load_settings
 from app.figures import maps
 from app.store import db, queries
 
@@ -78,7 +78,9 @@ def _file_stamp(url: str) -> tuple | None:
 
 def tile_url() -> str | None:
     """Optional raster tile URL template (setting ``tile_url``) for a street map under the choropleths."""
-    return settings().tile_url
+    from flask import has_app_context
+
+    return (settings() if has_app_context() else load_settings()).tile_url
 
 
 _memo: dict[tuple, object] = {}
@@ -89,7 +91,7 @@ _MEMO_MAX = 512
 def _remember(name: str, scope_key: object, args: tuple, compute: Callable[[monitoring.Snapshot], object]):
     """The memoised result of ``compute(snapshot)`` for this store version; older versions' entries are dropped."""
     snap = snapshot()
-    key = (name, settings().db_url, snap.version, scope_key, args)
+    key = (name, settings().db_url, snap.version, scope_key, args, settings())  # a status depends on the settings
     with _memo_lock:
         if key in _memo:
             return _memo[key]
