@@ -3,6 +3,7 @@
 Reading periods out of files (financial-year quarters, "Mar-25") is :mod:`app.readers.periods`; everything
 after that (which quarter a month is in, the quarter before, its months, how a month reads) is here.
 """
+
 from __future__ import annotations
 
 from datetime import date

@@ -4,6 +4,7 @@ Every map, chart, static map and pack takes its thresholds from :class:`~app.con
 (``approaching``; the limit is 1.0 of itself), so a change of setting changes the status, the colours,
 the legends and the words together.
 """
+
 from __future__ import annotations
 
 from app.cluster.position import APPROACHING, BREACH, OK, UNKNOWN
@@ -26,8 +27,13 @@ STATUS_WORDS = {
 #: How the status of each level may be read.
 FLAG_WORDS = {"ward": "local indicator", "la": "official flag", "region": "regional total"}
 #: Static (print) maps: a grey and a hatching per status, so status never relies on colour.
-PRINT_STYLE = {OK: ("#ffffff", ""), APPROACHING: ("#c8c8c8", "..."), BREACH: ("#707070", "////"),
-               UNKNOWN: ("#ffffff", "xx"), NO_DATA: ("#ffffff", "--")}
+PRINT_STYLE = {
+    OK: ("#ffffff", ""),
+    APPROACHING: ("#c8c8c8", "..."),
+    BREACH: ("#707070", "////"),
+    UNKNOWN: ("#ffffff", "xx"),
+    NO_DATA: ("#ffffff", "--"),
+}
 #: ColorBrewer YlOrBr: lightness falls monotonically, so the order reads without colour vision.
 _YLORBR = ("#fff7bc", "#fec44f", "#ec7014", "#993404", "#4d1a02")
 
@@ -53,8 +59,13 @@ def approaching_words(approaching: float = DEFAULT_APPROACHING) -> str:
 def steps(approaching: float = DEFAULT_APPROACHING) -> tuple[tuple[float, float, str], ...]:
     """The stepped scale on the share of the limit, with breaks at ``approaching`` and the limit."""
     low = min(0.4, approaching / 2)
-    return ((0.0, low, _YLORBR[0]), (low, approaching, _YLORBR[1]), (approaching, LIMIT, _YLORBR[2]),
-            (LIMIT, 1.2, _YLORBR[3]), (1.2, SCALE_MAX, _YLORBR[4]))
+    return (
+        (0.0, low, _YLORBR[0]),
+        (low, approaching, _YLORBR[1]),
+        (approaching, LIMIT, _YLORBR[2]),
+        (LIMIT, 1.2, _YLORBR[3]),
+        (1.2, SCALE_MAX, _YLORBR[4]),
+    )
 
 
 def colour_scale(approaching: float = DEFAULT_APPROACHING) -> list[list]:
@@ -85,13 +96,20 @@ def colour_bar(flag: str, approaching: float = DEFAULT_APPROACHING, *, bands: bo
     """The map's colour bar: a % scale, or (``bands``: members) the status bands in words."""
     if bands:
         shares = band_share(approaching)
-        return {"title": {"text": f"Status<br>({flag})", "side": "top"},
-                "tickvals": [shares[OK], shares[APPROACHING], shares[BREACH]],
-                "ticktext": [STATUS_WORDS[OK], STATUS_WORDS[APPROACHING], STATUS_WORDS[BREACH]],
-                "thickness": 14, "len": 0.75, "x": 1.0}
+        return {
+            "title": {"text": f"Status<br>({flag})", "side": "top"},
+            "tickvals": [shares[OK], shares[APPROACHING], shares[BREACH]],
+            "ticktext": [STATUS_WORDS[OK], STATUS_WORDS[APPROACHING], STATUS_WORDS[BREACH]],
+            "thickness": 14,
+            "len": 0.75,
+            "x": 1.0,
+        }
     low = steps(approaching)[0][1]
-    return {"title": {"text": f"Share of the limit<br>({flag})", "side": "top"},
-            "tickvals": [0, low, approaching, LIMIT, 1.2, SCALE_MAX],
-            "ticktext": ["0%", percent(low), f"{percent(approaching)} approaching", "100% limit", "120%",
-                         "150% or more"],
-            "thickness": 14, "len": 0.75, "x": 1.0}
+    return {
+        "title": {"text": f"Share of the limit<br>({flag})", "side": "top"},
+        "tickvals": [0, low, approaching, LIMIT, 1.2, SCALE_MAX],
+        "ticktext": ["0%", percent(low), f"{percent(approaching)} approaching", "100% limit", "120%", "150% or more"],
+        "thickness": 14,
+        "len": 0.75,
+        "x": 1.0,
+    }

@@ -27,7 +27,7 @@ from app.config import DISPERSAL
 from app.figures import palette
 from app.periods import previous_quarter, quarter_months
 from app.security.roles import MAKE_PACK, Forbidden, Scope
-from app.views import plan, quality
+from app.views import disclosed, plan, quality
 
 SENSITIVE, OFFICIAL = "OFFICIAL-SENSITIVE", "OFFICIAL"
 LA_PACK, REGION_PACK = "la", "region"
@@ -144,26 +144,6 @@ def _round(values: pd.Series, places: int = 1) -> pd.Series:
 
 def _words(status: pd.Series) -> pd.Series:
     return status.astype(str).map(palette.word)
-
-
-def _count_text(values: pd.Series) -> pd.Series:
-    """A member's count on its own (no totals beside it): "fewer than 5" for 1 to 4, else the whole number."""
-    whole = disclosure.whole_counts(values)
-    reason = pd.Series(np.where(disclosure.primary(whole), disclosure.PRIMARY, ""), index=values.index)
-    return disclosure.display_strings(whole, reason).astype(object)
-
-
-def _protected_crosstab(frame: pd.DataFrame, row: str, column: str, row_label: str) -> pd.DataFrame:
-    """A member's two-way count table with its totals, primary and secondary suppressed, as text."""
-    if frame.empty:
-        return pd.DataFrame({row_label: []})
-    cells = frame[[row, column]].assign(count=1)
-    protected = disclosure.protect(cells, "count", row, column)
-    wide = protected.pivot(index=row, columns=column, values="display")
-    ordered_rows = [r for r in wide.index if r != disclosure.TOTAL] + [disclosure.TOTAL]
-    ordered_cols = [c for c in wide.columns if c != disclosure.TOTAL] + [disclosure.TOTAL]
-    wide = wide.loc[ordered_rows, ordered_cols].astype(object)
-    return wide.rename_axis(row_label).reset_index().rename_axis(None, axis=1)
 
 
 def _dates(values: pd.Series) -> pd.Series:
@@ -371,7 +351,7 @@ def _property_section(changes: pd.DataFrame, table: pd.DataFrame, ward_names: pd
                     "before it for these LAs.")
     if members:
         counts = changes.assign(LA=changes["lad_code"].map(la_names))
-        crosstab = _protected_crosstab(counts, "LA", "change", "Local authority")
+        crosstab = disclosed.protected_crosstab(counts, "LA", "change", "Local authority")
         placed = in_breach.drop_duplicates("ward_code")
         wards = pd.DataFrame({
             "Ward": placed["ward_code"].map(ward_names).astype(str),
@@ -475,8 +455,8 @@ def _plan_section(inputs: PackInputs, props: pd.DataFrame, quarter: str, lads: l
     if members and len(growth):
         a, b = growth[f"Occupied bedspaces {prev_q}"], growth[f"Occupied bedspaces {quarter}"]
         hidden = (disclosure.primary(disclosure.whole_counts(a)) | disclosure.primary(disclosure.whole_counts(b)))
-        growth[f"Occupied bedspaces {prev_q}"] = _count_text(a)
-        growth[f"Occupied bedspaces {quarter}"] = _count_text(b)
+        growth[f"Occupied bedspaces {prev_q}"] = disclosed.count_text(a)
+        growth[f"Occupied bedspaces {quarter}"] = disclosed.count_text(b)
         growth["Net growth"] = growth["Net growth"].map(lambda v: f"{v:+,.0f}").where(~hidden, "withheld")
     text = ["Full dispersal plan: the allocation agreed for each LA against the occupied dispersal bedspaces in "
             f"the provider's {quarter} lists; and net growth in occupied bedspaces per accommodation type since "
@@ -504,7 +484,7 @@ def _proposals_section(proposals: pd.DataFrame, quarter: str, lads: list[str], p
     if members:
         counts = rows.assign(LA=rows["lad_code"].map(la_names))
         return Section("proposals", "Property consultations", text, [
-            PackTable("proposals", "Proposals by response", _protected_crosstab(counts, "LA", "response",
+            PackTable("proposals", "Proposals by response", disclosed.protected_crosstab(counts, "LA", "response",
                                                                                  "Local authority"))])
     shown = rows[rows["lad_code"].isin(property_lads)].sort_values("_when")
     frame = pd.DataFrame({

@@ -303,8 +303,8 @@ class Scope:
         if not self.suppress:
             rows["suppressed"] = False
             rows["people_display"] = _whole_text(rows["people"])
-            return rows
-        return _disclosure_controlled(rows)
+            return _no_data_said(rows)
+        return _no_data_said(_disclosure_controlled(rows))
 
     def protect_breakdown(self, table: pd.DataFrame, value_col: str, row_col: str, col_col: str,
                           by: Sequence[str] = (), level: str = "la") -> pd.DataFrame:
@@ -323,6 +323,24 @@ def _short(value: object) -> str:
     return str(value)[:60]
 
 
+NO_DATA, NO_DATA_TEXT = "no_data", "no data"
+
+
+def _no_data(rows: pd.DataFrame) -> np.ndarray:
+    return rows["status"].astype("string").eq(NO_DATA).fillna(False).to_numpy(dtype=bool) if "status" in rows \
+        else np.zeros(len(rows), dtype=bool)
+
+
+def _no_data_said(rows: pd.DataFrame) -> pd.DataFrame:
+    """Areas and months no loaded file covers: no figure, and the words "no data" (never 0)."""
+    missing = _no_data(rows)
+    if missing.any():
+        rows.loc[missing, "people"] = np.nan
+        rows.loc[missing, "people_display"] = NO_DATA_TEXT
+        rows.loc[missing, "suppressed"] = False
+    return rows
+
+
 def _whole_text(values: pd.Series) -> pd.Series:
     numbers = pd.to_numeric(values, errors="coerce")
     return numbers.map(lambda v: f"{v:,.0f}" if v == v else "").astype("string")
@@ -332,7 +350,7 @@ def _disclosure_controlled(rows: pd.DataFrame) -> pd.DataFrame:
     from app.cluster import disclosure
 
     rows["people_exact"] = disclosure.whole_counts(rows["people"])
-    wards = rows[rows["level"].astype("string").eq("ward")]
+    wards = rows[rows["level"].astype("string").eq("ward").to_numpy() & ~_no_data(rows)]
     reason = pd.Series("", index=rows.index, dtype="object")
     if len(wards):
         cells = pd.DataFrame({

@@ -4,6 +4,7 @@ One rule for the overview chart and the meeting pack: occupied bedspaces are tho
 and placed in a ward (:func:`app.cluster.apportion.property_occupancy`), of dispersal accommodation, in the
 quarter's provider lists. Void, proposed and handed-back properties house nobody, so they never count.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,13 +27,17 @@ def occupied_dispersal(properties: pd.DataFrame, quarter: str | None, lads: list
     return now.groupby("lad_code")["occupied"].sum().reindex(lads, fill_value=0.0).astype(float)
 
 
-def plan_rows(properties: pd.DataFrame, allocations: pd.DataFrame, quarter: str | None, lads: list[str],
-              suppress: bool) -> pd.DataFrame:
+def plan_rows(
+    properties: pd.DataFrame, allocations: pd.DataFrame, quarter: str | None, lads: list[str], suppress: bool
+) -> pd.DataFrame:
     """One row per LA of ``lads``: ``lad_code``, ``allocation`` (NaN: not entered), ``occupied`` (NaN: no list
     for the quarter, or a count under 5 a member may not see), ``occupied_text``, ``difference``, ``share``."""
     have_list = quarter is not None and quarter in set(properties["quarter"].astype(str))
-    alloc = pd.to_numeric(allocations.set_index("area_code")["allocation"], errors="coerce") if len(allocations) \
+    alloc = (
+        pd.to_numeric(allocations.set_index("area_code")["allocation"], errors="coerce")
+        if len(allocations)
         else pd.Series(dtype=float)
+    )
     alloc = alloc[~alloc.index.duplicated()].reindex(lads)
     occupied = occupied_dispersal(properties, quarter, lads) if have_list else pd.Series(np.nan, index=lads)
     text = occupied.round(0).map(lambda v: "no list" if v != v else f"{v:,.0f}")
@@ -41,11 +46,13 @@ def plan_rows(properties: pd.DataFrame, allocations: pd.DataFrame, quarter: str 
         small = disclosure.primary(whole)
         text = text.where(~small, disclosure.fewer_than())
         occupied = occupied.where(~small)
-    return pd.DataFrame({
-        "lad_code": lads,
-        "allocation": alloc.to_numpy(dtype=float),
-        "occupied": occupied.round(0).to_numpy(dtype=float),
-        "occupied_text": text.to_numpy(),
-        "difference": (occupied - alloc).round(0).to_numpy(dtype=float),
-        "share": (occupied / alloc * 100).round(1).to_numpy(dtype=float),
-    })
+    return pd.DataFrame(
+        {
+            "lad_code": lads,
+            "allocation": alloc.to_numpy(dtype=float),
+            "occupied": occupied.round(0).to_numpy(dtype=float),
+            "occupied_text": text.to_numpy(),
+            "difference": (occupied - alloc).round(0).to_numpy(dtype=float),
+            "share": (occupied / alloc * 100).round(1).to_numpy(dtype=float),
+        }
+    )

@@ -5,6 +5,7 @@ LAs (a provider's list, a regional Home Office file). The words are shown only w
 user see data-quality notes of every LA the file covers; otherwise the note is listed by file, period,
 kind and severity, never by what it says.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -32,12 +33,14 @@ def quality_notes(problems: pd.DataFrame, loads: pd.DataFrame, scope: Scope) -> 
     covers = covered_lads(loads)
     readable = {int(i): scope.can_see_quality_notes(lads) for i, lads in covers.items()}
     shown = problems["load_id"].astype(int).map(readable).fillna(False).astype(bool)
-    frame = pd.DataFrame({
-        "File": problems["file_name"].astype(str),
-        "Period": problems["period"].astype("string").fillna("").astype(str),
-        "Severity": problems["severity"].astype(str),
-        "Kind of note": problems["code"].astype(str).str.replace("_", " "),
-        "Note": problems["message"].astype(str).where(shown, WITHHELD),
-        "shown": shown,
-    })
+    frame = pd.DataFrame(
+        {
+            "File": problems["file_name"].astype(str),
+            "Period": problems["period"].astype("string").fillna("").astype(str),
+            "Severity": problems["severity"].astype(str),
+            "Kind of note": problems["code"].astype(str).str.replace("_", " "),
+            "Note": problems["message"].astype(str).where(shown, WITHHELD),
+            "shown": shown,
+        }
+    )
     return frame.drop_duplicates().reset_index(drop=True)

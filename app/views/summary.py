@@ -1,4 +1,5 @@
 """The CLI's monitoring table (``summary``) as an account may see it: the same rows a page shows that account."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -7,8 +8,9 @@ from app.cluster import position
 from app.security.roles import VIEW_AGGREGATES, Scope
 
 
-def monitoring_rows(table: pd.DataFrame, areas: pd.DataFrame, scope: Scope, *, level: str, month: str,
-                    lad: str | None = None) -> pd.DataFrame:
+def monitoring_rows(
+    table: pd.DataFrame, areas: pd.DataFrame, scope: Scope, *, level: str, month: str, lad: str | None = None
+) -> pd.DataFrame:
     """``summary`` rows (interface.md columns) of one level and month, filtered and disclosure-controlled for
     ``scope`` over every month at once (so the same cells are hidden as on the pages). For members ``people``
     is what they may read ("fewer than 5", rounded ward counts) and ``people_display`` is added."""

@@ -5,6 +5,7 @@ the words beside it are made from what they may know, never from a figure that c
 "1 in N residents" line is said from the status band (which is shown) rather than from the rounded count
 (which could say "nobody supported" of a ward holding 1-4 people, or a rate on the wrong side of the limit).
 """
+
 from __future__ import annotations
 
 import math
@@ -16,7 +17,7 @@ from app.figures.maps import one_in
 
 
 def band_one_in(status: str, population: float, limit: float, approaching: float) -> str:
-    """"1 in N residents" said from the status band only (members): agrees with the status by construction."""
+    """ "1 in N residents" said from the status band only (members): agrees with the status by construction."""
     if status == palette.NO_DATA:
         return "no data"
     if population is None or population != population or population <= 0 or not limit or limit != limit:
@@ -49,16 +50,21 @@ def readable_rows(rows: pd.DataFrame, suppress: bool, approaching: float) -> pd.
     status = rows["status"].astype(str)
     if not suppress:
         rows["people_text"] = [people_text(r, False) for _, r in rows.iterrows()]
-        rows["one_in_text"] = [palette.STATUS_WORDS[palette.NO_DATA].lower() if s == palette.NO_DATA
-                               else one_in(p, n) for s, p, n in zip(status, rows["people"], rows["population"])]
+        rows["one_in_text"] = [
+            palette.STATUS_WORDS[palette.NO_DATA].lower() if s == palette.NO_DATA else one_in(p, n)
+            for s, p, n in zip(status, rows["people"], rows["population"])
+        ]
         return rows
     wards = rows["level"].astype(str).eq("ward") if "level" in rows else pd.Series(True, index=rows.index)
     rows["people_text"] = [people_text(r, True) for _, r in rows.iterrows()]
-    banded = [band_one_in(s, n, lim, approaching) for s, n, lim in
-              zip(status, rows["population"], pd.to_numeric(rows["limit"], errors="coerce"))]
+    banded = [
+        band_one_in(s, n, lim, approaching)
+        for s, n, lim in zip(status, rows["population"], pd.to_numeric(rows["limit"], errors="coerce"))
+    ]
     exact = [one_in(p, n) for p, n in zip(rows["people"], rows["population"])]
-    rows["one_in_text"] = [b if w or hidden else e for b, e, w, hidden in
-                           zip(banded, exact, wards, rows["suppressed"].astype(bool))]
+    rows["one_in_text"] = [
+        b if w or hidden else e for b, e, w, hidden in zip(banded, exact, wards, rows["suppressed"].astype(bool))
+    ]
     share = status.map(palette.band_share(approaching)).astype(float)
     rows["share_of_limit"] = share.where(wards, rows["share_of_limit"])
     return rows

@@ -23,6 +23,7 @@ from app import monitoring
 from app.config import Settings, load_settings
 from app.figures import maps
 from app.store import db, queries
+from app.views import disclosed
 
 #: Level of detail of the display geometry on the maps (chosen by measurement, see the ward map page).
 MAP_DETAIL = "coarse"
@@ -320,16 +321,7 @@ def scoped_accommodation_mix(snap: monitoring.Snapshot, user_scope, area_code: s
                               "people": records["people"]})[keep]
         mix = frame.groupby(["month", "accommodation_type"], as_index=False)["people"].sum()
         mix = mix.sort_values(["month", "accommodation_type"]).reset_index(drop=True)
-    if not user_scope.suppress or mix.empty:
-        return mix
-    from app.cluster import disclosure
-
-    cells = mix.assign(area="all")
-    protected = disclosure.protect(cells, "people", "accommodation_type", "area", by=["month"])
-    protected = protected[(protected["accommodation_type"] != disclosure.TOTAL)
-                          & (protected["area"] != disclosure.TOTAL)]
-    return (protected.assign(people=protected["shown"])[["month", "accommodation_type", "people"]]
-            .sort_values(["month", "accommodation_type"]).reset_index(drop=True))
+    return disclosed.protected_mix(mix) if user_scope.suppress else mix
 
 
 @per_scope

@@ -4,6 +4,7 @@ The table must be complete (every action, role and relation has an answer), ever
 about must be in it, and every CLI command must name the action it performs. Scopes built from it must say
 what the README's role table says.
 """
+
 from __future__ import annotations
 
 import ast
@@ -31,12 +32,14 @@ class Account:
     region_code: str | None = None
 
 
-AREAS = pd.DataFrame({
-    "area_code": ["R1", "R2", "LA_A", "LA_B", "LA_C", "W_A1", "W_B1", "W_C1"],
-    "level": ["region", "region", "lad", "lad", "lad", "ward", "ward", "ward"],
-    "lad_code": [None, None, "LA_A", "LA_B", "LA_C", "LA_A", "LA_B", "LA_C"],
-    "region_code": [None, None, "R1", "R1", "R2", "R1", "R1", "R2"],
-})
+AREAS = pd.DataFrame(
+    {
+        "area_code": ["R1", "R2", "LA_A", "LA_B", "LA_C", "W_A1", "W_B1", "W_C1"],
+        "level": ["region", "region", "lad", "lad", "lad", "ward", "ward", "ward"],
+        "lad_code": [None, None, "LA_A", "LA_B", "LA_C", "LA_A", "LA_B", "LA_C"],
+        "region_code": [None, None, "R1", "R1", "R2", "R1", "R1", "R2"],
+    }
+)
 
 
 @pytest.mark.parametrize(("action", "role", "relation"), list(itertools.product(ACTIONS, ROLES, RELATIONS)))
@@ -99,7 +102,14 @@ def test_scopes_follow_the_table():
     officer = scope_for(Account("o", "officer", lad_code="LA_A"), AREAS)
     member = scope_for(Account("m", "member", lad_code="LA_A"), AREAS)
     assert [officer.relation(c) for c in ("LA_A", "W_A1", "LA_B", "W_B1", "R1", "LA_C", "R2")] == [
-        OWN, OWN, REGION, REGION, REGION, OTHER, OTHER]
+        OWN,
+        OWN,
+        REGION,
+        REGION,
+        REGION,
+        OTHER,
+        OTHER,
+    ]
     for action in roles.AREA_ACTIONS:
         for scope in (admin, regional, officer, member):
             for code in ("LA_A", "W_B1", "LA_C", "R1"):
@@ -129,9 +139,16 @@ def test_quality_notes_of_a_file_covering_other_las_are_withheld():
     assert regional.can_see_quality_notes(["LA_A", "LA_B"]) and not regional.can_see_quality_notes(["LA_C"])
     from app.views.quality import WITHHELD, quality_notes
 
-    problems = pd.DataFrame({"load_id": [1, 2], "file_name": ["a.csv", "ab.xlsx"], "period": ["2025-01", "2025Q1"],
-                             "severity": ["warn", "warn"], "code": ["mismatch", "unplaced"],
-                             "message": ["sector A1 1 in A", "ZZ1 1ZZ in B"]})
+    problems = pd.DataFrame(
+        {
+            "load_id": [1, 2],
+            "file_name": ["a.csv", "ab.xlsx"],
+            "period": ["2025-01", "2025Q1"],
+            "severity": ["warn", "warn"],
+            "code": ["mismatch", "unplaced"],
+            "message": ["sector A1 1 in A", "ZZ1 1ZZ in B"],
+        }
+    )
     loads = pd.DataFrame({"id": [1, 2], "scope": ["LA_A", "LA_A,LA_B"]})
     notes = quality_notes(problems, loads, officer)
     assert list(notes["Note"]) == ["sector A1 1 in A", WITHHELD]

@@ -147,3 +147,19 @@ def test_member_callback_numbers_are_suppressed_and_rounded(as_role, security_st
     hidden = wards["people"].isna()
     assert hidden.sum() != 1  # never exactly one suppressed ward beside a published LA total
     assert wards["share_of_limit"].isna().all()
+
+
+def test_an_la_month_no_file_covers_reads_no_data_never_zero():
+    """The coverage model (no file for an LA-month) gives status ``no_data`` and empty people: every role reads
+    "no data", and for members those wards are not cells of the secondary suppression."""
+    table = monitoring_table({"W_A1": 3, "W_A2": 12, "W_B1": 2, "W_B2": 8, "W_B3": 21, "W_B4": 33, "W_C1": 7})
+    uncovered = table["lad_code"].eq("LA_A").to_numpy()
+    table.loc[uncovered, ["people", "share_of_limit", "headroom"]] = np.nan
+    table.loc[uncovered, "status"] = "no_data"
+    for role, lad in (("admin", None), ("officer", "LA_A"), ("member", "LA_A")):
+        shown = scope_for(user(role, lad=lad), AREAS).filter_table(table).set_index("area_code")
+        for code in ("LA_A", "W_A1", "W_A2"):
+            assert shown.loc[code, "people_display"] == "no data", (role, code)
+            assert np.isnan(shown.loc[code, "people"]) and not shown.loc[code, "suppressed"]
+    member_b = scope_for(user("member", lad="LA_B"), AREAS).filter_table(table).set_index("area_code")
+    assert member_b.loc["W_B1", "people_display"] == "fewer than 5" and member_b.loc["LA_B", "people_display"] == "64"

@@ -1,4 +1,5 @@
 """Every setting is readable from the environment and from the TOML file, and documented in the README."""
+
 from __future__ import annotations
 
 import re

@@ -13,6 +13,7 @@ from dash import Input, Output, callback, dcc, html
 from app.cluster import disclosure
 from app.figures import profiles as figures
 from app.security.roles import Forbidden, require
+from app.views import disclosed
 from app.web import data
 
 dash.register_page(__name__, path="/profiles", name="Profiles", order=4, title="Profiles - Dispersal Monitor")
@@ -44,8 +45,7 @@ def protected_profile(snap, dimension: str) -> pd.DataFrame:
         dimension: records[dimension],
         "people": records["people"],
     })
-    protected = disclosure.protect(frame, "people", "la", dimension, by=["month"])
-    return disclosure.published(protected, "people")
+    return disclosed.protected_profile(frame, dimension)
 
 
 def visible_rows(scope, cells: pd.DataFrame) -> pd.DataFrame:
