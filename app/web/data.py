@@ -23,6 +23,7 @@ from app import monitoring
 from app.config import Settings, load_settings
 from app.figures import maps
 from app.store import db, queries
+from app.security.roles import VIEW_WARD_BREAKDOWNS
 from app.views import disclosed
 
 #: Level of detail of the display geometry on the maps (chosen by measurement, see the ward map page).
@@ -312,6 +313,8 @@ def scoped_accommodation_mix(snap: monitoring.Snapshot, user_scope, area_code: s
     if area_code is not None:
         level = snap.areas.set_index("area_code")["level"].get(area_code)
         user_scope.check_breakdown("ward" if level == "ward" else "la")
+        if level == "ward":
+            user_scope.check(VIEW_WARD_BREAKDOWNS, area_code)
         mix = accommodation_mix(area_code)
     else:
         records = snap.records
