@@ -134,7 +134,7 @@ def test_corrected_file_replaces_its_month_for_its_la_only(cli, loaded, region_f
     corrected = _csv(tmp_path / "HO_first_corrected_2025-03.csv",
                      [["2025-03", f["la"], f["sectors"][0], "Dispersal", 99]])
     code, out, _ = cli("ingest", "home-office", "--db", loaded, corrected)
-    assert code == 0 and "replaces load(s)" in out
+    assert code == 0 and f"for {f['la_code']} (kept in the history)" in out
     with db.connect(loaded).connect() as conn:
         history = queries.load_history(conn)
         records = queries.ho_records(conn, months=["2025-03"])
