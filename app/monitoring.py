@@ -148,5 +148,12 @@ def reconciliation(engine: Engine, settings: Settings, *, month: str, against: s
     return table.reset_index(drop=True)
 
 
+def published_months(engine: Engine) -> list[str]:
+    """Months (quarter ends) the loaded published table gives figures for."""
+    with engine.connect() as conn:
+        published = queries.public_stats(conn)
+    return sorted(published["date"].astype(str).str.slice(0, 7).unique())
+
+
 def to_json(frame: pd.DataFrame) -> str:
     return json.dumps(json.loads(frame.to_json(orient="records")), indent=1)

@@ -51,8 +51,8 @@ def in_force(apportioned: Apportioned, records: pd.DataFrame, current: pd.DataFr
             "month": month_of.reindex(part["record"]).to_numpy(),
             "lad_code": part["lad_code"].astype("string").fillna("").astype(str).to_numpy(),
         })
-        mask = probe.merge(allowed.assign(_in=True), how="left", on=["load_id", "month", "lad_code"])["_in"]
-        return part[mask.fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
+        found = probe.merge(allowed.assign(_in=1), how="left", on=["load_id", "month", "lad_code"])["_in"]
+        return part[found.notna().to_numpy()].reset_index(drop=True)
 
     return Apportioned(keep(apportioned.wards), keep(apportioned.unallocated))
 

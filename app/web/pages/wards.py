@@ -167,7 +167,7 @@ def layout(la: str | None = None, month: str | None = None, **_query) -> html.Di
         return html.Div([html.H1("Ward map"), html.P("No Home Office months are loaded yet: load one on the Data page.")])
     options, default = la_options(scope)
     la = la if la in {o["value"] for o in options} else default
-    index = months.index(month) if month in months else len(months) - 1
+    index = months.index(month) if month in months else months.index(data.default_month(scope, la))
     month = months[index]
     rows = ward_rows(scope, month, la)
     return html.Div(
