@@ -49,10 +49,11 @@ import shapely
 
 from app.figures import palette
 
-AREAS, BOUNDARIES, BREACH_MARKS, APPROACHING_MARKS = 0, 1, 2, 3
+AREAS, BOUNDARIES, BREACH_MARKS, APPROACHING_MARKS, NO_DATA_MARKS = 0, 1, 2, 3, 4
 #: The default threshold; every figure takes ``approaching`` from the settings (:mod:`app.figures.palette`).
 APPROACHING = palette.DEFAULT_APPROACHING
 LIMIT, SCALE_MAX, INK = palette.LIMIT, palette.SCALE_MAX, palette.INK
+NO_DATA_Z, NO_DATA_COLOUR = palette.NO_DATA_Z, palette.NO_DATA_COLOUR
 STEPS = palette.steps(APPROACHING)
 BOUNDARY_COLOUR = "#0b0c0c"
 
@@ -135,26 +136,41 @@ def _area_text(rows: pd.DataFrame, level: str) -> list[str]:
 
 
 def _customdata(rows: pd.DataFrame) -> list[list]:
+    """Per area: people, "1 in N", status words, share of the limit, all as text ("no data" where there is none)."""
     people = rows["people"].to_numpy(dtype=float)
     population = rows["population"].to_numpy(dtype=float)
+    shares = rows["share_of_limit"].to_numpy(dtype=float)
     words = [STATUS_WORDS.get(s, STATUS_WORDS["unknown"]) for s in rows["status"].astype(str)]
-    shown = rows["people_text"].tolist() if "people_text" in rows else [
-        "not known" if p != p else f"{p:,.1f}".rstrip("0").rstrip(".") for p in people]
-    rates = rows["one_in_text"].tolist() if "one_in_text" in rows else [one_in(p, n) for p, n in
-                                                                        zip(people, population)]
-    return [[p, r, w] for p, r, w in zip(shown, rates, words)]
+    statuses = rows["status"].astype(str).tolist()
+    shown = rows["people_text"].tolist() if "people_text" in rows else [None] * len(rows)
+    rates = rows["one_in_text"].tolist() if "one_in_text" in rows else [None] * len(rows)
+    return [
+        ["no data", "no file loaded for this month", w, "no data"] if s == "no_data" or (p != p and t is None)
+        else [t if t is not None else f"{p:,.1f}", r if r is not None else one_in(p, n), w,
+              "not known" if z != z else f"{z:.0%}"]
+        for p, n, w, z, s, t, r in zip(people, population, words, shares, statuses, shown, rates)
+    ]
 
 
 #: Members' hover: the count as they may read it, "1 in N" said from the status band, the status.
-MEMBER_HOVER = ("%{text}<br>People supported (rounded to 5): %{customdata[0]}<br>%{customdata[1]}<br>%{customdata[2]} — "
-                "local indicator<extra></extra>")
+MEMBER_HOVER = ("%{text}<br>People supported (rounded to 5): %{customdata[0]}<br>%{customdata[1]}<br>"
+                "%{customdata[2]} — local indicator<extra></extra>")
+
+
+def _z(rows: pd.DataFrame) -> list:
+    """Share of the limit for the colour; areas with no data get the grey step below zero."""
+    values = _rounded(rows["share_of_limit"], 3)
+    missing = rows["status"].astype(str).eq("no_data").to_numpy() if "people_text" in rows \
+        else rows["people"].isna().to_numpy()
+    return [NO_DATA_Z if gone else v for v, gone in zip(values, missing)]
 
 
 def hover_template(level: str) -> str:
     """Ward/LA, residents, people, "1 in N residents", share of the limit, status in words and kind of flag."""
     return (
         "%{text}<br>People supported: %{customdata[0]}<br>%{customdata[1]}"
-        f"<br>Share of the limit: %{{z:.0%}}<br>%{{customdata[2]}} — {FLAG_WORDS.get(level, level)}<extra></extra>"
+        f"<br>Share of the limit: %{{customdata[3]}}<br>%{{customdata[2]}} — {FLAG_WORDS.get(level, level)}"
+        "<extra></extra>"
     )
 
 
@@ -178,13 +194,14 @@ def value_updates(
         rows = rows.rename_axis("area_code").reset_index()
     else:
         rows = rows[codes.isin(geometry.points.index).to_numpy()]
-    areas = {"z": _rounded(rows["share_of_limit"], 3), "customdata": _customdata(rows)}
+    areas = {"z": _z(rows), "customdata": _customdata(rows)}
     if locations is None:
         areas = {"locations": rows["area_code"].astype(str).tolist(), "text": _area_text(rows, level), **areas}
     return {
         AREAS: areas,
         BREACH_MARKS: _marks(rows, geometry, "breach"),
         APPROACHING_MARKS: _marks(rows, geometry, "approaching"),
+        NO_DATA_MARKS: _marks(rows, geometry, "no_data"),
     }
 
 
@@ -239,7 +256,7 @@ def choropleth(
         "name": "Share of the limit",
         "geojson": geometry.features,
         "featureidkey": "id",
-        "zmin": 0,
+        "zmin": NO_DATA_Z,
         "zmax": SCALE_MAX,
         "colorscale": colour_scale(approaching),
         "marker": {"line": {"color": "#ffffff" if level == "ward" else "#505a5f", "width": 0.5}},
@@ -266,6 +283,7 @@ def choropleth(
             boundaries,
             _marker_trace("breach", "Over the limit", "triangle-up", 11, tiles),
             _marker_trace("approaching", "Approaching the limit", "circle-open", 9, tiles),
+            _marker_trace("no_data", "No data (no file this month)", "x-thin-open", 8, tiles),
         ],
         "layout": {
             "margin": {"l": 0, "r": 0, "t": 36 if title else 4, "b": 0},

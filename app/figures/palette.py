@@ -14,11 +14,14 @@ LIMIT = 1.0
 #: Colours stop here; larger shares take the darkest colour (the hover gives the true figure).
 SCALE_MAX = 1.5
 INK = "#0b0c0c"
+#: Where an area with no data sits on the colour scale: below zero, in its own grey step, never "0 %".
+NO_DATA_Z = -0.15
+NO_DATA_COLOUR = "#b1b4b6"
 
 #: The store holds no file for the area and month: no data, never zero.
 NO_DATA = "no_data"
 STATUS_WORDS = {
-    NO_DATA: "No data",
+    NO_DATA: "No data: no file loaded for this month",
     BREACH: "Over the limit",
     APPROACHING: "Approaching the limit",
     OK: "Within the limit",
@@ -69,10 +72,14 @@ def steps(approaching: float = DEFAULT_APPROACHING) -> tuple[tuple[float, float,
 
 
 def colour_scale(approaching: float = DEFAULT_APPROACHING) -> list[list]:
-    """The stepped colour scale on ``[0, SCALE_MAX]`` as plotly stops (each step's colour twice)."""
+    """The stepped colour scale on ``[NO_DATA_Z, SCALE_MAX]`` as plotly stops (each step's colour twice).
+
+    The first step, below zero, is the grey of "no data".
+    """
+    span = SCALE_MAX - NO_DATA_Z
     stops: list[list] = []
-    for low, high, colour in steps(approaching):
-        stops += [[round(low / SCALE_MAX, 6), colour], [round(high / SCALE_MAX, 6), colour]]
+    for low, high, colour in ((NO_DATA_Z, 0.0, NO_DATA_COLOUR), *steps(approaching)):
+        stops += [[round((low - NO_DATA_Z) / span, 6), colour], [round((high - NO_DATA_Z) / span, 6), colour]]
     return stops
 
 
@@ -93,13 +100,13 @@ def band_share(approaching: float = DEFAULT_APPROACHING) -> dict[str, float]:
 
 
 def colour_bar(flag: str, approaching: float = DEFAULT_APPROACHING, *, bands: bool = False) -> dict:
-    """The map's colour bar: a % scale, or (``bands``: members) the status bands in words."""
+    """The map's colour bar: a % scale, or (``bands``: members) the status bands in words; "no data" first."""
     if bands:
         shares = band_share(approaching)
         return {
             "title": {"text": f"Status<br>({flag})", "side": "top"},
-            "tickvals": [shares[OK], shares[APPROACHING], shares[BREACH]],
-            "ticktext": [STATUS_WORDS[OK], STATUS_WORDS[APPROACHING], STATUS_WORDS[BREACH]],
+            "tickvals": [NO_DATA_Z / 2, shares[OK], shares[APPROACHING], shares[BREACH]],
+            "ticktext": ["no data", STATUS_WORDS[OK], STATUS_WORDS[APPROACHING], STATUS_WORDS[BREACH]],
             "thickness": 14,
             "len": 0.75,
             "x": 1.0,
@@ -107,8 +114,9 @@ def colour_bar(flag: str, approaching: float = DEFAULT_APPROACHING, *, bands: bo
     low = steps(approaching)[0][1]
     return {
         "title": {"text": f"Share of the limit<br>({flag})", "side": "top"},
-        "tickvals": [0, low, approaching, LIMIT, 1.2, SCALE_MAX],
-        "ticktext": ["0%", percent(low), f"{percent(approaching)} approaching", "100% limit", "120%", "150% or more"],
+        "tickvals": [NO_DATA_Z / 2, 0, low, approaching, LIMIT, 1.2, SCALE_MAX],
+        "ticktext": ["no data", "0%", percent(low), f"{percent(approaching)} approaching", "100% limit", "120%",
+                     "150% or more"],
         "thickness": 14,
         "len": 0.75,
         "x": 1.0,

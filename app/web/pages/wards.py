@@ -158,7 +158,7 @@ def layout(la: str | None = None, month: str | None = None, **_query) -> html.Di
         return html.Div([html.H1("Ward map"), html.P("No Home Office months are loaded yet: load one on the Data page.")])
     options, default = la_options(scope)
     la = la if la in {o["value"] for o in options} else default
-    index = months.index(month) if month in months else len(months) - 1
+    index = months.index(month) if month in months else months.index(data.default_month(scope, la))
     month = months[index]
     rows = ward_rows(scope, month, la)
     return html.Div(
@@ -315,7 +315,8 @@ def data_locations(_snap, scope, la: str | None) -> list[str]:
 
 def table_data(scope, rows: pd.DataFrame) -> list[dict]:
     """The table's records; members read "fewer than 5" / "withheld" where a count is not shown."""
-    records = maps.table_rows(map_rows(scope, rows) if scope.suppress else rows, LEVEL)
+    shown = map_rows(scope, rows).assign(share_of_limit=rows["share_of_limit"]) if scope.suppress else rows
+    records = maps.table_rows(shown, LEVEL)
     if scope.suppress:
         for record, shown, hidden in zip(records, rows["people_display"], rows["suppressed"]):
             if hidden:
