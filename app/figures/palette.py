@@ -96,7 +96,7 @@ def step_colour(share: float, approaching: float = DEFAULT_APPROACHING) -> str |
 def band_share(approaching: float = DEFAULT_APPROACHING) -> dict[str, float]:
     """A share inside each status band: members' maps are coloured by band, never by a share that would give
     a ward's count back, and in the same colours as everyone else's."""
-    return {OK: approaching / 2, APPROACHING: (approaching + LIMIT) / 2, BREACH: (LIMIT + 1.2) / 2}
+    return {OK: approaching / 4, APPROACHING: (approaching + LIMIT) / 2, BREACH: (LIMIT + 1.2) / 2}
 
 
 def colour_bar(flag: str, approaching: float = DEFAULT_APPROACHING, *, bands: bool = False) -> dict:
