@@ -49,9 +49,15 @@ def test_colour_scale_breaks_at_approaching_and_limit():
     stops = maps.colour_scale()
     positions = [p for p, _ in stops]
     assert positions[0] == 0 and positions[-1] == 1 and positions == sorted(positions)
-    # the stops sit exactly on the thresholds, on the scale's [0, SCALE_MAX] range
-    assert round(maps.APPROACHING / maps.SCALE_MAX, 6) in positions
-    assert round(maps.LIMIT / maps.SCALE_MAX, 6) in positions
+    # the stops sit exactly on the thresholds, on the scale's [NO_DATA_Z, SCALE_MAX] range (no data below zero)
+    span = maps.SCALE_MAX - maps.NO_DATA_Z
+    assert round((maps.APPROACHING - maps.NO_DATA_Z) / span, 6) in positions
+    assert round((maps.LIMIT - maps.NO_DATA_Z) / span, 6) in positions
+    assert round(-maps.NO_DATA_Z / span, 6) in positions and stops[0][1] == maps.NO_DATA_COLOUR
+    # another threshold from the settings moves the break, and only that break
+    strict = [p for p, _ in maps.colour_scale(0.9)]
+    assert round((0.9 - maps.NO_DATA_Z) / span, 6) in strict and round((0.8 - maps.NO_DATA_Z) / span, 6) not in strict
+    assert maps.step_colour(0.85, 0.9) == maps.step_colour(0.5, 0.9) != maps.step_colour(0.85)
 
 
 def test_colour_steps_get_darker_so_order_reads_without_hue():
@@ -92,9 +98,9 @@ def test_choropleth_traces_hover_and_marks():
     assert areas["z"] == [0.2, 0.9, 1.2, 0.0, None]
     assert figure["layout"]["geo"]["fitbounds"] == "locations" and figure["layout"]["geo"]["visible"] is False
     assert "local indicator" in areas["hovertemplate"]
-    assert areas["customdata"][2] == [60.0, "1 in 166 residents", "Over the limit"]
+    assert areas["customdata"][2] == ["60.0", "1 in 166 residents", "Over the limit", "120%"]
     assert areas["customdata"][3][1] == "nobody supported"
-    assert areas["customdata"][4][1:] == ["population not known", "No population figure"]
+    assert areas["customdata"][4][1:] == ["population not known", "No population figure", "not known"]
     assert "Alpha" in areas["text"][0] and "10,000" in areas["text"][0]
     breach, approaching = figure["data"][maps.BREACH_MARKS], figure["data"][maps.APPROACHING_MARKS]
     assert (breach["lon"], breach["lat"]) == ([geometry.points.loc["W3", "lon"]], [geometry.points.loc["W3", "lat"]])
@@ -109,7 +115,7 @@ def test_la_level_hover_says_official_flag_and_no_outlines_keeps_trace_indices()
     figure = maps.choropleth(rows, _geometry(), level="la")
     assert "official flag" in figure["data"][maps.AREAS]["hovertemplate"]
     assert figure["data"][maps.BOUNDARIES]["locations"] == []
-    assert len(figure["data"]) == 4
+    assert len(figure["data"]) == 5  # areas, outlines, over / approaching / no-data marks
 
 
 def test_filtered_rows_draw_only_those_areas():
@@ -139,7 +145,7 @@ def test_value_updates_carry_no_geometry_and_follow_the_map_order():
 def test_tile_url_switches_to_map_traces_with_a_raster_layer():
     url = "https://tiles.example/{z}/{x}/{y}.png"
     figure = maps.choropleth(_rows(), _geometry(), tile_url=url)
-    assert [t["type"] for t in figure["data"]] == ["choroplethmap", "choroplethmap", "scattermap", "scattermap"]
+    assert [t["type"] for t in figure["data"]] == ["choroplethmap", "choroplethmap"] + ["scattermap"] * 3
     assert figure["layout"]["map"]["layers"][0]["source"] == [url]
     assert "geo" not in figure["layout"]
 
