@@ -212,6 +212,24 @@ def public_stats(conn: Bind, lad_codes: list[str] | None = None) -> pd.DataFrame
     return _frame(conn, query)
 
 
+def coverage_by_load(conn: Bind) -> pd.Series:
+    """Per load, in words: the LAs it is in force for and those another load has since replaced."""
+    table = schema.load_coverage
+    frame = _frame(conn, sa.select(table.c.load_id, table.c.lad_code, table.c.status, table.c.superseded_by))
+    names = dict(_frame(conn, sa.select(schema.areas.c.area_code, schema.areas.c.area_name)).itertuples(index=False))
+    words: dict[int, str] = {}
+    for load_id, rows in frame.groupby("load_id"):
+        parts = []
+        current = rows.loc[rows["status"] == ACTIVE, "lad_code"].map(lambda c: names.get(c, c))
+        if len(current):
+            parts.append(", ".join(sorted(current)))
+        for newer, replaced in rows[rows["status"] == "superseded"].groupby("superseded_by"):
+            las = ", ".join(sorted(replaced["lad_code"].map(lambda c: names.get(c, c))))
+            parts.append(f"replaced by load {int(newer)} for {las}")
+        words[int(load_id)] = "; ".join(parts)
+    return pd.Series(words, dtype="string")
+
+
 def load_history(conn: Bind) -> pd.DataFrame:
     """Every load, newest first, with ``n_problems`` (data-quality records kept with it)."""
     loads, problems_table = schema.loads, schema.problems

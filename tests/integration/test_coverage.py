@@ -95,6 +95,11 @@ def test_a_one_la_correction_leaves_every_other_la_month_unchanged(cli, store, t
     assert replaced.loc[fixed_la, "status"] == "superseded" and replaced.loc[fixed_la, "superseded_by"] == fix_id
     assert (replaced.drop(index=fixed_la)["status"] == "active").all()
     assert history.set_index("id").loc[region_id, "status"] == "active"
+    with db.connect(store).connect() as conn:
+        words = queries.coverage_by_load(conn)
+    fixed_name = truth["lads"].set_index("lad_code").loc[fixed_la, "lad_name"]
+    assert words[region_id].endswith(f"; replaced by load {fix_id} for {fixed_name}")
+    assert words[fix_id] == fixed_name
 
     from app.store import loads
 
