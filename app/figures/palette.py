@@ -115,8 +115,15 @@ def colour_bar(flag: str, approaching: float = DEFAULT_APPROACHING, *, bands: bo
     return {
         "title": {"text": f"Share of the limit<br>({flag})", "side": "top"},
         "tickvals": [NO_DATA_Z / 2, 0, low, approaching, LIMIT, 1.2, SCALE_MAX],
-        "ticktext": ["no data", "0%", percent(low), f"{percent(approaching)} approaching", "100% limit", "120%",
-                     "150% or more"],
+        "ticktext": [
+            "no data",
+            "0%",
+            percent(low),
+            f"{percent(approaching)} approaching",
+            "100% limit",
+            "120%",
+            "150% or more",
+        ],
         "thickness": 14,
         "len": 0.75,
         "x": 1.0,

@@ -191,7 +191,9 @@ def test_changing_approaching_changes_status_colours_legends_static_maps_and_pac
         figure = pages["wards"].ward_figure(scope, month, la)
         areas = figure["data"][0]
         z = dict(zip(areas["locations"], areas["z"]))
-        colour = _colour_at(areas["colorscale"], (z[code] - palette.NO_DATA_Z) / (palette.SCALE_MAX - palette.NO_DATA_Z))
+        colour = _colour_at(
+            areas["colorscale"], (z[code] - palette.NO_DATA_Z) / (palette.SCALE_MAX - palette.NO_DATA_Z)
+        )
         assert colour == palette.step_colour(0.5, 0.9) != palette.step_colour(0.85, 0.8)  # drawn "ok", not amber
         assert "90% approaching" in areas["colorbar"]["ticktext"]
         chart = pages["charts"].area_trend(
