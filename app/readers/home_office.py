@@ -77,7 +77,10 @@ _GENDER_WORDS = {"male", "female", "males", "females", "men", "women", "man", "w
 _HOUSEHOLD_WORDS = {"single", "singles", "family", "families", "single adult", "family member", "principal",
                     "dependant", "dependent", "dependants", "main applicant"}
 _NOT_CATEGORY = {"year", "quarter", "id", "ref", "reference", "row", "no", "rowno", "ward", "wardcode", "region"}
-_TITLE_NOT_PERIOD = re.compile(r"\b(produced|published|created|generated|printed|run on|extracted|issued)\b", re.I)
+#: Title lines that date the extract or report, not the data: the position date beside them is the month.
+_TITLE_NOT_PERIOD = re.compile(r"\b(produced|published|created|generated|printed|run on|extract(ed|ion)?( date| on)?|"
+                               r"issued|report (run|date)|run date|date (of|run)|downloaded|exported|prepared|"
+                               r"compiled|sent|refreshed|last updated|updated on)\b", re.I)
 
 
 def read_home_office(path: str | Path, *, month: str | None = None, profile: Path | str | dict | Profile | None = None,
@@ -477,13 +480,14 @@ def _resolve_month(log: ProblemLog, table: Table, titles: list[str], path: Path,
                    prof: Profile, columns: ColumnMap) -> tuple[str | None, dict]:
     """The month of the data; every source that names one must agree."""
     sources: list[tuple[str, str, str]] = []  # (kind, description, month)
+    user = parse_month(argument) if argument else None
     if "month" in columns.columns:
-        found = _month_from_column(log, table, columns.columns["month"])
+        found = _month_from_column(log, table, columns.columns["month"], user)
         if found:
             sources.append(("column", f"the '{table.column_name(columns.columns['month'])}' column", found))
     sources += titled_and_named(
         log, titles, path, "month",
-        lambda line: [] if _TITLE_NOT_PERIOD.search(line) else months_in(line), months_in,
+        lambda line: [] if _TITLE_NOT_PERIOD.search(line) else months_in(line), months_in, settled=user,
     )
     for kind, value in (("argument", argument), ("profile", prof.options.get("month"))):
         if value is None or value == "":
@@ -509,19 +513,30 @@ def _resolve_month(log: ProblemLog, table: Table, titles: list[str], path: Path,
     return months.pop(), {"month_source": sources[0][0], "month_sources": [kind for kind, _, _ in sources]}
 
 
-def _month_from_column(log: ProblemLog, table: Table, position: int) -> str | None:
+def _month_from_column(log: ProblemLog, table: Table, position: int, user: str | None = None) -> str | None:
+    """The one month of a month/date column. Values that are no month refuse the file, unless the user gave
+    ``--month``: then they are named in a note and the user's month is used."""
     name = table.column_name(position)
     values = clean_text(table.cells[position])
     if values.isna().all():
         return None
     months: dict[str, list[int]] = {}
+    unread: dict[str, list[int]] = {}
     for value in values.dropna().unique():
         rows = values.index[values.eq(value).fillna(False)]
         found = parse_month(value)
         if found is None:
-            log.refuse(f"'{value}' is not a month or a date", row=int(rows[0]), column=name, code="month")
+            unread[value] = [int(r) for r in rows]
         else:
             months.setdefault(found, []).extend(int(r) for r in rows)
+    if unread and user:
+        listed = ", ".join(f"'{v}' ({row_ranges(r)})" for v, r in list(unread.items())[:5])
+        log.warn(f"the column holds values that are not months or dates: {listed}; the month given with --month "
+                 f"({user}) is used", column=name, code="month")
+        unread = {}
+    for value, rows in unread.items():
+        log.refuse(f"'{value}' is not a month or a date ({row_ranges(rows)}); give the month with --month YYYY-MM",
+                   row=rows[0], column=name, code="month")
     if len(months) > 1:
         listed = "; ".join(f"{m} in {row_list(sorted(r), first=3)}" for m, r in sorted(months.items()))
         log.refuse(f"the rows are not all for the same month ({listed}); send one month per file", column=name,
