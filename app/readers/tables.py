@@ -722,7 +722,7 @@ def stated_totals(log: ProblemLog, footer: Footer, counts: Mapping[int, tuple[st
             if not _between(figure, known, n, low, high):
                 between = (f" (with {n} suppressed counts, between {known + n * low:g} and {known + n * high:g})"
                            if n else "")
-                log.refuse(f"the '{total.label}' row says {figure:g} {what} in the '{name}' column, but the rows it "
+                log.refuse(f"the '{total.label}' row says {figure:g}{' ' + what if what else ''} in the '{name}' column, but the rows it "
                            f"sums ({rows}) add up to {known:g}{between} as loaded; the file is not loaded, because a "
                            "figure would be wrong. Check the rows and the total, or whether rows are missing",
                            row=total.row, column=name, code="total_mismatch")
