@@ -464,7 +464,7 @@ def prepare_public_stats(engine: Engine, path: Path, *, loaded_by: str = "cli") 
     facts = {
         "quarters": int(table["date"].nunique()),
         "latest quarter": latest,
-        "local authorities": int(table["lad_code"].nunique()),
+        "local authorities": int(table.loc[table["date"] == latest, "lad_code"].dropna().nunique()) if latest else 0,
         "people in the latest quarter": int(table.loc[table["date"] == latest, "people"].sum()) if latest else 0,
     }
     report = LoadReport("public_stats", path.name, None, latest, len(table), False, [], result.warnings, facts)

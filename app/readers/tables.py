@@ -749,8 +749,8 @@ def _between(stated: float, known: float, n: int, low: float, high: float) -> bo
     return known + n * low - 1e-9 <= stated <= known + n * high + 1e-9
 
 
-def _row_ranges(rows: Iterable[int]) -> str:
-    """"rows 5-12, 14" for a list of row numbers."""
+def _row_ranges(rows: Iterable[int], limit: int = 12) -> str:
+    """"rows 5-12, 14" for a list of row numbers (after ``limit`` runs, "... and 40 more rows")."""
     rows = sorted(int(r) for r in rows)
     if not rows:
         return "no rows"
@@ -762,7 +762,9 @@ def _row_ranges(rows: Iterable[int]) -> str:
         spans.append((start, end))
         start = end = row
     spans.append((start, end))
-    text = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans)
+    text = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans[:limit])
+    if len(spans) > limit:
+        text += f" and {sum(b - a + 1 for a, b in spans[limit:])} more rows"
     return f"row {text}" if len(rows) == 1 else f"rows {text}"
 
 
