@@ -51,7 +51,8 @@ from app.readers.tables import (
 SYNONYMS: dict[str, list[str]] = {
     "postcode_sector": ["Postcode Sector", "PC Sector", "Sector", "Postcode", "Post Code Sector", "Postal Sector"],
     "people": ["People", "No. of people", "Number of people", "Count", "Persons", "Number", "Total",
-               "Total people", "People supported", "Number supported"],
+               "Total people", "People supported", "Number supported", "Sum of People", "Sum of Count",
+               "Count of People", "Sum of Number of people"],
     "local_authority": ["LA", "Local Authority", "Local Authority Name", "LA Name", "LA Code", "LAD Code",
                         "Local Authority Code", "LAD", "LAD Name", "Council"],
     "support_type": ["Support Type", "Section", "Support"],

@@ -59,6 +59,8 @@ SUPPRESSED_MARKERS = frozenset({"*", "**", "c", "[c]", "x", "[x]", "-", "\u2013"
 _SUPPRESSED_LESS_THAN = r"<\s*=?\s*\d+"
 _TOTAL_LABEL = re.compile(r"^(grand\s+|sub\s*-?\s*)?totals?\b|^overall\s+total|^sum$|^all\s+(sectors|areas|properties)$"
                           r"|^[^\d]{2,60}\btotals?$")
+#: A section heading on a line of its own ("Local Authority: Leeds", "Area: Bradford").
+_HEADING = re.compile(r"^[a-z][a-z /&()'-]{1,40}:\s*\S.{0,80}$")
 _NOTE_LABEL = re.compile(
     r"^(notes?\b|source|nb\b|n\.b|footnote|please|key\b|\*|\u2020|\[|\(|[cxz]\s*=|figures|counts?\b"
     r"|suppress|prepared|produced|generated|end of|official)"
@@ -324,7 +326,10 @@ def _read_workbook(path: Path, start: bytes, sheet: str | None, limits: ArchiveL
     def loader(name: str) -> Callable[[], list[list[object]]]:
         def load() -> list[list[object]]:
             found = book.get_sheet_by_name(name)
-            return fill_merged(found.to_python(skip_empty_area=False), getattr(found, "merged_cell_ranges", None))
+            rows = found.to_python(skip_empty_area=False)
+            if start.startswith(_ZIP):
+                rows = fill_errors(rows, error_cells(path, name))
+            return fill_merged(rows, getattr(found, "merged_cell_ranges", None))
         return load
 
     return [
@@ -332,6 +337,60 @@ def _read_workbook(path: Path, start: bytes, sheet: str | None, limits: ArchiveL
                  .endswith("Visible"))
         for name in names
     ]
+
+
+_ERROR_TAG = re.compile(rb'<(?:\w+:)?c\b[^>]*\bt="e"[^>]*>')
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]{1,30})</(?:\w+:)?v>")
+
+
+def error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """Cells of an .xlsx sheet that hold an Excel error (``#N/A``, ``#REF!``...), by (row, column) from 0.
+
+    The workbook library reads them as empty; an officer sees the error, and a message must say so."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            book = archive.read("xl/workbook.xml")
+            rels = archive.read("xl/_rels/workbook.xml.rels")
+            quoted = re.escape(sheet.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+                               .replace(">", "&gt;").encode())
+            found = re.search(rb'<(?:\w+:)?sheet\b[^>]*\bname="' + quoted + rb'"[^>]*>', book)
+            rid = re.search(rb'\br:id="([^"]+)"', found.group(0)) if found else None
+            target = re.search(rb'<Relationship\b[^>]*\bId="' + re.escape(rid.group(1)) + rb'"[^>]*>', rels) if rid else None
+            where = re.search(rb'\bTarget="([^"]+)"', target.group(0)) if target else None
+            if not where:
+                return {}
+            member = where.group(1).decode().lstrip("/")
+            member = member if member.startswith("xl/") else f"xl/{member}"
+            xml = archive.read(member)
+    except (KeyError, OSError, zipfile.BadZipFile, ValueError, RuntimeError):
+        return {}
+    cells = {}
+    for tag in _ERROR_TAG.finditer(xml):
+        ref = _CELL_REF.search(tag.group(0))
+        value = _VALUE.search(xml, tag.end(), tag.end() + 2000)
+        if not ref or not value:
+            continue
+        column = 0
+        for letter in ref.group(1).decode():
+            column = column * 26 + ord(letter) - 64
+        cells[(int(ref.group(2)) - 1, column - 1)] = value.group(1).decode(errors="replace")
+    return cells
+
+
+def fill_errors(rows: list[list[object]], errors: dict[tuple[int, int], str]) -> list[list[object]]:
+    """The error text (``#N/A``) in cells the workbook library left empty."""
+    for (r, c), text in errors.items():
+        if r < len(rows) and c < len(rows[r]) and rows[r][c] in ("", None):
+            rows[r][c] = text
+    return rows
+
+
+#: Excel's error values: a formula that could not be worked out, never a count or a blank.
+EXCEL_ERRORS = frozenset({"#n/a", "#ref!", "#value!", "#div/0!", "#name?", "#num!", "#null!", "#spill!", "#calc!",
+                          "#getting_data", "#field!", "#blocked!", "#connect!", "#busy!", "#unknown!"})
 
 
 def fill_merged(rows: list[list[object]], ranges) -> list[list[object]]:
@@ -544,9 +603,9 @@ def choose_sheet(sheets: list[RawSheet], synonyms: Synonyms, required: Iterable[
     """The sheet holding the data and the position of its header row.
 
     With one sheet (or one named by the caller, see :func:`read_sheets`) its
-    header is found or the file refused. With several, the visible sheet
-    whose header names the most fields wins; a tie is refused, asking for
-    ``--sheet``. ``header_row`` (1-based, as in Excel) skips detection.
+    header is found or the file refused. With several, the one visible sheet
+    whose header names the needed fields and more is the data; two such
+    sheets (or a tie) are refused, naming them and asking for ``--sheet``. ``header_row`` (1-based, as in Excel) skips detection.
     """
     required = list(required)
     if header_row is not None:
@@ -576,6 +635,10 @@ def _only_matching(sheets: list[RawSheet], synonyms: Synonyms, required: list[st
                                     "--sheet or use a mapping profile", file, code="missing_column"), *reasons])
     best = max(score for _, _, score in scored)
     winners = [(s, p) for s, p, score in scored if score == best]
+    # Two sheets that each hold the needed columns and more are two data sheets: which is meant is not guessed.
+    data_like = [(s, p) for s, p, score in scored if score > len(required)]
+    if len(data_like) > 1:
+        winners = data_like
     if len(winners) > 1:
         names = ", ".join(f"'{s.name}'" for s, _ in winners)
         raise InputRefused([Problem(f"the workbook has {len(winners)} sheets that look like data: {names}; "
@@ -651,7 +714,7 @@ def cut_footer(table: Table, label_columns: Iterable[int] = (0,)) -> tuple[Table
             first = pd.Series(single.to_numpy(dtype=object)[np.arange(len(single)),
                                                             filled[lone].to_numpy().argmax(axis=1)],
                               index=single.index).astype(str).str.lower()
-            keep.loc[first.index[first.str.match(_NOTE_LABEL)]] = False
+            keep.loc[first.index[first.str.match(_NOTE_LABEL) | first.str.match(_HEADING)]] = False
     tail = cells.iloc[-200:]
     if len(tail):
         tail_filled = filled.loc[tail.index]
@@ -815,8 +878,11 @@ def _parse_counts(values: pd.Series, *, suppressed_value: float) -> Counts:
     number = pd.to_numeric(cleaned.where(~(blank | suppressed)).astype(object), errors="coerce").astype("float64")
     problem = pd.Series(pd.NA, index=values.index, dtype="string")
     unread = number.isna() & ~blank & ~suppressed
+    error = lower.isin(EXCEL_ERRORS)
     finite = np.isfinite(number.fillna(0))
     problem[unread | ~finite] = "'" + text[unread | ~finite] + "' is not a number"
+    problem[error] = "the cell holds the Excel error " + text[error] + " (a formula that could not be worked out), " \
+        "not a number: correct the formula or type the figure"
     negative = number.lt(0) & finite
     problem[negative] = "'" + text[negative] + "' is negative; a count cannot be below zero"
     fraction = number.notna() & finite & ~negative & number.mod(1).ne(0)
