@@ -157,19 +157,34 @@ def _without_degenerate_parts(geom: BaseGeometry) -> BaseGeometry:
     """
     if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
         return geom
-    cleaned = shapely.remove_repeated_points(geom, 0.0)
     polygons = []
-    for part in shapely.get_parts(cleaned):
-        shell = part.exterior
-        if len(shell.coords) < 4 or shapely.Polygon(shell).area == 0:
+    for part in shapely.get_parts(geom):
+        shell = _ring(part.exterior)
+        if shell is None:
             continue
-        holes = [h for h in part.interiors if len(h.coords) >= 4 and shapely.Polygon(h).area > 0]
+        holes = [h for h in (_ring(r) for r in part.interiors) if h is not None]
         polygons.append(shapely.Polygon(shell, holes))
     if not polygons:
         return shapely.Polygon()
     if geom.geom_type == "Polygon" and len(polygons) == 1:
         return polygons[0]
     return shapely.MultiPolygon(polygons)
+
+
+def _ring(ring) -> np.ndarray | None:
+    """A ring's coordinates without consecutive repeats; None when nothing of area is left."""
+    xy = np.asarray(ring.coords)[:, :2]
+    if len(xy) == 0:
+        return None
+    keep = np.ones(len(xy), dtype=bool)
+    keep[1:] = np.any(xy[1:] != xy[:-1], axis=1)
+    xy = xy[keep]
+    if len(xy) < 4 or not np.isfinite(xy).all():
+        return None
+    x, y = xy[:, 0], xy[:, 1]
+    if 0.5 * abs(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1])) == 0:
+        return None
+    return xy
 
 
 def repair(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, np.ndarray]:

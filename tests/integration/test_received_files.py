@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from app import ingest
+from app.problems import InputRefused
 from app.store import db
 from app.synthetic import layouts
 from app.synthetic.activity import generate_received_files
@@ -110,3 +111,17 @@ def test_property_list_in_two_la_sections_loads_both(received, engine):
     assert _sums(prepared.table, ["lad_code"], "occupied") == _sums(truth, ["lad_code"], "occupied")
     stated = [b["stated"] for b in prepared.details["blocks"] if b["column"] == "Bedspaces"]
     assert stated == truth.groupby("lad_name")["bedspaces"].sum().tolist()
+
+
+def test_unreadable_la_names_get_one_message_each_with_their_rows_in_the_files_words(received, engine, tmp_path):
+    sector = received.truth["postcode_sector"].iloc[0]
+    rows = [["Position as at 31 March 2025"], [], ["Council", "Postcode Sector", "People"]]
+    rows += [["Narnia Council", sector, "2"]] * 8 + [["Ecksford MBC", sector, "1"], ["Narnia Council", sector, "3"]]
+    path = tmp_path / "councils.csv"
+    path.write_text("\n".join(",".join(r) for r in rows) + "\n")
+    with pytest.raises(InputRefused) as refused:
+        ingest.prepare_home_office(engine, path)
+    problems = refused.value.problems
+    assert [(p.row, p.column) for p in problems] == [(4, "Council"), (12, "Council")]
+    assert "local authority 'Narnia Council' (rows 4-11, 13) is not a local authority" in problems[0].message
+    assert "'Ecksford MBC' (row 12)" in problems[1].message
