@@ -324,7 +324,7 @@ def _stated_total(meta: dict) -> str:
     stated = meta.get("stated_total")
     if stated is None:
         return "none stated in the file"
-    blocks = sum(1 for b in meta.get("blocks", []) if not b.get("overall"))
+    blocks = len({b.get("row") for b in meta.get("blocks", []) if not b.get("overall")})
     per_block = f", and {blocks} block total{'s' if blocks != 1 else ''} match" if blocks > 1 else ""
     loaded = meta.get("loaded_total", stated)
     if abs(loaded - stated) < 0.05:

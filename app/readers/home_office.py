@@ -15,7 +15,17 @@ Layouts read (``.xlsx``/``.xls``/``.csv``, see :mod:`app.readers.tables` for fil
   and zero cells are dropped. A "Total" (or "People") column is a check only.
 
 Both may have banner lines above the header ("OFFICIAL-SENSITIVE", a title,
-"Position as at 31 March 2025"), and a "Total" row and notes below the data.
+"Position as at 31 March 2025"), notes below the data, and "Total",
+"Subtotal", "Grand Total" or "Leeds Total" rows anywhere: each ends a block
+(one per LA, say), never the sheet, and every figure it states must equal
+the rows it sums, or the file is refused naming both figures. The stated and
+loaded totals are in ``meta`` (``stated_total``, ``loaded_total``, ``blocks``).
+A wide layout may have a second header row above the categories ("Male"
+merged over the age bands, "Female" over the next), giving both breakdowns.
+Two columns that could be one field (``People`` twice) are refused.
+Breakdowns are mapped to one spelling by :mod:`app.readers.vocabulary`; a
+value it cannot place is kept as written and counted in a note, and a
+column the reader cannot place is named in a note.
 
 Counts: whole numbers ("12", "12.0", "1,234"). Suppressed cells (``*``, ``<5``,
 ``c``, ``[c]``, ``x``, ``-``, ``..``, ``z``...) are loaded as
@@ -24,8 +34,13 @@ kept in ``people_as_written``, and summarised in one warning. A blank,
 negative, fractional or non-numeric count, or a sector that cannot be read,
 refuses the file, listing every such row.
 
-The month comes from a month/date column (all rows must agree), a title line,
-the file name, the ``month`` argument or the profile; all that exist must agree.
+The month comes from a month/date column (all rows must agree; text dates day
+first, ``Mar-25``, ``March 2025``, date cells or Excel serial numbers), a
+title line (an extract, report-run or produced-on date is not the month: the
+position date beside it is), the file name, the ``month`` argument or the
+profile; all that exist must agree. The ``month`` argument settles what the
+file cannot: title lines naming two months (when it is one of them) and a
+month column the reader cannot read.
 """
 from __future__ import annotations
 

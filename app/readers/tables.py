@@ -14,7 +14,9 @@ lists, published statistics) share the same steps, which live here:
 3. :meth:`RawSheet.table` gives the rows under the header as a :class:`Table` of
    strings indexed by the row number the officer sees (Excel row, or text line).
 4. :func:`map_columns` names the columns (a profile first, then synonyms).
-5. :func:`cut_footer` stops at a "Total" row and drops notes and blank rows.
+5. :func:`cut_footer` takes out every "Total"/"Subtotal"/"Grand total" row (each
+   ends a block, never the sheet), notes, section headings and blank rows;
+   :func:`stated_totals` then checks each stated figure against the rows it sums.
 6. :func:`parse_counts` reads count cells, including suppressed markers.
 
 Anything that stops a file is raised as :class:`~app.problems.InputRefused`
