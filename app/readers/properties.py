@@ -161,7 +161,7 @@ def read_properties(path: str | Path, *, provider: str, quarter: str | None = No
         if needed not in columns:
             log.refuse(f"the header row (row {table.header_row}) has no {needed} column; the columns are: {found}",
                        row=table.header_row, code="missing_column")
-    refuse_ambiguous(log, table, columns, prefer={"local_authority": "code"})
+    refuse_ambiguous(log, table, columns, prefer={"local_authority": "code", "property_ref": "ref"})
     log.raise_if_refused()
 
     labels = [0, *columns.multi["address"][:1]] + ([columns.columns["property_ref"]] if "property_ref" in columns else [])

@@ -225,3 +225,12 @@ def test_property_list_with_two_la_sections_each_with_a_heading_and_total(xlsx):
     rows[-1] = ["Total", None, None, None, 6]
     (problem,) = refusal(lambda: read_properties(xlsx("bad.xlsx", {"List": rows}), provider="Mears")).problems
     assert problem.row == 10 and problem.column == "Beds" and "says 6 in the 'Beds' column" in problem.message
+
+
+def test_a_property_reference_beside_a_uprn_is_not_ambiguous_but_two_bed_columns_are(csv_file):
+    rows = [["2025 Q2"], ["UPRN", "Property Ref", "Address", "Postcode", "Beds"],
+            ["100012345678", "P1", "1 High St", "LS6 1AA", "3"]]
+    assert read_properties(csv_file("p.csv", rows), provider="Serco").table["property_ref"].tolist() == ["P1"]
+    rows = [["2025 Q2"], ["Address", "Postcode", "Beds", "Capacity"], ["1 High St", "LS6 1AA", "3", "4"]]
+    (problem,) = refusal(lambda: read_properties(csv_file("q.csv", rows), provider="Serco")).problems
+    assert "'Beds' (column C) and 'Capacity' (column D)" in problem.message
