@@ -54,7 +54,7 @@ from app.config import ACCOMMODATION_TYPES, Settings
 from app.geography.postcodes import normalise_sectors
 from app.problems import InputRefused, Problem, ProblemLog
 from app.readers import vocabulary
-from app.readers.periods import months_in, parse_month, titled_and_named
+from app.readers.periods import months_at, months_in, parse_month, titled_and_named
 from app.readers.profiles import Profile, load_profile
 from app.readers.result import ReadResult
 from app.readers.tables import (
@@ -501,10 +501,7 @@ def _resolve_month(log: ProblemLog, table: Table, titles: list[str], path: Path,
         found = _month_from_column(log, table, columns.columns["month"], user)
         if found:
             sources.append(("column", f"the '{table.column_name(columns.columns['month'])}' column", found))
-    sources += titled_and_named(
-        log, titles, path, "month",
-        lambda line: [] if _TITLE_NOT_PERIOD.search(line) else months_in(line), months_in, settled=user,
-    )
+    sources += titled_and_named(log, titles, path, "month", _title_months, months_in, settled=user)
     for kind, value in (("argument", argument), ("profile", prof.options.get("month"))):
         if value is None or value == "":
             continue
@@ -527,6 +524,24 @@ def _resolve_month(log: ProblemLog, table: Table, titles: list[str], path: Path,
                        "31 March 2025', no month in the file name): give it with --month YYYY-MM", code="month")
         return None, {}
     return months.pop(), {"month_source": sources[0][0], "month_sources": [kind for kind, _, _ in sources]}
+
+
+_POSITION_WORDS = re.compile(r"\b(as at|as of|position|snapshot|period|month|for)\b", re.I)
+
+
+def _title_months(line: str) -> list[str]:
+    """The months a title line gives for the data: a date that follows "Extract date", "Report run",
+    "Produced on"... dates the extract, not the data, unless a position word ("as at") stands nearer before it."""
+    if not _TITLE_NOT_PERIOD.search(line):
+        return months_in(line)
+    kept = []
+    for start, month in months_at(line):
+        before = line[:start]
+        extract = [m.end() for m in _TITLE_NOT_PERIOD.finditer(before)]
+        position = [m.end() for m in _POSITION_WORDS.finditer(before)]
+        if position and (not extract or position[-1] > extract[-1]):
+            kept.append(month)
+    return kept
 
 
 def _month_from_column(log: ProblemLog, table: Table, position: int, user: str | None = None) -> str | None:

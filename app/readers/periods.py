@@ -59,6 +59,11 @@ def _clean(text: object) -> str:
 
 def months_in(text: object) -> list[str]:
     """Every month (``YYYY-MM``) written in ``text``, in the order the patterns find them."""
+    return [month for _, month in months_at(text)]
+
+
+def months_at(text: object) -> list[tuple[int, str]]:
+    """Every month written in ``text`` with where it starts, in order."""
     remaining = _clean(text)
     found: list[tuple[int, str]] = []
     for pattern, read in _MONTH_PATTERNS:
@@ -67,7 +72,7 @@ def months_in(text: object) -> list[str]:
             if 1 <= month <= 12 and 1990 <= year <= 2100:
                 found.append((match.start(), f"{year:04d}-{month:02d}"))
         remaining = pattern.sub(lambda m: " " * len(m.group(0)), remaining)
-    return [month for _, month in sorted(found)]
+    return sorted(found)
 
 
 #: Excel's day 0 (its serial numbers count days from here, 1900 leap-year bug included).

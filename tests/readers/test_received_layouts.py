@@ -234,3 +234,12 @@ def test_a_property_reference_beside_a_uprn_is_not_ambiguous_but_two_bed_columns
     rows = [["2025 Q2"], ["Address", "Postcode", "Beds", "Capacity"], ["1 High St", "LS6 1AA", "3", "4"]]
     (problem,) = refusal(lambda: read_properties(csv_file("q.csv", rows), provider="Serco")).problems
     assert "'Beds' (column C) and 'Capacity' (column D)" in problem.message
+
+
+@pytest.mark.parametrize("line", [
+    "Extract date: 02/04/2025 Position as at: 31/03/2025", "Position as at 31 March 2025 (extracted 2 April 2025)",
+    "Prepared for Leeds: position as at 31/03/2025", "Report run 02/04/2025 for the month of March 2025",
+])
+def test_one_title_line_with_both_an_extract_date_and_the_position_date(csv_file, line):
+    result = read_home_office(csv_file("ho.csv", [[line], ["Postcode Sector", "People"], ["TS1 3", 4]]))
+    assert result.meta["month"] == "2025-03"
