@@ -744,11 +744,17 @@ def cut_footer(table: Table, label_columns: Iterable[int] = (0,)) -> tuple[Table
     return Table(table.file, table.sheet, table.header, table.header_row, cells[keep]), footer
 
 
+_POSTCODE_LIKE = r"(?i)\b[a-z]{1,2}\d[a-z\d]?\s*\d(?:[a-z]{2})?\b"
+
+
 def _sentence(tail: pd.DataFrame, filled: pd.DataFrame) -> pd.Series:
-    """A footer sentence that the CSV's commas split over several cells: words, and no cell a number."""
+    """A footer sentence that the CSV's commas split over several cells: below a blank line, words, and no
+    cell a number or a postcode (so a data row, even a faulty one, is never taken for a note)."""
     numeric = tail.apply(lambda column: column.str.fullmatch(r"[\d.,\s]+")).fillna(False) & filled
+    postcode = tail.apply(lambda column: column.str.contains(_POSTCODE_LIKE)).fillna(False)
     words = tail.apply(lambda column: column.str.count(r"[A-Za-z]{2,}")).sum(axis=1)
-    return ~numeric.any(axis=1) & filled.any(axis=1) & words.ge(6)
+    below_gap = (~filled.any(axis=1)).cummax()
+    return ~numeric.any(axis=1) & ~postcode.any(axis=1) & filled.any(axis=1) & words.ge(6) & below_gap
 
 
 def block_label(label: str) -> str | None:
