@@ -18,7 +18,7 @@ import pandas as pd
 
 from app.distinct import per_distinct
 
-GSS = re.compile(r"\b([EWSN]\d{8})\b", re.I)
+GSS = re.compile(r"\b([EWSN]\d{8})\b", re.IGNORECASE)
 
 #: Welsh names of the Welsh principal areas (English name as in the ONS file -> Welsh names).
 WELSH_NAMES: dict[str, tuple[str, ...]] = {

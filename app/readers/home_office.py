@@ -58,9 +58,9 @@ from app.readers.periods import months_at, months_in, parse_month, titled_and_na
 from app.readers.profiles import Profile, load_profile
 from app.readers.result import ReadResult
 from app.readers.tables import (
-    ColumnMap, field_label, Footer, Table, block_label, choose_sheet_for, clean_text, cut_footer, describe_accepted, header_key,
-    map_columns, parse_counts, read_sheets, refuse_ambiguous, refuse_rows, row_list, row_ranges, stated_overall,
-    stated_totals,
+    ColumnMap, Footer, Table, block_label, choose_sheet_for, clean_text, cut_footer, describe_accepted, field_label,
+    header_key, map_columns, parse_counts, read_sheets, refuse_ambiguous, refuse_rows, row_list, row_ranges,
+    stated_overall, stated_totals,
 )
 
 SYNONYMS: dict[str, list[str]] = {
