@@ -12,7 +12,7 @@ import pandas as pd
 
 from app.figures import maps
 
-POINTS = maps.NO_DATA_MARKS + 1  # after the choropleth's own traces (areas, outlines, the three kinds of marks)
+POINTS = maps.NO_DATA_MARKS + 1
 #: (label, symbol, colour): Okabe-Ito colours, and a different symbol for each, so colour is not needed.
 OCCUPANCY = {
     "empty": ("Empty", "circle-open", "#0072B2"),
@@ -75,11 +75,10 @@ def _points_trace(props: pd.DataFrame) -> dict:
 
 
 def property_map(rows: pd.DataFrame, geometry: maps.MapGeometry, props: pd.DataFrame,
-                 outlines: maps.MapGeometry | None = None, height: int = 560,
-                 approaching: float = maps.APPROACHING) -> dict:
+                 outlines: maps.MapGeometry | None = None, height: int = 560) -> dict:
     """Wards coloured by share of the limit (local indicator) with the properties on top."""
     figure = maps.choropleth(rows, geometry, level="ward", outlines=outlines, height=height,
-                             uirevision="properties", approaching=approaching)
+                             uirevision="properties")
     figure["data"].append(_points_trace(props))
     return figure
 

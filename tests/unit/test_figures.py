@@ -115,7 +115,25 @@ def test_la_level_hover_says_official_flag_and_no_outlines_keeps_trace_indices()
     figure = maps.choropleth(rows, _geometry(), level="la")
     assert "official flag" in figure["data"][maps.AREAS]["hovertemplate"]
     assert figure["data"][maps.BOUNDARIES]["locations"] == []
-    assert len(figure["data"]) == 5  # areas, outlines, over / approaching / no-data marks
+    assert len(figure["data"]) == 5
+
+
+def test_areas_with_no_data_are_grey_marked_and_say_so_never_zero():
+    rows = _rows()
+    rows.loc[3, ["people", "share_of_limit", "headroom"]] = float("nan")
+    rows.loc[3, "status"] = "no_data"
+    geometry = _geometry()
+    figure = maps.choropleth(rows, geometry, level="ward")
+    areas = figure["data"][maps.AREAS]
+    assert areas["z"][3] == maps.NO_DATA_Z < 0 and areas["zmin"] == maps.NO_DATA_Z
+    assert areas["customdata"][3] == ["no data", "no file loaded for this month", maps.STATUS_WORDS["no_data"],
+                                      "no data"]
+    assert areas["colorscale"][0][1] == areas["colorscale"][1][1] == maps.NO_DATA_COLOUR
+    assert maps.NO_DATA_COLOUR not in {c for _, c in areas["colorscale"][2:]}
+    assert "no data" in areas["colorbar"]["ticktext"]
+    marks = figure["data"][maps.NO_DATA_MARKS]
+    assert marks["lon"] == [geometry.points.loc["W4", "lon"]] and "No data" in marks["name"]
+    assert areas["z"][0] == 0.2  # areas with data keep their share
 
 
 def test_filtered_rows_draw_only_those_areas():
@@ -145,7 +163,7 @@ def test_value_updates_carry_no_geometry_and_follow_the_map_order():
 def test_tile_url_switches_to_map_traces_with_a_raster_layer():
     url = "https://tiles.example/{z}/{x}/{y}.png"
     figure = maps.choropleth(_rows(), _geometry(), tile_url=url)
-    assert [t["type"] for t in figure["data"]] == ["choroplethmap", "choroplethmap"] + ["scattermap"] * 3
+    assert [t["type"] for t in figure["data"]] == ["choroplethmap", "choroplethmap", "scattermap", "scattermap", "scattermap"]
     assert figure["layout"]["map"]["layers"][0]["source"] == [url]
     assert "geo" not in figure["layout"]
 

@@ -169,6 +169,15 @@ def plan_figure(scope) -> dict:
     return charts.plan_vs_actual(rows.assign(area_name=rows["lad_code"].map(names)).dropna(subset=["area_name"]))
 
 
+def _later_partial(scope, month: str, months: list[str]) -> str:
+    """Say so when the page opened on an earlier month because a later one is partial."""
+    later = [m for m in months if m > month]
+    if not later:
+        return ""
+    note = data.month_note(scope, later[-1])
+    return f"{note} Showing {month_words(month)}, the latest month every LA reported." if note else ""
+
+
 def layout(month: str | None = None, **_query) -> html.Div:
     scope = data.layout_scope()
     if scope is None:
@@ -193,6 +202,7 @@ def layout(month: str | None = None, **_query) -> html.Div:
                 dcc.Dropdown(id="overview-month", options=[{"label": month_words(m), "value": m} for m in months[::-1]],
                              value=month, clearable=False, searchable=False),
             ], className="control control-month-select"),
+            html.P(_later_partial(scope, month, months), id="overview-later", className="hint"),
             html.Div(headlines(scope, month), id="overview-headlines", className="cards", **{"aria-live": "polite"}),
             html.Div([
                 html.Div([
