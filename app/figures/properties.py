@@ -75,10 +75,11 @@ def _points_trace(props: pd.DataFrame) -> dict:
 
 
 def property_map(rows: pd.DataFrame, geometry: maps.MapGeometry, props: pd.DataFrame,
-                 outlines: maps.MapGeometry | None = None, height: int = 560) -> dict:
+                 outlines: maps.MapGeometry | None = None, height: int = 560,
+                 approaching: float = maps.APPROACHING) -> dict:
     """Wards coloured by share of the limit (local indicator) with the properties on top."""
     figure = maps.choropleth(rows, geometry, level="ward", outlines=outlines, height=height,
-                             uirevision="properties")
+                             uirevision="properties", approaching=approaching)
     figure["data"].append(_points_trace(props))
     return figure
 

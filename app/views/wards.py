@@ -40,7 +40,7 @@ def people_text(row: pd.Series, suppress: bool, note: bool = False) -> str:
         rounded = note and not row["suppressed"] and row.get("level") == "ward"
         return f"{shown} (rounded to 5)" if rounded else shown
     people = row["people"]
-    return "not known" if people != people else f"{people:,.1f}".rstrip("0").rstrip(".")
+    return "not known" if people != people else f"{people:,.1f}"
 
 
 def readable_rows(rows: pd.DataFrame, suppress: bool, approaching: float) -> pd.DataFrame:
