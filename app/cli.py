@@ -85,6 +85,13 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("--la", help="only this LA (GSS code); with --level region, the LA's region")
     sm.add_argument("--format", choices=["csv", "json"], default="csv")
 
+    chg = sub.add_parser("changes", parents=[common],
+                         help="what changed since the month before: areas over or near the limit, either way, "
+                         "the largest rises, LAs with no file")
+    chg.add_argument("--month", type=_month, required=True)
+    chg.add_argument("--la", type=str.upper, help="only this LA (GSS code) and its wards")
+    chg.add_argument("--format", choices=["text", "csv", "json"], default="text")
+
     rc = sub.add_parser("reconcile", parents=[common],
                         help="Home Office counts against the provider's lists or the published table")
     rc.add_argument("--month", type=_month, required=True)
@@ -228,6 +235,8 @@ def _run(args) -> int:
         return _summary(engine, settings, args)
     elif command == "reconcile":
         return _reconcile(engine, settings, args)
+    elif command == "changes":
+        return _changes(engine, settings, args)
     elif command == "check-property":
         return _check_property(engine, settings, args)
     else:  # pragma: no cover - argparse refuses unknown commands
@@ -303,6 +312,30 @@ def _summary(engine, settings, args) -> int:
         sys.stdout.write(monitoring.to_json(table) + "\n")
     else:
         table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    return DONE
+
+
+def _changes(engine, settings, args) -> int:
+    from app import monitoring
+    from app.cluster.changes import text_lines
+
+    snap = monitoring.snapshot(engine, settings)
+    if args.month not in snap.months:
+        known = ", ".join(snap.months[-6:]) or "none"
+        raise UsageError(f"no Home Office data for {args.month} (latest months loaded: {known})")
+    if args.la and args.la not in set(snap.areas.loc[snap.areas["level"] == "lad", "area_code"]):
+        raise UsageError(f"{args.la} is not a local authority in the store")
+    found = monitoring.changes(engine, settings, month=args.month, lad=args.la)
+    table = found.rows.copy()
+    for column, places in (("people_before", 2), ("people", 2), ("rise", 2), ("limit", 2),
+                           ("share_before", 4), ("share_of_limit", 4)):
+        table[column] = table[column].astype(float).round(places)
+    if args.format == "json":
+        sys.stdout.write(monitoring.to_json(table) + "\n")
+    elif args.format == "csv":
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        print("\n".join(text_lines(found)))
     return DONE
 
 

@@ -128,3 +128,20 @@ def reconciliation(engine: Engine, settings: Settings, *, month: str, against: s
 
 def to_json(frame: pd.DataFrame) -> str:
     return json.dumps(json.loads(frame.to_json(orient="records")), indent=1)
+
+
+def changes(engine: Engine, settings: Settings, *, month: str, lad: str | None = None):
+    """What changed from the month before to ``month`` (:func:`app.cluster.changes.what_changed`)."""
+    from app.cluster import changes as ch
+
+    snap = snapshot(engine, settings)
+    return ch.what_changed(snap.table, month, lad=lad, missing=_without_records(snap, month),
+                           missing_before=_without_records(snap, ch.previous_month(month)))
+
+
+def _without_records(snap: Snapshot, month: str) -> set[str]:
+    """LAs with no Home Office record in ``month`` (taken as "no file" where the table has no ``no_data``)."""
+    if month not in set(snap.records["month"]):
+        return set()
+    las = set(snap.areas.loc[snap.areas["level"] == "lad", "area_code"])
+    return las - set(snap.records.loc[snap.records["month"] == month, "lad_code"].dropna())
