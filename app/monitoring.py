@@ -132,9 +132,12 @@ def to_json(frame: pd.DataFrame) -> str:
 
 def changes(engine: Engine, settings: Settings, *, month: str, lad: str | None = None):
     """What changed from the month before to ``month`` (:func:`app.cluster.changes.what_changed`)."""
+    return changes_in(snapshot(engine, settings), month, lad)
+
+
+def changes_in(snap: Snapshot, month: str, lad: str | None = None):
     from app.cluster import changes as ch
 
-    snap = snapshot(engine, settings)
     return ch.what_changed(snap.table, month, lad=lad, missing=_without_records(snap, month),
                            missing_before=_without_records(snap, ch.previous_month(month)))
 

@@ -137,16 +137,19 @@ def _name(row) -> str:
 
 
 def for_members(changes: Changes) -> Changes:
-    """Aggregates only, as members' pages: LA rows, no wards, people rounded to the nearest 5."""
+    """Aggregates only, as members' pages: LA rows, no wards, people rounded to the nearest 5 and any
+    figure under 5 withheld (empty)."""
     rows = changes.rows[changes.rows["level"] == LAD].copy()
-    for column in ("people_before", "people", "rise"):
-        rows[column] = (pd.to_numeric(rows[column], errors="coerce") / 5).round() * 5
+    for column in ("people_before", "people"):
+        values = pd.to_numeric(rows[column], errors="coerce")
+        rows[column] = ((values / 5).round() * 5).where(~values.between(0, 5, inclusive="neither"))
+    rows["rise"] = rows["people"] - rows["people_before"]
     return Changes(changes.month, changes.previous, changes.compared, rows.reset_index(drop=True))
 
 
-def whole(value) -> str:
-    """People as a whole number with thousands separators; "no data" for a missing figure."""
-    return "no data" if value is None or pd.isna(value) else f"{float(value):,.0f}"
+def whole(value, missing: str = "no data") -> str:
+    """People as a whole number with thousands separators; ``missing`` for a missing figure."""
+    return missing if value is None or pd.isna(value) else f"{float(value):,.0f}"
 
 
 def text_lines(changes: Changes) -> list[str]:

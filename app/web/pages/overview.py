@@ -13,7 +13,7 @@ from dash import Input, Output, Patch, callback, dash_table, dcc, html
 from app.cluster.fair_share import fair_share
 from app.figures import charts, maps
 from app.security.roles import require
-from app.web import data
+from app.web import changes, data
 
 dash.register_page(__name__, path="/", name="Region overview", order=0, title="Region overview - Dispersal Monitor")
 
@@ -180,6 +180,7 @@ def layout(month: str | None = None, **_query) -> html.Div:
                              value=month, clearable=False, searchable=False),
             ], className="control control-month-select"),
             html.Div(headlines(scope, month), id="overview-headlines", className="cards", **{"aria-live": "polite"}),
+            html.Div(changes.panel(scope, month, "overview-changes"), id="overview-changes-box"),
             html.Div([
                 html.Div([
                     html.H2("Local authorities against the limit"),
@@ -226,13 +227,14 @@ def layout(month: str | None = None, **_query) -> html.Div:
     Output("overview-headlines", "children"),
     Output("overview-fair-share", "figure"),
     Output("overview-table", "data"),
+    Output("overview-changes-box", "children"),
     Input("overview-month", "value"),
     prevent_initial_call=True,
 )
 def change_month(month: str):
     scope = require()
     if month not in data.months():
-        return dash.no_update, dash.no_update, dash.no_update, dash.no_update
+        return dash.no_update, dash.no_update, dash.no_update, dash.no_update, dash.no_update
     rows = rows_for(scope, LEVEL, month)
     geometry = data.geometry("lad")
     locations = rows_for(scope, LEVEL, data.months()[-1])["area_code"].astype(str).tolist()
@@ -241,4 +243,4 @@ def change_month(month: str):
         for key, value in values.items():
             patch["data"][trace][key] = value
     return (patch.to_plotly_json(), headlines(scope, month), fair_share_figure(scope, month),
-            table_data(scope, month))
+            table_data(scope, month), changes.panel(scope, month, "overview-changes"))

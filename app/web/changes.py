@@ -1,0 +1,60 @@
+"""The "what changed" panel shown on the overview and after every load (Data page).
+
+The rows come from :func:`app.cluster.changes.what_changed`, narrowed to the user's LAs; members see
+aggregates only (LA rows, people rounded to 5), like their pages.
+"""
+from __future__ import annotations
+
+import pandas as pd
+from dash import html
+
+from app import monitoring
+from app.cluster import changes as ch
+from app.web import data
+
+HEADERS = ["Change", "Area", "Local authority", "Last month", "This month", "Limit", "Share of the limit"]
+
+
+@data.per_scope
+def scoped_changes(snap: monitoring.Snapshot, user_scope, month: str) -> ch.Changes:
+    found = monitoring.changes_in(snap, month)
+    rows = found.rows[found.rows["lad_code"].isin(user_scope.lad_codes)].reset_index(drop=True)
+    found = ch.Changes(found.month, found.previous, found.compared, rows)
+    return ch.for_members(found) if user_scope.suppress else found
+
+
+def _month_words(month: str) -> str:
+    return pd.Period(month, freq="M").strftime("%B %Y")
+
+
+def panel(user_scope, month: str | None, panel_id: str) -> html.Section:
+    """Headline sentences and a table of the changes into ``month`` (nothing to say without a month)."""
+    if not month or month not in data.months():
+        return html.Section(id=panel_id, className="changes")
+    found = scoped_changes(user_scope, month)
+    names = data.local_authorities().set_index("area_code")["area_name"]
+    gap = "withheld" if user_scope.suppress else "no data"
+    title = f"What changed since {_month_words(found.previous)}"
+    body = [html.H2(title, id=f"{panel_id}-title"),
+            html.Ul([html.Li(sentence) for sentence in ch.headline(found)], className="changes-headline")]
+    if not found.empty:
+        rows = [html.Tr([html.Td(r.change.capitalize()),
+                         html.Td(f"{r.area_name} ({'LA' if r.level == 'la' else 'ward'})"),
+                         html.Td(str(names.get(r.lad_code, r.lad_code))),
+                         html.Td(ch.whole(r.people_before, gap), className="num"),
+                         html.Td(ch.whole(r.people, gap if r.change != ch.MISSING else "no file"),
+                                 className="num"),
+                         html.Td(ch.whole(r.limit), className="num"),
+                         html.Td(_percent(r.share_of_limit), className="num")],
+                        **{"data-change": r.change, "data-area": r.area_code})
+                for r in found.rows.itertuples()]
+        body.append(html.Table([html.Caption(f"{title}: every area listed"),
+                                html.Thead(html.Tr([html.Th(h, scope="col") for h in HEADERS])),
+                                html.Tbody(rows)], className="changes-table", id=f"{panel_id}-table"))
+    if user_scope.suppress:
+        body.append(html.P("Local authorities only; people rounded to the nearest 5, figures under 5 withheld.", className="hint"))
+    return html.Section(body, id=panel_id, className="changes", **{"aria-live": "polite"})
+
+
+def _percent(share) -> str:
+    return "no data" if share is None or pd.isna(share) else f"{float(share):.0%}"
