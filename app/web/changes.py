@@ -58,3 +58,44 @@ def panel(user_scope, month: str | None, panel_id: str) -> html.Section:
 
 def _percent(share) -> str:
     return "no data" if share is None or pd.isna(share) else f"{float(share):.0%}"
+
+
+def preview_panel(user_scope, prepared, panel_id: str = "data-preview-changes") -> html.Section:
+    """What a monthly file not yet loaded would change: its month figured as if it were loaded.
+
+    The file's records replace the store's for its month and LAs (as the load would); only that month and
+    the one before are figured, so the preview costs two months of apportionment, not the whole store.
+    """
+    report = prepared.report
+    if report.kind != "home_office" or not report.period or prepared.table is None:
+        return html.Section(id=panel_id, className="changes")
+    snap = data.snapshot()
+    month = report.period
+    found = ch.what_changed(_as_if_loaded(snap, prepared).table, month,
+                            missing=_records_missing(snap, prepared, month),
+                            missing_before=monitoring._without_records(snap, ch.previous_month(month)))
+    rows = found.rows[found.rows["lad_code"].isin(user_scope.lad_codes)].reset_index(drop=True)
+    found = ch.Changes(found.month, found.previous, found.compared, rows)
+    if user_scope.suppress:
+        found = ch.for_members(found)
+    return html.Section([html.H3(f"If loaded: what would change since {_month_words(found.previous)}"),
+                         html.Ul([html.Li(s) for s in ch.headline(found)], className="changes-headline")],
+                        id=panel_id, className="changes")
+
+
+def _as_if_loaded(snap: monitoring.Snapshot, prepared) -> monitoring.Snapshot:
+    import dataclasses
+
+    month = prepared.report.period
+    months = {month, ch.previous_month(month)}
+    kept = snap.records[snap.records["month"].isin(months)]
+    kept = kept[~((kept["month"] == month) & kept["lad_code"].isin(prepared.scope))]
+    incoming = prepared.table.reindex(columns=snap.records.columns).assign(month=month)
+    records = pd.concat([kept, incoming], ignore_index=True)
+    return dataclasses.replace(snap, version=-1, records=records)
+
+
+def _records_missing(snap: monitoring.Snapshot, prepared, month: str) -> set[str]:
+    las = set(snap.areas.loc[snap.areas["level"] == "lad", "area_code"])
+    present = set(snap.records.loc[snap.records["month"] == month, "lad_code"].dropna()) | set(prepared.scope)
+    return las - present

@@ -235,7 +235,7 @@ def upload(contents, filename, kind, provider):
         while len(_pending) > 8:
             _pending.pop(next(iter(_pending)))
     pending = {"token": token, "file": path.name, "kind": kind, "provider": provider}
-    return preview(prepared.report), pending, False
+    return html.Div([preview(prepared.report), changes.preview_panel(scope, prepared)]), pending, False
 
 
 def _confirm(scope, pending: dict | None) -> html.Div:
