@@ -18,14 +18,16 @@ from app.web import changes, data
 dash.register_page(__name__, path="/", name="Region overview", order=0, title="Region overview - Dispersal Monitor")
 
 LEVEL = "la"
+#: Status comes second so that it stays in view on a narrow screen; numbers show whole, with separators.
+WHOLE = {"type": "numeric", "format": {"specifier": ",.0f"}}
 TABLE_COLUMNS = [
     {"name": "Local authority", "id": "area_name"},
-    {"name": "People supported", "id": "people", "type": "numeric"},
-    {"name": "Residents", "id": "population", "type": "numeric"},
-    {"name": "1 in N residents", "id": "one_in"},
-    {"name": "Share of the limit (%)", "id": "share_of_limit", "type": "numeric"},
-    {"name": "Headroom (people)", "id": "headroom", "type": "numeric"},
     {"name": "Status (official flag)", "id": "status"},
+    {"name": "People supported", "id": "people", **WHOLE},
+    {"name": "Share of the limit (%)", "id": "share_of_limit", "type": "numeric", "format": {"specifier": ",.1f"}},
+    {"name": "Headroom (people)", "id": "headroom", **WHOLE},
+    {"name": "Residents", "id": "population", **WHOLE},
+    {"name": "1 in N residents", "id": "one_in"},
 ]
 
 

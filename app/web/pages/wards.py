@@ -38,16 +38,20 @@ dash.register_page(__name__, path="/wards", name="Ward map", order=1, title="War
 
 ALL = "all"
 LEVEL = "ward"
+#: Filter options per column: case-insensitive text only. A table-level ``filter_options`` case setting makes
+#: every column compare as text, so "> 100" kept "99" (plotly/dash#1793). Numbers show whole, with separators.
+TEXT = {"filter_options": {"case": "insensitive"}}
+WHOLE = {"type": "numeric", "format": {"specifier": ",.0f"}}
 TABLE_COLUMNS = [
-    {"name": "Ward", "id": "area_name"},
-    {"name": "Local authority", "id": "la_name"},
-    {"name": "People supported", "id": "people", "type": "numeric"},
-    {"name": "Residents", "id": "population", "type": "numeric"},
-    {"name": "1 in N residents", "id": "one_in"},
-    {"name": "Share of the limit (%)", "id": "share_of_limit", "type": "numeric"},
-    {"name": "Headroom (people)", "id": "headroom", "type": "numeric"},
-    {"name": "Status (local indicator)", "id": "status"},
-    {"name": "Ward code", "id": "area_code"},
+    {"name": "Ward", "id": "area_name", **TEXT},
+    {"name": "Local authority", "id": "la_name", **TEXT},
+    {"name": "People supported", "id": "people", **WHOLE},
+    {"name": "Residents", "id": "population", **WHOLE},
+    {"name": "1 in N residents", "id": "one_in", **TEXT},
+    {"name": "Share of the limit (%)", "id": "share_of_limit", "type": "numeric", "format": {"specifier": ",.1f"}},
+    {"name": "Headroom (people)", "id": "headroom", **WHOLE},
+    {"name": "Status (local indicator)", "id": "status", **TEXT},
+    {"name": "Ward code", "id": "area_code", **TEXT},
 ]
 
 
@@ -241,7 +245,6 @@ def layout(la: str | None = None, month: str | None = None, **_query) -> html.Di
                 data=table_data(scope, rows),
                 sort_action="native",
                 filter_action="native",
-                filter_options={"case": "insensitive"},
                 page_action="native",
                 page_size=25,
                 style_table={"overflowX": "auto"},
