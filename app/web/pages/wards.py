@@ -95,7 +95,7 @@ def ward_figure(scope, month: str, la: str | None) -> dict:
     rows = ward_rows(scope, month, la)
     figure = maps.choropleth(
         map_rows(scope, rows), data.geometry("ward"), level=LEVEL, outlines=data.geometry("lad"),
-        tile_url=data.tile_url(), uirevision=la or ALL,
+        tile_url=data.tile_url(), uirevision=la or ALL, fit=rows["area_code"].astype(str).tolist(),
     )
     if scope.suppress and figure["data"]:
         figure["data"][maps.AREAS]["hovertemplate"] = MEMBER_HOVER
@@ -278,6 +278,11 @@ def update_map(index: int, la: str):
             patch["data"][trace][key] = value
     if new_la:
         patch["layout"]["uirevision"] = la or ALL
+        view = maps.fitted_view(data.geometry("ward"), data_locations(scope, la or ALL))
+        if view and not data.tile_url():
+            patch["layout"]["geo"]["fitbounds"] = False
+            patch["layout"]["geo"]["lonaxis"] = view["lonaxis"]
+            patch["layout"]["geo"]["lataxis"] = view["lataxis"]
     # The Patch's wire form: plain lists and dicts, which orjson (when installed) encodes without plotly's slow
     # clean-up walk that a Patch object inside the response would force.
     return patch.to_plotly_json(), month_words(month)
