@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dash
 import pandas as pd
-from dash import Input, Output, Patch, callback, dash_table, dcc, html
+from dash import Input, Output, Patch, State, callback, ctx, dash_table, dcc, html
 
 from app.cluster.fair_share import fair_share
 from app.figures import charts, maps
@@ -172,6 +172,7 @@ def layout(month: str | None = None, **_query) -> html.Div:
     trend_rows = data.scoped_level_trend(scope, LEVEL).dropna(subset=["share_of_limit"])
     return html.Div(
         [
+            dcc.Location(id="overview-go", refresh="callback-nav"),
             html.H1(f"Region overview: {region}"),
             html.P("Each local authority's position against the limit of 1 person supported in dispersal "
                    "accommodation per 200 residents. The Home Office applies the limit to local authorities; "
@@ -187,7 +188,8 @@ def layout(month: str | None = None, **_query) -> html.Div:
                 html.Div([
                     html.H2("Local authorities against the limit"),
                     dcc.Graph(id="overview-map", figure=la_figure(scope, month), config=maps.GRAPH_CONFIG, className="map"),
-                    html.P("Symbols mark authorities over the limit (▲) and approaching it (○).", className="hint"),
+                    html.P("Symbols mark authorities over the limit (▲) and approaching it (○). Select an "
+                           "authority on the map or in the table to open its wards.", className="hint"),
                 ], className="map-column"),
                 html.Div([
                     html.H2("Table of local authorities"),
@@ -246,3 +248,31 @@ def change_month(month: str):
             patch["data"][trace][key] = value
     return (patch.to_plotly_json(), headlines(scope, month), fair_share_figure(scope, month),
             table_data(scope, month), changes.panel(scope, month, "overview-changes"))
+
+
+@callback(
+    Output("overview-go", "href"),
+    Input("overview-map", "clickData"),
+    Input("overview-table", "active_cell"),
+    State("overview-table", "derived_viewport_data"),
+    State("overview-month", "value"),
+    prevent_initial_call=True,
+)
+def open_wards(click: dict | None, cell: dict | None, viewport: list[dict] | None, month: str | None):
+    """A click on an LA (map or table) opens the ward map on that LA and month."""
+    code = None
+    if ctx.triggered_id == "overview-map" and click:
+        code = (click.get("points") or [{}])[0].get("location")
+    elif ctx.triggered_id == "overview-table" and cell and viewport:
+        row = cell.get("row")
+        if row is not None and 0 <= row < len(viewport):
+            code = viewport[row].get("area_code")
+    if not code:
+        return dash.no_update
+    require(lad=code)
+    from urllib.parse import urlencode
+
+    query = {"la": str(code)}
+    if month in data.months():
+        query["month"] = month
+    return f"/wards?{urlencode(query)}"
