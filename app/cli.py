@@ -300,6 +300,7 @@ def _account_area(engine, role: str, code: str | None) -> tuple[str | None, str 
 
 def _summary(engine, settings, args) -> int:
     from app import monitoring
+    from app.cluster.coverage import headline as coverage_headline
 
     snap = monitoring.snapshot(engine, settings)
     if args.month not in snap.months:
@@ -312,6 +313,13 @@ def _summary(engine, settings, args) -> int:
         sys.stdout.write(monitoring.to_json(table) + "\n")
     else:
         table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    lads = None
+    if args.la and args.level != "region":
+        lads = [args.la]
+    reported = snap.reporting(args.month, lads)
+    if not reported["complete"]:
+        print(f"note: {coverage_headline(reported)} Their rows have status no_data and no people; region totals "
+              "add up the LAs that reported.", file=sys.stderr)
     return DONE
 
 
@@ -345,7 +353,18 @@ def _reconcile(engine, settings, args) -> int:
     snap = monitoring.snapshot(engine, settings)
     if args.month not in snap.months:
         raise UsageError(f"no Home Office data for {args.month}")
+    if args.against == "published":
+        published = monitoring.published_months(engine)
+        if args.month not in published:
+            span = f"{published[0]} to {published[-1]}" if published else "none loaded"
+            print(f"no published figures for {args.month}: the published table gives quarter-end months "
+                  f"({span})", file=sys.stderr)
+            return REFUSED
     table = monitoring.reconciliation(engine, settings, month=args.month, against=args.against, lad=args.la)
+    missing = snap.reporting(args.month, [args.la] if args.la else None)
+    if args.against == "published" and not missing["complete"]:
+        print(f"note: not compared, no restricted file for {args.month}: " + ", ".join(missing["missing_names"]),
+              file=sys.stderr)
     if args.mismatches:
         table = table[table["mismatch"]]
     if args.format == "json":

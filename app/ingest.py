@@ -19,6 +19,7 @@ import shapely
 from sqlalchemy import Engine
 
 from app.cluster import apportion as ap
+from app.cluster import coverage as cover
 from app.cluster import reconcile as rc
 from app.distinct import per_distinct
 from app.geography import boundaries as gb
@@ -45,6 +46,8 @@ class LoadReport:
     superseded: list[int] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     facts: dict = field(default_factory=dict)
+    #: LA code -> the load that was in force for it before this one.
+    replaced: dict = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         if self.unchanged:
@@ -54,7 +57,13 @@ class LoadReport:
             head += f" for {self.period}"
         out = [head + "."]
         out += [f"  {key.replace('_', ' ')}: {value}" for key, value in self.facts.items()]
-        if self.superseded:
+        if self.replaced:
+            by_load: dict[int, list[str]] = {}
+            for code, old in sorted(self.replaced.items()):
+                by_load.setdefault(old, []).append(code)
+            for old, codes in sorted(by_load.items()):
+                out.append(f"  replaces load {old} for {', '.join(codes)} (kept in the history)")
+        elif self.superseded:
             out.append(f"  replaces load(s) {', '.join(map(str, self.superseded))} (kept in the history)")
         if self.warnings:
             out.append(f"  {len(self.warnings)} data-quality note(s):")
@@ -62,6 +71,10 @@ class LoadReport:
             if len(self.warnings) > 20:
                 out.append(f"    ... and {len(self.warnings) - 20} more (see the load history)")
         return out
+
+
+#: Kinds whose loads replace data LA-period by LA-period (the rest replace the whole earlier load).
+COVERING = ("home_office", "properties")
 
 
 @dataclass
@@ -91,14 +104,19 @@ class Prepared:
                 scope=",".join(sorted(self.scope)) or None, provider=self.details.get("provider"),
                 loaded_by=self.loaded_by, rows=report.rows, details=self.details,
             )
-            # Published tables carry every quarter, so a new edition replaces the old one whatever its date.
-            period = None if report.kind == "public_stats" else report.period
-            superseded = loads.supersede(conn, kind=report.kind, period=period, scope_codes=self.scope or None,
-                                         provider=self.details.get("provider"), new_load_id=load_id)
+            if report.kind in COVERING:
+                replaced = loads.cover(conn, load_id=load_id, kind=report.kind, period=report.period,
+                                       lad_codes=self.scope, provider=self.details.get("provider"),
+                                       incomplete=self.details.get("partly_covered", ()))
+                superseded = sorted(set(replaced.values()))
+            else:
+                # Published tables carry every quarter, so a new edition replaces the old one whatever its date.
+                superseded = loads.supersede(conn, kind=report.kind, period=None, scope_codes=None,
+                                             provider=None, new_load_id=load_id)
             loads.insert_frame(conn, self.target, self.table, load_id=load_id)
             loads.add_problems(conn, load_id, report.warnings)
         return LoadReport(report.kind, report.file, load_id, report.period, report.rows, False, superseded,
-                          report.warnings, report.facts)
+                          report.warnings, report.facts, replaced if report.kind in COVERING else {})
 
 
 def _already_loaded(engine: Engine, kind: str, path: Path) -> tuple[str, Prepared | None]:
@@ -311,8 +329,17 @@ def prepare_home_office(
 
     # Property lists only change how a sector is split between wards, not whether it can be placed.
     split = ap.apportion(table, weights)
+    found = cover.file_scope(table, split, weights, lads, hint=cover.named_in(path.name, lads))
+    if found.problems:
+        raise InputRefused([Problem(text, path.name, column=column) for text, column in found.problems])
+    if found.pinned is not None:
+        table["lad_code"] = table["lad_code"].fillna(found.pinned).astype("string")
+        split = ap.apportion(table, weights)
+    stray = split.unallocated["lad_code"].isna()
+    if stray.any():
+        _refuse_unplaceable(table, split.unallocated[stray], path.name)
     warnings = list(result.warnings) + _placement_warnings(table, split, lads, path.name)
-    scope = set(table["lad_code"].dropna()) | set(split.wards["lad_code"].dropna())
+    scope = found.lad_codes
     month_found = result.meta["month"]
     warnings += _provider_mismatches(engine, table, month_found, scope, lads, path.name)
     facts = {
@@ -324,13 +351,24 @@ def prepare_home_office(
         "people placed in no ward": _people(split.unallocated["people"].sum()),
     }
     report = LoadReport("home_office", path.name, None, month_found, len(table), False, [], warnings, facts)
-    return Prepared(report, table, s.ho_records, checksum, scope, loaded_by, _jsonable(dict(result.meta, **facts)),
-                    engine)
+    details = _jsonable(dict(result.meta, **facts, partly_covered=sorted(found.partly)))
+    return Prepared(report, table, s.ho_records, checksum, scope, loaded_by, details, engine)
 
 
 def ingest_home_office(engine: Engine, path: Path, **options) -> LoadReport:
     """One monthly restricted file; replaces the same month for the LAs it covers."""
     return prepare_home_office(engine, path, **options).commit()
+
+
+def _refuse_unplaceable(table: pd.DataFrame, lost: pd.DataFrame, file: str) -> None:
+    """People whose sector is unknown in a file that names no LA could be counted in no LA at all: refuse."""
+    rows = table.loc[lost["record"], ["sheet", "source_row", "postcode_sector", "people"]]
+    raise InputRefused([
+        Problem(f"postcode sector '{sector}' is not a known sector and the file names no local authority, so its "
+                f"{_people(people)} people could be counted in no LA: add a local authority column, or correct "
+                "the sector", file, sheet, int(row), "postcode_sector")
+        for sheet, row, sector, people in rows.itertuples(index=False)
+    ][:200])
 
 
 def _people(value: float) -> str:

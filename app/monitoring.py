@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from app.cluster import apportion as ap
+from app.cluster import coverage as cov
 from app.cluster import position, reconcile
 from app.config import Settings
 from app.store import db, queries
@@ -32,20 +33,27 @@ class Snapshot:
     properties: pd.DataFrame
     limit_overrides: pd.Series
     settings: Settings
+    #: (month, LA) pairs a load is in force for: :func:`app.cluster.coverage.covered`.
+    covered: pd.DataFrame
 
     @cached_property
     def apportioned(self) -> ap.Apportioned:
-        return ap.apportion(self.records, self.weights, ap.property_occupancy(self.properties))
+        split = ap.apportion(self.records, self.weights, ap.property_occupancy(self.properties))
+        return cov.in_force(split, self.records, self.covered)
 
     @cached_property
     def people(self) -> pd.DataFrame:
         mask = position.counted(self.records, self.settings)
-        return position.people_by_area(self.records, self.apportioned, self.areas, mask)
+        return position.people_by_area(self.records, self.apportioned, self.areas, mask, self.covered)
 
     @cached_property
     def supported_by_la(self) -> pd.DataFrame:
-        """Everyone supported (every support and accommodation type) per month and LA, as the published table counts."""
-        everyone = position.people_by_area(self.records, self.apportioned, self.areas)
+        """Everyone supported (every support and accommodation type) per month and LA, as the published table counts.
+
+        An LA-month no file covers has no row: it is not a zero to compare.
+        """
+        everyone = position.people_by_area(self.records, self.apportioned, self.areas, covered=self.covered)
+        everyone = everyone[everyone["people"].notna()]
         las = everyone[everyone["level"] == position.LAD]
         return las[["month", "area_code", "people"]].rename(columns={"area_code": "lad_code"})
 
@@ -57,7 +65,20 @@ class Snapshot:
 
     @property
     def months(self) -> list[str]:
-        return sorted(self.records["month"].dropna().unique())
+        """Months some LA has data for, oldest first."""
+        return sorted(set(self.covered["month"].dropna().astype(str)))
+
+    def reporting(self, month: str, lad_codes: list[str] | None = None) -> dict:
+        """Which LAs (of ``lad_codes``, else all) reported for ``month``: :func:`app.cluster.coverage.reporting`."""
+        lads = self.areas[self.areas["level"] == "lad"]
+        if lad_codes is not None:
+            lads = lads[lads["area_code"].isin(lad_codes)]
+        return cov.reporting(self.covered, lads, month)
+
+    def latest_complete_month(self, lad_codes: list[str] | None = None) -> str | None:
+        """The latest month every LA in scope reported (pages open on it), else the latest month with any data."""
+        codes = lad_codes if lad_codes is not None else self.areas.loc[self.areas["level"] == "lad", "area_code"]
+        return cov.latest_complete(self.covered, list(codes), self.months)
 
     @property
     def population_year(self) -> int | None:
@@ -83,9 +104,10 @@ def snapshot(engine: Engine, settings: Settings) -> Snapshot:
         records = queries.ho_records(conn)
         props = queries.properties(conn)
         overrides = queries.area_settings(conn)
+        covered = cov.covered(queries.coverage(conn, "home_office"))
     records.index = pd.RangeIndex(len(records))
     limit_overrides = overrides.set_index("area_code")["limit_ratio"] if len(overrides) else pd.Series(dtype=float)
-    snap = Snapshot(version, areas, pop, weights, records, props, limit_overrides, settings)
+    snap = Snapshot(version, areas, pop, weights, records, props, limit_overrides, settings, covered)
     with _lock:
         for stale in [k for k in _cache if k[0] == key[0]]:
             del _cache[stale]
@@ -126,6 +148,13 @@ def reconciliation(engine: Engine, settings: Settings, *, month: str, against: s
     return table.reset_index(drop=True)
 
 
+def published_months(engine: Engine) -> list[str]:
+    """Months (quarter ends) the loaded published table gives figures for."""
+    with engine.connect() as conn:
+        published = queries.public_stats(conn)
+    return sorted(published["date"].astype(str).str.slice(0, 7).unique())
+
+
 def to_json(frame: pd.DataFrame) -> str:
     return json.dumps(json.loads(frame.to_json(orient="records")), indent=1)
 
@@ -136,15 +165,7 @@ def changes(engine: Engine, settings: Settings, *, month: str, lad: str | None =
 
 
 def changes_in(snap: Snapshot, month: str, lad: str | None = None):
+    """The changes into ``month``; LAs no file covers carry status ``no_data`` in the table and are listed as such."""
     from app.cluster import changes as ch
 
-    return ch.what_changed(snap.table, month, lad=lad, missing=_without_records(snap, month),
-                           missing_before=_without_records(snap, ch.previous_month(month)))
-
-
-def _without_records(snap: Snapshot, month: str) -> set[str]:
-    """LAs with no Home Office record in ``month`` (taken as "no file" where the table has no ``no_data``)."""
-    if month not in set(snap.records["month"]):
-        return set()
-    las = set(snap.areas.loc[snap.areas["level"] == "lad", "area_code"])
-    return las - set(snap.records.loc[snap.records["month"] == month, "lad_code"].dropna())
+    return ch.what_changed(snap.table, month, lad=lad)

@@ -16,7 +16,7 @@ from app.config import Settings
 
 WARD, LAD, REGION = "ward", "la", "region"
 LEVELS = (WARD, LAD, REGION)
-BREACH, APPROACHING, OK, UNKNOWN = "breach", "approaching", "ok", "unknown"
+BREACH, APPROACHING, OK, UNKNOWN, NO_DATA = "breach", "approaching", "ok", "unknown", "no_data"
 
 SUMMARY_COLUMNS = [
     "level", "area_code", "area_name", "lad_code", "month", "people", "population",
@@ -38,15 +38,26 @@ def counted(records: pd.DataFrame, settings: Settings) -> pd.Series:
 
 
 def people_by_area(
-    records: pd.DataFrame, apportioned: Apportioned, areas: pd.DataFrame, mask: pd.Series | None = None
+    records: pd.DataFrame,
+    apportioned: Apportioned,
+    areas: pd.DataFrame,
+    mask: pd.Series | None = None,
+    covered: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """People per (month, area) at ward, LA and region level, with the apportionment method.
 
     ``records`` (indexed like the apportionment) needs ``month``; ``mask``
     selects the records that count. ``areas`` maps wards to LAs and LAs to
-    regions. Every ward and LA gets a row for every month, zero included.
+    regions. Every ward and LA gets a row for every month. ``covered`` lists
+    the (``month``, ``lad_code``) pairs some file covers: the wards and LA of
+    any other pair get no figure (NaN, "no data"), never zero; a region adds
+    up the LAs that reported and counts them in ``las_reported``. Without
+    ``covered`` every LA-month with records counts as covered.
     """
-    months = pd.Index(sorted(records["month"].dropna().unique()), name="month")
+    record_months = set(records["month"].dropna().unique())
+    if covered is not None:
+        record_months |= set(covered["month"].dropna().astype(str))
+    months = pd.Index(sorted(record_months), name="month")
     keep = records.index if mask is None else records.index[mask.to_numpy()]
     month_of = records["month"]
 
@@ -81,15 +92,28 @@ def people_by_area(
     lad_rows["area_code"] = lad_rows["lad_code"]
     lad_rows = lad_rows.merge(lad_areas.rename(columns={"area_code": "lad_code"}), on="lad_code", how="left")
 
+    if covered is None:
+        shares = pd.concat([apportioned.wards[["record", "lad_code"]], apportioned.unallocated[["record", "lad_code"]]])
+        covered = shares.assign(month=month_of.reindex(shares["record"]).to_numpy()).dropna(subset=["lad_code"])
+    pairs = pd.MultiIndex.from_arrays([covered["month"].astype(str), covered["lad_code"].astype(str)])
+    for rows in (ward_rows, lad_rows):
+        keys = pd.MultiIndex.from_arrays([rows["month"].astype(str), rows["lad_code"].astype(str)])
+        rows["reported"] = keys.isin(pairs)
+        rows.loc[~rows["reported"], ["people", "unallocated"] if "unallocated" in rows else ["people"]] = np.nan
+        rows.loc[~rows["reported"], "method"] = ""
+
     region_rows = lad_rows.dropna(subset=["region_code"]).groupby(["month", "region_code"], as_index=False).agg(
-        people=("people", "sum"), unallocated=("unallocated", "sum"), method=("method", _combine_nonempty)
+        people=("people", lambda s: s.sum(min_count=1)), unallocated=("unallocated", lambda s: s.sum(min_count=1)),
+        method=("method", _combine_nonempty), las_reported=("reported", "sum"), las_expected=("reported", "size"),
     )
     region_rows = region_rows.rename(columns={"region_code": "area_code"}).assign(lad_code=pd.NA)
 
-    ward_rows = ward_rows.assign(level=WARD, unallocated=0.0)
-    lad_rows = lad_rows.assign(level=LAD)
+    ward_rows = ward_rows.assign(level=WARD, unallocated=np.where(ward_rows["reported"], 0.0, np.nan),
+                                 las_reported=ward_rows["reported"].astype(int), las_expected=1)
+    lad_rows = lad_rows.assign(level=LAD, las_reported=lad_rows["reported"].astype(int), las_expected=1)
     region_rows = region_rows.assign(level=REGION)
-    columns = ["level", "month", "area_code", "lad_code", "people", "unallocated", "method"]
+    columns = ["level", "month", "area_code", "lad_code", "people", "unallocated", "method", "las_reported",
+               "las_expected"]
     frames = [rows[columns].astype({"lad_code": "string"}) for rows in (ward_rows, lad_rows, region_rows)]
     return pd.concat(frames, ignore_index=True)
 
@@ -150,13 +174,33 @@ def monitoring_table(
     )
     table["area_name"] = table["area_name"].fillna(table.pop("region_name"))
     table = table.merge(population[["area_code", "population"]], on="area_code", how="left")
+    table = _partial_regions(table, areas)
     table["limit"] = table["population"] / table["area_code"].map(ratios)
     table["share_of_limit"] = table["people"] / table["limit"]
     table["headroom"] = table["limit"] - table["people"]
     table["status"] = status(table["people"], table["limit"], settings.approaching)
     table["lad_code"] = table["lad_code"].astype("string").fillna("")
     table = table.sort_values(["level", "lad_code", "area_code", "month"], key=_level_order)
-    return table[SUMMARY_COLUMNS + ["unallocated"]].reset_index(drop=True)
+    extra = ["unallocated"] + [c for c in ("las_reported", "las_expected") if c in table]
+    return table[SUMMARY_COLUMNS + extra].reset_index(drop=True)
+
+
+def _partial_regions(table: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
+    """A region some of whose LAs did not report is measured against the residents of those that did.
+
+    Its people are the reported LAs' sum, so comparing them with the whole
+    region's limit would understate its position; ``las_reported`` says it is partial.
+    """
+    if "las_reported" not in table:
+        return table
+    region_of = areas.loc[areas["level"] == "lad"].set_index("area_code")["region_code"]
+    las = table[(table["level"] == LAD) & table["people"].notna()]
+    reported = las.assign(region=las["area_code"].map(region_of)).groupby(["month", "region"])["population"].sum(
+        min_count=1)
+    partial = (table["level"] == REGION) & (table["las_reported"] < table["las_expected"])
+    keys = list(zip(table.loc[partial, "month"], table.loc[partial, "area_code"]))
+    table.loc[partial, "population"] = [reported.get(key, np.nan) for key in keys]
+    return table
 
 
 def _level_order(column: pd.Series) -> pd.Series:
@@ -171,10 +215,11 @@ def _regions(areas: pd.DataFrame) -> pd.DataFrame:
 
 
 def status(people: pd.Series, limit: pd.Series, approaching: float) -> pd.Series:
-    """``breach`` over the limit, ``approaching`` from the threshold, ``ok`` below, ``unknown`` without a population."""
+    """``no_data`` without a figure, ``breach`` over the limit, ``approaching`` from the threshold, ``ok`` below,
+    ``unknown`` without a population."""
     result = np.select(
-        [limit.isna(), people > limit, people >= approaching * limit],
-        [UNKNOWN, BREACH, APPROACHING],
+        [people.isna(), limit.isna(), people > limit, people >= approaching * limit],
+        [NO_DATA, UNKNOWN, BREACH, APPROACHING],
         default=OK,
     )
     return pd.Series(result, index=people.index)

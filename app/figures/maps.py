@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-AREAS, BOUNDARIES, BREACH_MARKS, APPROACHING_MARKS, LABELS, HIGHLIGHT = 0, 1, 2, 3, 4, 5
+AREAS, BOUNDARIES, BREACH_MARKS, APPROACHING_MARKS, NO_DATA_MARKS, LABELS, HIGHLIGHT = 0, 1, 2, 3, 4, 5, 6
 #: Ward names are written on the map when no more areas than this are drawn (there is room to read them).
 MAX_LABELS = 40
 #: Margin around the areas a map is fitted to, as a share of their extent.
@@ -55,6 +55,9 @@ APPROACHING = 0.8
 LIMIT = 1.0
 #: Colours stop here; larger shares take the darkest colour (the hover gives the true figure).
 SCALE_MAX = 1.5
+#: Where an area with no data sits on the colour scale: below zero, in its own grey step, never "0 %".
+NO_DATA_Z = -0.15
+NO_DATA_COLOUR = "#b1b4b6"
 
 #: ColorBrewer YlOrBr steps: lightness falls monotonically, so the order reads without colour vision.
 STEPS: tuple[tuple[float, float, str], ...] = (
@@ -80,6 +83,7 @@ STATUS_WORDS = {
     "approaching": "Approaching the limit",
     "ok": "Within the limit",
     "unknown": "No population figure",
+    "no_data": "No data: no file loaded for this month",
 }
 FLAG_WORDS = {"ward": "local indicator", "la": "official flag", "region": "regional total"}
 
@@ -90,10 +94,14 @@ def status_words(status: str, level: str) -> str:
 
 
 def colour_scale() -> list[list]:
-    """The stepped colour scale on ``[0, SCALE_MAX]`` as plotly stops (each step's colour twice)."""
+    """The stepped colour scale on ``[NO_DATA_Z, SCALE_MAX]`` as plotly stops (each step's colour twice).
+
+    The first step, below zero, is the grey of "no data".
+    """
+    span = SCALE_MAX - NO_DATA_Z
     stops: list[list] = []
-    for low, high, colour in STEPS:
-        stops += [[round(low / SCALE_MAX, 6), colour], [round(high / SCALE_MAX, 6), colour]]
+    for low, high, colour in ((NO_DATA_Z, 0.0, NO_DATA_COLOUR), *STEPS):
+        stops += [[round((low - NO_DATA_Z) / span, 6), colour], [round((high - NO_DATA_Z) / span, 6), colour]]
     return stops
 
 
@@ -186,17 +194,31 @@ def _area_text(rows: pd.DataFrame, level: str) -> list[str]:
 
 
 def _customdata(rows: pd.DataFrame) -> list[list]:
+    """Per area: people, "1 in N", status words, share of the limit, all as text ("no data" where there is none)."""
     people = rows["people"].to_numpy(dtype=float)
     population = rows["population"].to_numpy(dtype=float)
+    shares = rows["share_of_limit"].to_numpy(dtype=float)
     words = [STATUS_WORDS.get(s, STATUS_WORDS["unknown"]) for s in rows["status"].astype(str)]
-    return [[round(float(p), 1), one_in(p, n), w] for p, n, w in zip(people, population, words)]
+    return [
+        ["no data", "no file loaded for this month", w, "no data"] if p != p
+        else [f"{p:,.1f}", one_in(p, n), w, "not known" if z != z else f"{z:.0%}"]
+        for p, n, w, z in zip(people, population, words, shares)
+    ]
+
+
+def _z(rows: pd.DataFrame) -> list:
+    """Share of the limit for the colour; areas with no data get the grey step below zero."""
+    values = _rounded(rows["share_of_limit"], 3)
+    missing = rows["people"].isna().to_numpy()
+    return [NO_DATA_Z if gone else v for v, gone in zip(values, missing)]
 
 
 def hover_template(level: str) -> str:
     """Ward/LA, residents, people, "1 in N residents", share of the limit, status in words and kind of flag."""
     return (
-        "%{text}<br>People supported: %{customdata[0]:,}<br>%{customdata[1]}"
-        f"<br>Share of the limit: %{{z:.0%}}<br>%{{customdata[2]}} — {FLAG_WORDS.get(level, level)}<extra></extra>"
+        "%{text}<br>People supported: %{customdata[0]}<br>%{customdata[1]}"
+        f"<br>Share of the limit: %{{customdata[3]}}<br>%{{customdata[2]}} — {FLAG_WORDS.get(level, level)}"
+        "<extra></extra>"
     )
 
 
@@ -220,11 +242,12 @@ def value_updates(
         rows = rows.rename_axis("area_code").reset_index()
     else:
         rows = rows[codes.isin(geometry.points.index).to_numpy()]
-    areas = {"z": _rounded(rows["share_of_limit"], 3), "customdata": _customdata(rows)}
+    areas = {"z": _z(rows), "customdata": _customdata(rows)}
     updates = {
         AREAS: areas,
         BREACH_MARKS: _marks(rows, geometry, "breach"),
         APPROACHING_MARKS: _marks(rows, geometry, "approaching"),
+        NO_DATA_MARKS: _marks(rows, geometry, "no_data"),
     }
     if locations is None:
         areas.update(locations=rows["area_code"].astype(str).tolist(), text=_area_text(rows, level))
@@ -300,7 +323,7 @@ def choropleth(
         "name": "Share of the limit",
         "geojson": geometry.features,
         "featureidkey": "id",
-        "zmin": 0,
+        "zmin": NO_DATA_Z,
         "zmax": SCALE_MAX,
         "colorscale": colour_scale(),
         "marker": {"line": {"color": "#ffffff" if level == "ward" else "#505a5f", "width": 0.5}},
@@ -308,8 +331,8 @@ def choropleth(
         "showlegend": False,
         "colorbar": {
             "title": {"text": f"Share of the limit<br>({flag})", "side": "top"},
-            "tickvals": [0, 0.4, APPROACHING, LIMIT, 1.2, SCALE_MAX],
-            "ticktext": ["0%", "40%", "80% approaching", "100% limit", "120%", "150% or more"],
+            "tickvals": [NO_DATA_Z / 2, 0, 0.4, APPROACHING, LIMIT, 1.2, SCALE_MAX],
+            "ticktext": ["no data", "0%", "40%", "80% approaching", "100% limit", "120%", "150% or more"],
             "thickness": 14,
             "len": 0.75,
             "x": 1.0,
@@ -340,6 +363,7 @@ def choropleth(
             boundaries,
             _marker_trace("breach", "Over the limit", "triangle-up", 11, tiles),
             _marker_trace("approaching", "Approaching the limit", "circle-open", 9, tiles),
+            _marker_trace("no_data", "No data (no file this month)", "x-thin-open", 8, tiles),
             names,
             outline,
         ],

@@ -22,6 +22,7 @@ import pandas as pd
 from app.cluster import changes as what_changed
 from app.cluster import disclosure, trend
 from app.cluster.apportion import previous_quarter, property_occupancy
+from app.cluster.position import NO_DATA
 from app.cluster.property_changes import NEW, diff_quarters
 from app.cluster.reconcile import sector_reconciliation, with_sector_la
 from app.config import DISPERSAL
@@ -42,7 +43,7 @@ ATTRIBUTION = (
 )
 
 STATUS_WORDS = {"breach": "Over the limit", "approaching": "Approaching the limit", "ok": "Within the limit",
-                "unknown": "No population figure"}
+                "unknown": "No population figure", "no_data": "No data (no file loaded for the month)"}
 KIND_WORDS = {"home_office": "Home Office monthly data", "properties": "Provider property list",
               "geography": "Boundaries, population and postcodes", "public_stats": "Published Home Office table"}
 
@@ -283,12 +284,8 @@ def _what_changed_section(inputs: PackInputs, month: str, lads: list[str], la_na
                           members: bool) -> Section:
     """The top of every pack: what crossed the threshold or the limit since the month before, and missing files."""
     table = inputs.table[inputs.table["lad_code"].isin(lads) & inputs.table["level"].isin(["la", "ward"])]
-    with_records = set(inputs.records.loc[inputs.records["month"] == month, "lad_code"].dropna())
     before = what_changed.previous_month(month)
-    had_before = set(inputs.records.loc[inputs.records["month"] == before, "lad_code"].dropna())
-    found = what_changed.what_changed(
-        table, month, missing=set(lads) - with_records,
-        missing_before=set(lads) - had_before if had_before else set())
+    found = what_changed.what_changed(table, month)  # LAs no file covers carry status no_data
     if members:
         found = what_changed.for_members(found)
     gap = "withheld" if members else "no data"
@@ -703,14 +700,23 @@ def _facts(visible: pd.DataFrame, kind: str, code: str, month: str, months: list
     level = "region" if kind == REGION_PACK else "la"
     rows = visible[(visible["level"] == level) & (visible["area_code"] == code)].sort_values("month")
     facts: list[tuple[str, str]] = []
+    las_now = visible[(visible["level"] == "la") & (visible["month"] == month)]
+    missing = las_now.loc[las_now["status"].astype(str) == NO_DATA, "la_name"].astype(str).tolist()
+    if len(rows) and str(rows.iloc[-1]["status"]) == NO_DATA:
+        facts.append((f"Position at {month}", "no data: no Home Office file covers this area for the month"))
+        rows = rows.iloc[0:0]
     if len(rows):
         last = rows.iloc[-1]
         share = last["share_of_limit"]
         shown = last["people_display"] if members else f"{last['people']:,.1f}"
+        partial = ""
+        if kind == REGION_PACK and missing:
+            partial = f"; partial: {len(las_now) - len(missing)} of {len(las_now)} LAs reported"
         facts.append((f"Position at {month}", f"{shown} people supported against a limit of {last['limit']:,.1f}"
                       + (f" ({share:.0%} of the limit)" if share == share else "")
                       + f": {STATUS_WORDS.get(str(last['status']), 'not known').lower()}"
-                      + (" (official flag)" if kind == LA_PACK else " (regional total)")))
+                      + (" (official flag)" if kind == LA_PACK else " (regional total)") + partial))
+        rows = rows[rows["people"].notna()]
         first = rows.iloc[0]
         if not members and len(rows) > 1:
             facts.append((f"Change since {first['month']}", f"{last['people'] - first['people']:+,.1f} people"))
@@ -718,6 +724,8 @@ def _facts(visible: pd.DataFrame, kind: str, code: str, month: str, months: list
             facts.append(("Months until the limit at the recent trend",
                           "already over" if until == 0 else ("not on course to reach it" if until is None
                                                              else f"about {until:.0f}")))
+    if missing:
+        facts.append((f"LAs with no Home Office file for {month}", ", ".join(missing)))
     wards = visible[(visible["level"] == "ward") & (visible["month"] == month)]
     facts.append(("Wards over the limit (local indicator)", f"{int((wards['status'] == 'breach').sum())} of "
                   f"{len(wards)}"))

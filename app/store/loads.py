@@ -138,24 +138,104 @@ def supersede(
     return ids
 
 
-def undo_load(conn: sa.Connection, load_id: int) -> None:
-    """Withdraw a load and bring back whatever it had replaced.
+def cover(
+    conn: sa.Connection,
+    *,
+    load_id: int,
+    kind: str,
+    period: str,
+    lad_codes: Iterable[str],
+    provider: str | None = None,
+    incomplete: Iterable[str] = (),
+) -> dict[str, int]:
+    """Make ``load_id`` the load in force for each LA of ``lad_codes`` in ``period``.
 
-    Undoing a load that was itself already replaced leaves the newer load in
-    charge: the loads it had replaced stay superseded, now by the newer one.
+    Only those LA-periods change hands: every other LA keeps its figures and its
+    load, so a one-LA correction never erases its neighbours. Returns, per LA,
+    the load that was in force before (the history shows what each replaced).
+    """
+    coverage = schema.load_coverage
+    codes = sorted({c for c in lad_codes if c})
+    partial = set(incomplete)
+    key = (coverage.c.kind == kind) & (coverage.c.period == period) & (coverage.c.status == ACTIVE)
+    key &= coverage.c.provider.is_(None) if provider is None else coverage.c.provider == provider
+    replaced: dict[str, int] = {}
+    for start in range(0, len(codes), 500):
+        chunk = codes[start : start + 500]
+        current = key & coverage.c.lad_code.in_(chunk) & (coverage.c.load_id != load_id)
+        replaced.update(conn.execute(sa.select(coverage.c.lad_code, coverage.c.load_id).where(current)).tuples().all())
+        conn.execute(sa.update(coverage).where(current).values(status=SUPERSEDED, superseded_by=load_id))
+    if codes:
+        conn.execute(
+            sa.insert(coverage),
+            [
+                {"load_id": load_id, "kind": kind, "period": period, "provider": provider, "lad_code": code,
+                 "complete": code not in partial, "status": ACTIVE, "superseded_by": None}
+                for code in codes
+            ],
+        )
+    _settle_statuses(conn, set(replaced.values()) | {load_id})
+    return replaced
+
+
+def _settle_statuses(conn: sa.Connection, load_ids: set[int]) -> None:
+    """A covering load is active while it is in force for any LA-period, else superseded (undone stays undone)."""
+    table, coverage = schema.loads, schema.load_coverage
+    for load_id in sorted(load_ids):
+        rows = conn.execute(
+            sa.select(coverage.c.status, coverage.c.superseded_by).where(coverage.c.load_id == load_id)
+        ).all()
+        if not rows:
+            continue
+        status = conn.execute(sa.select(table.c.status).where(table.c.id == load_id)).scalar_one()
+        if status == UNDONE:
+            continue
+        if any(r.status == ACTIVE for r in rows):
+            values = {"status": ACTIVE, "superseded_by": None}
+        else:
+            values = {"status": SUPERSEDED, "superseded_by": max(r.superseded_by or 0 for r in rows) or None}
+        conn.execute(sa.update(table).where(table.c.id == load_id).values(**values))
+
+
+def undo_load(conn: sa.Connection, load_id: int) -> None:
+    """Withdraw a load and bring back, LA-period by LA-period, whatever it had replaced.
+
+    Where the load was itself already replaced for an LA-period, the newer load
+    stays in charge there: what it had replaced stays superseded, now by the newer one.
     """
     loads = schema.loads
+    coverage = schema.load_coverage
     row = conn.execute(sa.select(loads.c.status, loads.c.superseded_by).where(loads.c.id == load_id)).one_or_none()
     if row is None:
         raise LookupError(f"there is no load number {load_id}")
     if row.status == UNDONE:
         raise ValueError(f"load number {load_id} has already been undone")
-    replaced = (loads.c.superseded_by == load_id) & (loads.c.status == SUPERSEDED)
-    if row.status == ACTIVE:
-        conn.execute(sa.update(loads).where(replaced).values(status=ACTIVE, superseded_by=None))
+    own = conn.execute(
+        sa.select(coverage.c.id, coverage.c.kind, coverage.c.period, coverage.c.provider, coverage.c.lad_code,
+                  coverage.c.status, coverage.c.superseded_by).where(coverage.c.load_id == load_id)
+    ).all()
+    touched: set[int] = set()
+    for entry in own:
+        same = (
+            (coverage.c.kind == entry.kind) & (coverage.c.period == entry.period) & (coverage.c.lad_code == entry.lad_code)
+            & (coverage.c.superseded_by == load_id) & (coverage.c.status == SUPERSEDED)
+        )
+        same &= coverage.c.provider.is_(None) if entry.provider is None else coverage.c.provider == entry.provider
+        touched.update(conn.execute(sa.select(coverage.c.load_id).where(same)).scalars())
+        if entry.status == ACTIVE:
+            conn.execute(sa.update(coverage).where(same).values(status=ACTIVE, superseded_by=None))
+        else:
+            conn.execute(sa.update(coverage).where(same).values(superseded_by=entry.superseded_by))
+    if own:
+        conn.execute(sa.update(coverage).where(coverage.c.load_id == load_id).values(status=UNDONE))
     else:
-        conn.execute(sa.update(loads).where(replaced).values(superseded_by=row.superseded_by))
+        replaced = (loads.c.superseded_by == load_id) & (loads.c.status == SUPERSEDED)
+        if row.status == ACTIVE:
+            conn.execute(sa.update(loads).where(replaced).values(status=ACTIVE, superseded_by=None))
+        else:
+            conn.execute(sa.update(loads).where(replaced).values(superseded_by=row.superseded_by))
     conn.execute(sa.update(loads).where(loads.c.id == load_id).values(status=UNDONE))
+    _settle_statuses(conn, touched)
     bump_version(conn)
 
 

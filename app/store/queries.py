@@ -72,6 +72,30 @@ def _active(table: sa.Table) -> sa.ColumnElement[bool]:
     return table.c.load_id.in_(sa.select(loads.c.id).where(loads.c.status == ACTIVE))
 
 
+def _in_force(table: sa.Table, period: sa.Column) -> sa.ColumnElement[bool]:
+    """Rows whose load is the one in force for their LA and period (rows with no LA: for any LA of the load)."""
+    coverage = schema.load_coverage
+    return sa.exists().where(
+        coverage.c.load_id == table.c.load_id,
+        coverage.c.period == period,
+        coverage.c.status == ACTIVE,
+        sa.or_(table.c.lad_code.is_(None), coverage.c.lad_code == table.c.lad_code),
+    )
+
+
+def coverage(
+    conn: Bind, kind: str = "home_office", periods: list[str] | None = None, current_only: bool = True
+) -> pd.DataFrame:
+    """Which load is in force for each (period, LA): the coverage that tells "no data" from zero."""
+    table = schema.load_coverage
+    query = sa.select(*table.c).where(table.c.kind == kind).order_by(table.c.period, table.c.lad_code, table.c.id)
+    if current_only:
+        query = query.where(table.c.status == ACTIVE)
+    if periods is not None:
+        query = query.where(table.c.period.in_(list(periods)))
+    return _frame(conn, query)
+
+
 def areas(
     conn: Bind, level: str | None = None, lad_codes: list[str] | None = None, with_geometry: bool = False
 ) -> pd.DataFrame:
@@ -144,9 +168,9 @@ def sector_weights(conn: Bind) -> pd.DataFrame:
 
 
 def ho_records(conn: Bind, months: list[str] | None = None, lad_codes: list[str] | None = None) -> pd.DataFrame:
-    """Home Office records of active loads, in the order they were loaded."""
+    """Home Office records in force for their LA-month, in the order they were loaded."""
     table = schema.ho_records
-    query = sa.select(*table.c).where(_active(table)).order_by(table.c.month, table.c.id)
+    query = sa.select(*table.c).where(_in_force(table, table.c.month)).order_by(table.c.month, table.c.id)
     if months is not None:
         query = query.where(table.c.month.in_(list(months)))
     if lad_codes is not None:
@@ -155,15 +179,16 @@ def ho_records(conn: Bind, months: list[str] | None = None, lad_codes: list[str]
 
 
 def months(conn: Bind) -> list[str]:
-    """Months with active Home Office data, oldest first."""
-    table = schema.ho_records
-    return _scalars(conn, sa.select(table.c.month).where(_active(table)).distinct().order_by(table.c.month))
+    """Months for which some LA has Home Office data in force, oldest first."""
+    table = schema.load_coverage
+    query = sa.select(table.c.period).where(table.c.kind == "home_office", table.c.status == ACTIVE)
+    return _scalars(conn, query.distinct().order_by(table.c.period))
 
 
 def properties(conn: Bind, quarter: str | None = None, provider: str | None = None) -> pd.DataFrame:
-    """Provider properties of active loads."""
+    """Provider properties in force for their LA and quarter."""
     table = schema.properties
-    query = sa.select(*table.c).where(_active(table)).order_by(table.c.quarter, table.c.provider, table.c.id)
+    query = sa.select(*table.c).where(_in_force(table, table.c.quarter)).order_by(table.c.quarter, table.c.provider, table.c.id)
     if quarter is not None:
         query = query.where(table.c.quarter == quarter)
     if provider is not None:
@@ -172,9 +197,10 @@ def properties(conn: Bind, quarter: str | None = None, provider: str | None = No
 
 
 def quarters(conn: Bind) -> list[str]:
-    """Quarters with active property lists, oldest first."""
-    table = schema.properties
-    return _scalars(conn, sa.select(table.c.quarter).where(_active(table)).distinct().order_by(table.c.quarter))
+    """Quarters for which some LA has a property list in force, oldest first."""
+    table = schema.load_coverage
+    query = sa.select(table.c.period).where(table.c.kind == "properties", table.c.status == ACTIVE)
+    return _scalars(conn, query.distinct().order_by(table.c.period))
 
 
 def public_stats(conn: Bind, lad_codes: list[str] | None = None) -> pd.DataFrame:
@@ -184,6 +210,24 @@ def public_stats(conn: Bind, lad_codes: list[str] | None = None) -> pd.DataFrame
     if lad_codes is not None:
         query = query.where(table.c.lad_code.in_(list(lad_codes)))
     return _frame(conn, query)
+
+
+def coverage_by_load(conn: Bind) -> pd.Series:
+    """Per load, in words: the LAs it is in force for and those another load has since replaced."""
+    table = schema.load_coverage
+    frame = _frame(conn, sa.select(table.c.load_id, table.c.lad_code, table.c.status, table.c.superseded_by))
+    names = dict(_frame(conn, sa.select(schema.areas.c.area_code, schema.areas.c.area_name)).itertuples(index=False))
+    words: dict[int, str] = {}
+    for load_id, rows in frame.groupby("load_id"):
+        parts = []
+        current = rows.loc[rows["status"] == ACTIVE, "lad_code"].map(lambda c: names.get(c, c))
+        if len(current):
+            parts.append(", ".join(sorted(current)))
+        for newer, replaced in rows[rows["status"] == "superseded"].groupby("superseded_by"):
+            las = ", ".join(sorted(replaced["lad_code"].map(lambda c: names.get(c, c))))
+            parts.append(f"replaced by load {int(newer)} for {las}")
+        words[int(load_id)] = "; ".join(parts)
+    return pd.Series(words, dtype="string")
 
 
 def load_history(conn: Bind) -> pd.DataFrame:

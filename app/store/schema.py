@@ -45,6 +45,26 @@ loads = Table(
 )
 Index("ix_loads_kind_period", loads.c.kind, loads.c.period, loads.c.status)
 
+#: Which load supplies each LA's figures for each period: one row per (load, period, LA) it covers.
+#: A file replaces exactly the LA-periods it covers; ``status`` says whether this load is the one in force
+#: for that LA-period (``active``), was replaced by ``superseded_by``, or was undone. An LA-period with no
+#: active row has no data, which is not zero.
+load_coverage = Table(
+    "load_coverage",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("load_id", Integer, ForeignKey("loads.id"), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),  # home_office / properties
+    Column("period", String(16), nullable=False),  # YYYY-MM or YYYYQn
+    Column("provider", String(100)),  # property lists replace per provider
+    Column("lad_code", String(16), nullable=False),
+    Column("complete", Boolean, nullable=False),  # False: the file covers the LA only in part (e.g. suppressed rows)
+    Column("status", String(16), nullable=False),
+    Column("superseded_by", Integer, ForeignKey("loads.id")),
+)
+Index("ix_load_coverage_key", load_coverage.c.kind, load_coverage.c.period, load_coverage.c.lad_code,
+      load_coverage.c.status)
+
 #: Data-quality records: problems that did not stop a load.
 problems = Table(
     "problems",

@@ -71,9 +71,7 @@ def preview_panel(user_scope, prepared, panel_id: str = "data-preview-changes") 
         return html.Section(id=panel_id, className="changes")
     snap = data.snapshot()
     month = report.period
-    found = ch.what_changed(_as_if_loaded(snap, prepared).table, month,
-                            missing=_records_missing(snap, prepared, month),
-                            missing_before=monitoring._without_records(snap, ch.previous_month(month)))
+    found = ch.what_changed(_as_if_loaded(snap, prepared).table, month)
     rows = found.rows[found.rows["lad_code"].isin(user_scope.lad_codes)].reset_index(drop=True)
     found = ch.Changes(found.month, found.previous, found.compared, rows)
     if user_scope.suppress:
@@ -83,7 +81,12 @@ def preview_panel(user_scope, prepared, panel_id: str = "data-preview-changes") 
                         id=panel_id, className="changes")
 
 
+#: The load id the preview gives the file's records (no real load has it).
+PREVIEW_LOAD = -1
+
+
 def _as_if_loaded(snap: monitoring.Snapshot, prepared) -> monitoring.Snapshot:
+    """The snapshot with the file's records in force for its month and LAs, as its load would make them."""
     import dataclasses
 
     month = prepared.report.period
@@ -91,11 +94,12 @@ def _as_if_loaded(snap: monitoring.Snapshot, prepared) -> monitoring.Snapshot:
     kept = snap.records[snap.records["month"].isin(months)]
     kept = kept[~((kept["month"] == month) & kept["lad_code"].isin(prepared.scope))]
     incoming = prepared.table.reindex(columns=snap.records.columns).assign(month=month)
+    if "load_id" in incoming:
+        incoming["load_id"] = PREVIEW_LOAD
     records = pd.concat([kept, incoming], ignore_index=True)
-    return dataclasses.replace(snap, version=-1, records=records)
-
-
-def _records_missing(snap: monitoring.Snapshot, prepared, month: str) -> set[str]:
-    las = set(snap.areas.loc[snap.areas["level"] == "lad", "area_code"])
-    present = set(snap.records.loc[snap.records["month"] == month, "lad_code"].dropna()) | set(prepared.scope)
-    return las - present
+    covered = snap.covered[snap.covered["month"].astype(str).isin(months)]
+    covered = covered[~((covered["month"] == month) & covered["lad_code"].isin(prepared.scope))]
+    added = pd.DataFrame({"month": month, "lad_code": sorted(prepared.scope), "load_id": PREVIEW_LOAD,
+                          "complete": True})
+    covered = pd.concat([covered, added.astype(covered.dtypes.to_dict())], ignore_index=True)
+    return dataclasses.replace(snap, version=-1, records=records, covered=covered)

@@ -20,6 +20,7 @@ from flask import current_app
 from sqlalchemy import Engine
 
 from app import monitoring
+from app.cluster import coverage
 from app.config import Settings
 from app.figures import maps
 from app.store import db, queries
@@ -134,6 +135,23 @@ def months(snap: monitoring.Snapshot) -> list[str]:
     return list(snap.months)
 
 
+def default_month(scope, lad: str | None = None) -> str | None:
+    """The month a page opens on: the latest one every LA in view reported (a later, partial month is
+    still offered, and marked)."""
+    snap = snapshot()
+    codes = [lad] if lad else sorted(scope.lad_codes)
+    return snap.latest_complete_month(codes)
+
+
+def month_note(scope, month: str, lad: str | None = None) -> str | None:
+    """Words for a month not every LA in view reported, else None."""
+    snap = snapshot()
+    report = snap.reporting(month, [lad] if lad else sorted(scope.lad_codes))
+    if report["complete"]:
+        return None
+    return coverage.headline(report, pd.Period(month, freq="M").strftime("%B %Y"))
+
+
 @per_version
 def month_rows(snap: monitoring.Snapshot, level: str, month: str, la: str | None = None) -> pd.DataFrame:
     """Monitoring-table rows of one level and month (wards of one LA when ``la``), with ``la_name``."""
@@ -200,10 +218,8 @@ def data_quality(snap: monitoring.Snapshot, lad_code: str, month: str) -> pd.Dat
     """Data-quality records of the month's active Home Office loads that cover this LA."""
     with engine().connect() as conn:
         problems = queries.problems(conn)
-        history = queries.load_history(conn)
-    loads = history[(history["kind"] == "home_office") & (history["status"] == "active") & (history["period"] == month)]
-    covers = loads["scope"].astype("string").fillna("").str.split(",").map(lambda codes: lad_code in codes)
-    ids = set(loads.loc[covers.astype(bool), "id"].astype(int))
+    covered = snap.covered
+    ids = set(covered.loc[(covered["month"] == month) & (covered["lad_code"] == lad_code), "load_id"].astype(int))
     rows = problems[problems["load_id"].astype(int).isin(ids)]
     return rows[["severity", "code", "file_name", "message"]].reset_index(drop=True)
 

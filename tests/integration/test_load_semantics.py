@@ -134,7 +134,7 @@ def test_corrected_file_replaces_its_month_for_its_la_only(cli, loaded, region_f
     corrected = _csv(tmp_path / "HO_first_corrected_2025-03.csv",
                      [["2025-03", f["la"], f["sectors"][0], "Dispersal", 99]])
     code, out, _ = cli("ingest", "home-office", "--db", loaded, corrected)
-    assert code == 0 and "replaces load(s)" in out
+    assert code == 0 and f"for {f['la_code']} (kept in the history)" in out
     with db.connect(loaded).connect() as conn:
         history = queries.load_history(conn)
         records = queries.ho_records(conn, months=["2025-03"])
@@ -222,9 +222,17 @@ def test_reconcile_against_the_published_table(cli, load_north_east, sqlite_url,
             ["2024-09", "Middlesbrough", "TS1 4", "Contingency", 40],
             ["2024-09", "Hartlepool", "TS24 7", "Dispersal", 5]]
     assert cli("ingest", "home-office", "--db", sqlite_url, _csv(tmp_path / "HO_tees_2024-09.csv", rows))[0] == 0
-    code, out, _ = cli("reconcile", "--db", sqlite_url, "--month", "2024-09", "--against", "published")
+    code, out, err = cli("reconcile", "--db", sqlite_url, "--month", "2024-09", "--against", "published")
     assert code == 0
     table = pd.read_csv(pd.io.common.StringIO(out)).set_index("lad_code")
     assert table.loc["E06000002", "home_office"] == expected == table.loc["E06000002", "published"]
     assert not table.loc["E06000002", "mismatch"]
     assert table.loc["E06000001", "mismatch"]  # 5 against Hartlepool's published hundreds
+    # The other ten North East LAs sent no restricted file: not compared, never "0 against hundreds".
+    assert set(table.index) == {"E06000001", "E06000002"}
+    assert "not compared, no restricted file for 2024-09: " in err and "Stockton-on-Tees" in err
+    october = [["2024-10", "Middlesbrough", "TS1 3", "Dispersal", 7]]
+    assert cli("ingest", "home-office", "--db", sqlite_url, _csv(tmp_path / "HO_2024-10.csv", october))[0] == 0
+    code, out, err = cli("reconcile", "--db", sqlite_url, "--month", "2024-10", "--against", "published")
+    assert code == 1 and out == ""
+    assert "no published figures for 2024-10" in err

@@ -28,6 +28,20 @@ def _start(conn, kind="home_office", period="2024-06", scope=None, provider=None
     )
 
 
+def _covered(conn, scope=("E06000001", "E06000002"), kind="home_office", period="2024-06", provider=None, **extra):
+    """A load that is in force for the LAs of ``scope`` in its period, as ingest records it."""
+    load_id = _start(conn, kind=kind, period=period, scope=set(scope), provider=provider, **extra)
+    loads.cover(conn, load_id=load_id, kind=kind, period=period, lad_codes=scope, provider=provider)
+    return load_id
+
+
+def _coverage(conn) -> set[tuple]:
+    table = schema.load_coverage
+    rows = conn.execute(sa.select(table.c.load_id, table.c.period, table.c.lad_code, table.c.status,
+                                  table.c.superseded_by))
+    return {tuple(r) for r in rows}
+
+
 def _statuses(conn) -> dict[int, tuple[str, int | None]]:
     rows = conn.execute(sa.select(schema.loads.c.id, schema.loads.c.status, schema.loads.c.superseded_by))
     return {r.id: (r.status, r.superseded_by) for r in rows}
@@ -86,40 +100,34 @@ def test_same_checksum_is_found_only_while_active(engine):
         assert loads.find_active_load(conn, "home_office", "c" * 64) is None
 
 
-def test_supersede_replaces_overlapping_loads_of_the_same_kind_and_period(engine):
+def test_cover_replaces_exactly_the_la_months_it_covers(engine):
     with engine.begin() as conn:
-        a = _start(conn, scope={"E1", "E2"})
-        b = _start(conn, scope={"E3"})
-        c = _start(conn, period="2024-05", scope={"E1"})
-        d = _start(conn, kind="properties", period="2024Q2", scope={"E1"}, provider="Mears")
+        a = _covered(conn, scope={"E1", "E2"})
+        b = _covered(conn, scope={"E3"})
+        c = _covered(conn, period="2024-05", scope={"E1"})
+        d = _covered(conn, kind="properties", period="2024Q2", scope={"E2"}, provider="Mears")
         new = _start(conn, scope={"E2", "E9"})
-        replaced = loads.supersede(conn, kind="home_office", period="2024-06", scope_codes={"E2", "E9"},
-                                   provider=None, new_load_id=new)
-        assert replaced == [a]
-        assert _statuses(conn) == {a: ("superseded", new), b: ("active", None), c: ("active", None),
+        assert loads.cover(conn, load_id=new, kind="home_office", period="2024-06", lad_codes={"E2", "E9"}) == {
+            "E2": a}
+        assert _coverage(conn) == {
+            (a, "2024-06", "E1", "active", None), (a, "2024-06", "E2", "superseded", new),
+            (b, "2024-06", "E3", "active", None), (c, "2024-05", "E1", "active", None),
+            (d, "2024Q2", "E2", "active", None),
+            (new, "2024-06", "E2", "active", None), (new, "2024-06", "E9", "active", None),
+        }
+        # a is still in force for E1, so it stays active; it is superseded only once every LA it covered is.
+        assert _statuses(conn) == {a: ("active", None), b: ("active", None), c: ("active", None),
                                    d: ("active", None), new: ("active", None)}
+        last = _covered(conn, scope={"E1"})
+        assert _statuses(conn)[a] == ("superseded", last)
 
 
-def test_an_unscoped_load_supersedes_and_is_superseded_by_everything(engine):
+def test_cover_by_provider_leaves_other_providers(engine):
     with engine.begin() as conn:
-        a = _start(conn, scope={"E1"})
-        b = _start(conn, scope=None)
-        everything = _start(conn, scope=None)
-        assert loads.supersede(conn, kind="home_office", period="2024-06", scope_codes=None, provider=None,
-                               new_load_id=everything) == [a, b]
-        narrow = _start(conn, scope={"E7"})
-        assert loads.supersede(conn, kind="home_office", period="2024-06", scope_codes={"E7"}, provider=None,
-                               new_load_id=narrow) == [everything]
-
-
-def test_supersede_by_provider_leaves_other_providers(engine):
-    with engine.begin() as conn:
-        mears = _start(conn, kind="properties", period="2024Q2", scope={"Mears"}, provider="Mears")
-        serco = _start(conn, kind="properties", period="2024Q2", scope={"Serco"}, provider="Serco")
-        again = _start(conn, kind="properties", period="2024Q2", scope={"Mears"}, provider="Mears", details={"v": 2})
-        assert loads.supersede(conn, kind="properties", period="2024Q2", scope_codes=None, provider="Mears",
-                               new_load_id=again) == [mears]
-        assert _statuses(conn)[serco] == ("active", None)
+        mears = _covered(conn, kind="properties", period="2024Q2", scope={"E1"}, provider="Mears")
+        serco = _covered(conn, kind="properties", period="2024Q2", scope={"E1"}, provider="Serco")
+        again = _covered(conn, kind="properties", period="2024Q2", scope={"E1"}, provider="Mears", details={"v": 2})
+        assert _statuses(conn) == {mears: ("superseded", again), serco: ("active", None), again: ("active", None)}
 
 
 def test_supersede_with_no_period_matches_loads_without_one(engine):
@@ -134,13 +142,11 @@ def test_supersede_with_no_period_matches_loads_without_one(engine):
 
 def test_undo_brings_back_what_the_load_replaced(engine, ho_frame):
     with engine.begin() as conn:
-        first = _start(conn, scope={"E06000001"})
+        first = _covered(conn)
         loads.insert_frame(conn, schema.ho_records, ho_frame(30, seed=1), load_id=first)
     with engine.begin() as conn:
-        second = _start(conn, scope={"E06000001"}, details={"corrected": True})
+        second = _covered(conn, details={"corrected": True})
         loads.insert_frame(conn, schema.ho_records, ho_frame(20, seed=2), load_id=second)
-        loads.supersede(conn, kind="home_office", period="2024-06", scope_codes={"E06000001"}, provider=None,
-                        new_load_id=second)
     assert set(queries.ho_records(engine)["load_id"]) == {second}
     with engine.begin() as conn:
         loads.undo_load(conn, second)
@@ -154,17 +160,36 @@ def test_undo_brings_back_what_the_load_replaced(engine, ho_frame):
             loads.undo_load(conn, 999)
 
 
+def test_undoing_a_one_la_correction_restores_exactly_that_la(engine, ho_frame):
+    with engine.begin() as conn:
+        regional = _covered(conn)
+        loads.insert_frame(conn, schema.ho_records, ho_frame(40, seed=1), load_id=regional)
+    before = queries.ho_records(engine)
+    with engine.begin() as conn:
+        fix = _covered(conn, scope={"E06000001"}, details={"fix": 1})
+        loads.insert_frame(conn, schema.ho_records, ho_frame(10, seed=2, lad_codes=("E06000001",)), load_id=fix)
+    now = queries.ho_records(engine)
+    assert set(now.loc[now["lad_code"] == "E06000001", "load_id"]) == {fix}
+    pd.testing.assert_frame_equal(now[now["lad_code"] == "E06000002"].reset_index(drop=True),
+                                  before[before["lad_code"] == "E06000002"].reset_index(drop=True))
+    with engine.begin() as conn:
+        loads.undo_load(conn, fix)
+    pd.testing.assert_frame_equal(queries.ho_records(engine), before)
+
+
 def test_undoing_a_load_already_replaced_keeps_the_newest_in_charge(engine):
     with engine.begin() as conn:
-        a = _start(conn, details={"v": 1})
-        b = _start(conn, details={"v": 2})
-        loads.supersede(conn, kind="home_office", period="2024-06", scope_codes=None, provider=None, new_load_id=b)
-        c = _start(conn, details={"v": 3})
-        loads.supersede(conn, kind="home_office", period="2024-06", scope_codes=None, provider=None, new_load_id=c)
+        a = _covered(conn, details={"v": 1})
+        b = _covered(conn, details={"v": 2})
+        c = _covered(conn, scope={"E06000001"}, details={"v": 3})
         loads.undo_load(conn, b)
-        assert _statuses(conn) == {a: ("superseded", c), b: ("undone", c), c: ("active", None)}
+        # For E06000001, c replaced b and stays in charge; for E06000002, b was in force, so a comes back.
+        assert _statuses(conn) == {a: ("active", None), b: ("undone", None), c: ("active", None)}
+        assert (a, "2024-06", "E06000001", "superseded", c) in _coverage(conn)
+        assert (a, "2024-06", "E06000002", "active", None) in _coverage(conn)
         loads.undo_load(conn, c)
-        assert _statuses(conn) == {a: ("active", None), b: ("undone", c), c: ("undone", None)}
+        assert _statuses(conn) == {a: ("active", None), b: ("undone", None), c: ("undone", None)}
+        assert {r[2] for r in _coverage(conn) if r[0] == a and r[3] == "active"} == {"E06000001", "E06000002"}
 
 
 def test_store_version_moves_on_every_committed_load_and_undo(engine):
@@ -233,7 +258,7 @@ def test_insert_frame_round_trips_every_awkward_value(engine):
         "sheet": "ignored: not a column of the table",
     })
     with engine.begin() as conn:
-        load_id = _start(conn)
+        load_id = _covered(conn, scope=set(frame["lad_code"].dropna()))
         assert loads.insert_frame(conn, schema.ho_records, frame, load_id=load_id) == 6
     back = queries.ho_records(engine)
     columns = [c for c in frame.columns if c != "sheet"]
@@ -247,7 +272,7 @@ def test_insert_frame_round_trips_every_awkward_value(engine):
 
 def test_insert_frame_nullable_integers_and_whole_floats(engine):
     with engine.begin() as conn:
-        load_id = _start(conn, kind="properties", period="2024Q2", provider="Mears")
+        load_id = _covered(conn, kind="properties", period="2024Q2", provider="Mears")
         props = pd.DataFrame({
             "provider": "Mears", "quarter": "2024Q2", "property_key": ["a", "b", "c"],
             "bedspaces": [4.0, np.nan, 6.0], "occupied": pd.array([1.5, None, 0.0], dtype="Float64"),

@@ -15,9 +15,16 @@ def _load(conn, kind, period, frame, table, scope=None, provider=None):
                                                                               len(frame))).encode()).hexdigest(),
         period=period, scope=scope, provider=provider, loaded_by="test", rows=len(frame), details={},
     )
-    loads.supersede(conn, kind=kind, period=period, scope_codes=scope, provider=provider, new_load_id=load_id)
+    if kind in ("home_office", "properties"):
+        codes = scope or set(frame["lad_code"].dropna()) if "lad_code" in frame else scope or {"E06000001"}
+        loads.cover(conn, load_id=load_id, kind=kind, period=period, lad_codes=codes, provider=provider)
+    else:
+        loads.supersede(conn, kind=kind, period=period, scope_codes=scope, provider=provider, new_load_id=load_id)
     loads.insert_frame(conn, table, frame, load_id=load_id)
     return load_id
+
+
+BOTH = {"E06000001", "E06000002"}
 
 
 @pytest.fixture
@@ -94,11 +101,11 @@ def test_sector_weights(engine, geography):
 
 def test_home_office_records_of_active_loads_only(engine, ho_frame):
     with engine.begin() as conn:
-        may = _load(conn, "home_office", "2024-05", ho_frame(10, "2024-05", seed=1), schema.ho_records, {"E06000001"})
-        june = _load(conn, "home_office", "2024-06", ho_frame(10, "2024-06", seed=2), schema.ho_records, {"E06000001"})
+        may = _load(conn, "home_office", "2024-05", ho_frame(10, "2024-05", seed=1), schema.ho_records, BOTH)
+        june = _load(conn, "home_office", "2024-06", ho_frame(10, "2024-06", seed=2), schema.ho_records, BOTH)
         june_fixed = _load(conn, "home_office", "2024-06", ho_frame(7, "2024-06", seed=3), schema.ho_records,
-                           {"E06000001"})
-        july = _load(conn, "home_office", "2024-07", ho_frame(4, "2024-07", seed=4), schema.ho_records, {"E06000001"})
+                           BOTH)
+        july = _load(conn, "home_office", "2024-07", ho_frame(4, "2024-07", seed=4), schema.ho_records, BOTH)
         loads.undo_load(conn, july)
     records = queries.ho_records(engine)
     assert set(records["load_id"]) == {may, june_fixed}

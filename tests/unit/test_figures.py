@@ -49,9 +49,11 @@ def test_colour_scale_breaks_at_approaching_and_limit():
     stops = maps.colour_scale()
     positions = [p for p, _ in stops]
     assert positions[0] == 0 and positions[-1] == 1 and positions == sorted(positions)
-    # the stops sit exactly on the thresholds, on the scale's [0, SCALE_MAX] range
-    assert round(maps.APPROACHING / maps.SCALE_MAX, 6) in positions
-    assert round(maps.LIMIT / maps.SCALE_MAX, 6) in positions
+    # the stops sit exactly on the thresholds, on the scale's [NO_DATA_Z, SCALE_MAX] range
+    span = maps.SCALE_MAX - maps.NO_DATA_Z
+    assert round((maps.APPROACHING - maps.NO_DATA_Z) / span, 6) in positions
+    assert round((maps.LIMIT - maps.NO_DATA_Z) / span, 6) in positions
+    assert round(-maps.NO_DATA_Z / span, 6) in positions
 
 
 def test_colour_steps_get_darker_so_order_reads_without_hue():
@@ -92,9 +94,9 @@ def test_choropleth_traces_hover_and_marks():
     assert areas["z"] == [0.2, 0.9, 1.2, 0.0, None]
     assert figure["layout"]["geo"]["fitbounds"] == "locations" and figure["layout"]["geo"]["visible"] is False
     assert "local indicator" in areas["hovertemplate"]
-    assert areas["customdata"][2] == [60.0, "1 in 166 residents", "Over the limit"]
+    assert areas["customdata"][2] == ["60.0", "1 in 166 residents", "Over the limit", "120%"]
     assert areas["customdata"][3][1] == "nobody supported"
-    assert areas["customdata"][4][1:] == ["population not known", "No population figure"]
+    assert areas["customdata"][4][1:] == ["population not known", "No population figure", "not known"]
     assert "Alpha" in areas["text"][0] and "10,000" in areas["text"][0]
     breach, approaching = figure["data"][maps.BREACH_MARKS], figure["data"][maps.APPROACHING_MARKS]
     assert (breach["lon"], breach["lat"]) == ([geometry.points.loc["W3", "lon"]], [geometry.points.loc["W3", "lat"]])
@@ -109,7 +111,7 @@ def test_la_level_hover_says_official_flag_and_no_outlines_keeps_trace_indices()
     figure = maps.choropleth(rows, _geometry(), level="la")
     assert "official flag" in figure["data"][maps.AREAS]["hovertemplate"]
     assert figure["data"][maps.BOUNDARIES]["locations"] == []
-    assert len(figure["data"]) == 6 and maps.HIGHLIGHT == 5  # names and the search outline come last
+    assert len(figure["data"]) == 7 and maps.HIGHLIGHT == 6  # names and the search outline come last
 
 
 def test_fit_frames_the_chosen_areas_and_names_them():
@@ -129,6 +131,24 @@ def test_fit_frames_the_chosen_areas_and_names_them():
     assert maps.labels(pd.concat([rows] * 9), geometry)["text"] == []  # 45 areas: no room for names
     outline = maps.highlight(geometry, "W4")
     assert outline["locations"] == ["W4"] and outline["geojson"]["features"][0]["id"] == "W4"
+
+
+def test_areas_with_no_data_are_grey_marked_and_say_so_never_zero():
+    rows = _rows()
+    rows.loc[3, ["people", "share_of_limit", "headroom"]] = float("nan")
+    rows.loc[3, "status"] = "no_data"
+    geometry = _geometry()
+    figure = maps.choropleth(rows, geometry, level="ward")
+    areas = figure["data"][maps.AREAS]
+    assert areas["z"][3] == maps.NO_DATA_Z < 0 and areas["zmin"] == maps.NO_DATA_Z
+    assert areas["customdata"][3] == ["no data", "no file loaded for this month", maps.STATUS_WORDS["no_data"],
+                                      "no data"]
+    assert areas["colorscale"][0][1] == areas["colorscale"][1][1] == maps.NO_DATA_COLOUR
+    assert maps.NO_DATA_COLOUR not in {c for _, c in areas["colorscale"][2:]}
+    assert "no data" in areas["colorbar"]["ticktext"]
+    marks = figure["data"][maps.NO_DATA_MARKS]
+    assert marks["lon"] == [geometry.points.loc["W4", "lon"]] and "No data" in marks["name"]
+    assert areas["z"][0] == 0.2  # areas with data keep their share
 
 
 def test_filtered_rows_draw_only_those_areas():
@@ -159,7 +179,7 @@ def test_tile_url_switches_to_map_traces_with_a_raster_layer():
     url = "https://tiles.example/{z}/{x}/{y}.png"
     figure = maps.choropleth(_rows(), _geometry(), tile_url=url)
     assert [t["type"] for t in figure["data"]] == ["choroplethmap", "choroplethmap", "scattermap", "scattermap",
-                                                 "scattermap", "choroplethmap"]
+                                                 "scattermap", "scattermap", "choroplethmap"]
     assert figure["layout"]["map"]["layers"][0]["source"] == [url]
     assert "geo" not in figure["layout"]
 

@@ -79,7 +79,7 @@ def without_load(snapshot: dict, load_id: int) -> dict:
     for name, rows in snapshot.items():
         if name == "loads":
             rows = [r for r in rows if r[0] != load_id]
-        elif name in ("ho_records", "problems", "properties", "public_stats"):
+        elif name in ("ho_records", "problems", "properties", "public_stats", "load_coverage"):
             rows = [r for r in rows if r[1] != load_id]
         elif name == "store_meta":
             rows = [r for r in rows if r[0] != "version"]

@@ -74,7 +74,7 @@ def test_month_change_sends_values_only(dash_call, snapshot, months, page):
     locations = dash_call.find(page, "wards-map")["props"]["figure"]["data"][0]["locations"]
     expected = _month_table(snapshot, months[index]).reindex(locations)
     assert ops[("data", 0, "z")] == pytest.approx(expected["share_of_limit"].round(3).tolist())
-    assert [c[0] for c in ops[("data", 0, "customdata")]] == pytest.approx(expected["people"].round(1).tolist())
+    assert [c[0] for c in ops[("data", 0, "customdata")]] == [f"{p:,.1f}" for p in expected["people"]]
     assert len(ops[("data", 2, "lon")]) == int((expected["status"] == "breach").sum())
     assert len(ops[("data", 3, "lon")]) == int((expected["status"] == "approaching").sum())
     body = response.get_json()["response"]

@@ -300,11 +300,13 @@ def actions(_confirm_clicks, _undo_clicks, pending):
     with data.engine().connect() as conn:
         history = queries.load_history(conn)
         problems = queries.problems(conn)
-    history = history.assign(loaded_at=history["loaded_at"].dt.strftime("%Y-%m-%d %H:%M"))
+        in_force = queries.coverage_by_load(conn)
+    history = history.assign(loaded_at=history["loaded_at"].dt.strftime("%Y-%m-%d %H:%M"),
+                             in_force=history["id"].map(in_force).fillna(""))
     history_part = table(history.to_dict("records"), [
         ("id", "Load"), ("kind", "Kind"), ("file_name", "File"), ("period", "Period"), ("provider", "Provider"),
         ("loaded_at", "Loaded (UTC)"), ("loaded_by", "By"), ("rows", "Rows"), ("status", "Status"),
-        ("n_problems", "Notes")], "Loads, newest first")
+        ("in_force", "In force for"), ("n_problems", "Notes")], "Loads, newest first")
     problems_part = table(problems.assign(file=problems["file_name"]).to_dict("records"),
                           [("load_id", "Load"), ("severity", "Severity"), *PROBLEM_COLUMNS],
                           "Data-quality notes of the loads in use")

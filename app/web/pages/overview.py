@@ -10,7 +10,9 @@ import dash
 import pandas as pd
 from dash import Input, Output, Patch, State, callback, ctx, dash_table, dcc, html
 
+from app.cluster.coverage import headline as coverage_headline
 from app.cluster.fair_share import fair_share
+from app.cluster.position import NO_DATA
 from app.figures import charts, maps
 from app.security.roles import require
 from app.web import changes, data
@@ -50,19 +52,32 @@ def headlines(scope, month: str) -> list:
     """People, LAs and wards over or near the limit, change since last month (LAs in the user's scope)."""
     las = rows_for(scope, LEVEL, month)
     wards = rows_for(scope, "ward", month)
-    people = float(las["people"].sum())
+    reported = las[las["status"].astype(str) != NO_DATA]
+    missing = las[las["status"].astype(str) == NO_DATA]
+    people = float(reported["people"].sum())
     before = _previous(month)
-    if las["suppressed"].any():
+    partial = f" ({len(reported)} of {len(las)} LAs reported)" if len(missing) else ""
+    if reported.empty:
+        total, change = "no data", f"no file loaded for {month_words(month)}"
+    elif las["suppressed"].any():
         total = las["people_display"].iloc[0] if len(las) == 1 else f"{people:,.0f} (some figures withheld)"
         change = "small figures are not shown"
     elif before is None:
-        total, change = f"{people:,.0f}", "no earlier month loaded"
+        total, change = f"{people:,.0f}{partial}", "no earlier month loaded"
     else:
         earlier = rows_for(scope, LEVEL, before)
-        delta = people - float(earlier["people"].sum())
-        total = f"{people:,.0f}"
+        both = set(reported["area_code"]) & set(earlier.loc[earlier["status"].astype(str) != NO_DATA, "area_code"])
+        delta = float(reported.loc[reported["area_code"].isin(both), "people"].sum()) - float(
+            earlier.loc[earlier["area_code"].isin(both), "people"].sum())
+        total = f"{people:,.0f}{partial}"
+        like_for_like = "" if len(both) == len(las) else f" (the {len(both)} LAs with data in both months)"
         change = (f"{'up' if delta > 0 else 'down' if delta < 0 else 'no change'} {abs(delta):,.0f} since "
-                  f"{month_words(before)}") if not earlier["suppressed"].any() else f"{month_words(before)} withheld"
+                  f"{month_words(before)}{like_for_like}") if not earlier["suppressed"].any() else \
+            f"{month_words(before)} withheld"
+    reporting_note = coverage_headline({
+        "month": month, "expected": len(las), "reported": len(reported), "missing": list(missing["area_code"]),
+        "missing_names": list(missing["area_name"].astype(str)), "complete": missing.empty,
+    }, month_words(month))
     la_counts = las["status"].astype(str).value_counts()
     ward_counts = wards["status"].astype(str).value_counts()
 
@@ -71,9 +86,12 @@ def headlines(scope, month: str) -> list:
                          html.P(note, className="card-note")], className="card", id=card_id)
 
     return [
+        html.P(reporting_note, id="overview-coverage", role="status",
+               className="coverage-note" + (" coverage-partial" if len(missing) else "")),
         card("People supported (dispersal)", total, change, "overview-card-people"),
-        card("LAs over the limit (official)", f"{la_counts.get('breach', 0)} of {len(las)}",
-             f"{la_counts.get('approaching', 0)} approaching it", "overview-card-las"),
+        card("LAs over the limit (official)", f"{la_counts.get('breach', 0)} of {len(reported)}",
+             f"{la_counts.get('approaching', 0)} approaching it"
+             + (f"; {len(missing)} with no data" if len(missing) else ""), "overview-card-las"),
         card("Wards over the limit (local indicator)", f"{ward_counts.get('breach', 0)} of {len(wards)}",
              f"{ward_counts.get('approaching', 0)} approaching it", "overview-card-wards"),
     ]
@@ -157,6 +175,15 @@ def plan_figure(scope) -> dict:
     return charts.plan_vs_actual(frame.dropna(subset=["area_name"]))
 
 
+def _later_partial(scope, month: str, months: list[str]) -> str:
+    """Say so when the page opened on an earlier month because a later one is partial."""
+    later = [m for m in months if m > month]
+    if not later:
+        return ""
+    note = data.month_note(scope, later[-1])
+    return f"{note} Showing {month_words(month)}, the latest month every LA reported." if note else ""
+
+
 def layout(month: str | None = None, **_query) -> html.Div:
     scope = data.layout_scope()
     if scope is None:
@@ -167,7 +194,7 @@ def layout(month: str | None = None, **_query) -> html.Div:
     if not months:
         return html.Div([html.H1("Region overview"),
                          html.P("No Home Office months are loaded yet: load one on the Data page.")])
-    month = month if month in months else months[-1]
+    month = month if month in months else data.default_month(scope)
     national_figure, national_table = national(region)
     trend_rows = data.scoped_level_trend(scope, LEVEL).dropna(subset=["share_of_limit"])
     return html.Div(
@@ -182,6 +209,7 @@ def layout(month: str | None = None, **_query) -> html.Div:
                 dcc.Dropdown(id="overview-month", options=[{"label": month_words(m), "value": m} for m in months[::-1]],
                              value=month, clearable=False, searchable=False),
             ], className="control control-month-select"),
+            html.P(_later_partial(scope, month, months), id="overview-later", className="hint"),
             html.Div(headlines(scope, month), id="overview-headlines", className="cards", **{"aria-live": "polite"}),
             html.Div(changes.panel(scope, month, "overview-changes"), id="overview-changes-box"),
             html.Div([

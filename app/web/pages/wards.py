@@ -109,6 +109,12 @@ def people_words(scope, month: str, la: str | None) -> str:
         las = las[las["area_code"] == la]
     if las.empty:
         return ""
+    note = data.month_note(scope, month, la if _la_value(la) else None)
+    if las["people"].isna().all():
+        return "No data: no Home Office file is loaded for this month."
+    if note:
+        reported = las[las["people"].notna()]
+        return f"{reported['people'].sum():,.0f} people supported in dispersal accommodation. {note}"
     if las["suppressed"].any():
         shown = str(las["people_display"].iloc[0]) if len(las) == 1 else "some figures withheld"
         return f"People supported in dispersal accommodation: {shown}."
@@ -121,7 +127,7 @@ def summary(scope, month: str, la: str | None) -> list:
     where = "the region" if not _la_value(la) else str(rows["la_name"].iloc[0]) if len(rows) else "this LA"
     return [
         html.Strong(f"{month_words(month)}, {where}: "),
-        f"{counts.get('breach', 0)} of {len(rows)} wards over the limit, "
+        f"{counts.get('breach', 0)} of {len(rows) - counts.get('no_data', 0)} wards over the limit, "
         f"{counts.get('approaching', 0)} approaching it (local indicator). ",
         people_words(scope, month, la),
     ]
@@ -171,7 +177,7 @@ def layout(la: str | None = None, month: str | None = None, ward: str | None = N
         return html.Div([html.H1("Ward map"), html.P("No Home Office months are loaded yet: load one on the Data page.")])
     options, default = la_options(scope)
     la = la if la in {o["value"] for o in options} else default
-    index = months.index(month) if month in months else len(months) - 1
+    index = months.index(month) if month in months else months.index(data.default_month(scope, la))
     month = months[index]
     rows = ward_rows(scope, month, la)
     ward = ward if isinstance(ward, str) and ward in set(rows["area_code"].astype(str)) else None
