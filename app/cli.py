@@ -140,6 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     dm = sub.add_parser("demo", parents=[common], help="build the demo store and serve it")
     dm.add_argument("--geography", type=Path, help="use real boundaries from this folder instead of the synthetic region")
     dm.add_argument("--no-serve", action="store_true", help="build the store only")
+    dm.add_argument("--port", type=int, default=8050, help="port to serve on (default 8050)")
 
     gen = sub.add_parser("generate", help="write synthetic input files (fictional region) with their ground truth")
     gen.add_argument("--out", type=Path, required=True)
@@ -394,7 +395,9 @@ def _check_property(engine, settings, args) -> int:
     with engine.connect() as conn:
         found = queries.postcodes(conn, [postcode])
     if found.empty or found["ward_code"].isna().all():
-        raise UsageError(f"postcode {postcode} is not in the loaded postcode lookup")
+        # The command was used rightly; the store cannot answer for this postcode: a refusal (1), not usage (2).
+        print(f"Refused: postcode {postcode} is not in the loaded postcode lookup", file=sys.stderr)
+        return REFUSED
     result = check_property(snap.table, month, found["ward_code"].iloc[0], args.bedspaces, settings.approaching)
     print(describe(result, postcode, args.bedspaces))
     return DONE
