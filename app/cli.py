@@ -122,6 +122,19 @@ def build_parser() -> argparse.ArgumentParser:
                     help="narrow the pack to this role for the LA: 'member' makes the councillors' pack "
                     "(no addresses, counts under 5 suppressed)")
 
+    lim = sub.add_parser("limit", help="an LA's agreed limit variation")
+    lim_sub = lim.add_subparsers(dest="action", required=True, metavar="ACTION")
+    ls = lim_sub.add_parser("set", parents=[common], help="set the LA's residents per supported person (default 200)")
+    ls.add_argument("--la", type=str.upper, required=True)
+    ls.add_argument("--ratio", type=float, required=True, help="residents per supported person, e.g. 250")
+    ls.add_argument("--note", help="why (e.g. the agreement's reference)")
+    plan = sub.add_parser("plan", help="an LA's dispersal-plan allocation")
+    plan_sub = plan.add_subparsers(dest="action", required=True, metavar="ACTION")
+    ps_ = plan_sub.add_parser("set", parents=[common], help="set the LA's allocation of dispersal bedspaces")
+    ps_.add_argument("--la", type=str.upper, required=True)
+    ps_.add_argument("--bedspaces", type=int, required=True)
+    ps_.add_argument("--note", help="why (e.g. the plan's version)")
+
     users = sub.add_parser("users", help="accounts")
     users_sub = users.add_subparsers(dest="action", required=True, metavar="ACTION")
     ua = users_sub.add_parser("add", parents=[common], help="add an account")
@@ -238,6 +251,8 @@ def _run(args) -> int:
         return _reconcile(engine, settings, args)
     elif command == "changes":
         return _changes(engine, settings, args)
+    elif command in ("limit", "plan"):
+        return _area_setting(engine, args)
     elif command == "check-property":
         return _check_property(engine, settings, args)
     else:  # pragma: no cover - argparse refuses unknown commands
@@ -321,6 +336,23 @@ def _summary(engine, settings, args) -> int:
     if not reported["complete"]:
         print(f"note: {coverage_headline(reported)} Their rows have status no_data and no people; region totals "
               "add up the LAs that reported.", file=sys.stderr)
+    return DONE
+
+
+def _area_setting(engine, args) -> int:
+    from app.store import area_settings
+
+    try:
+        if args.command == "limit":
+            row = area_settings.set_values(engine, args.la, who=_who(args), limit_ratio=args.ratio, note=args.note)
+            print(f"{args.la}: limit set to 1 person per {row['limit_ratio']:,.0f} residents")
+        else:
+            row = area_settings.set_values(engine, args.la, who=_who(args), allocation=args.bedspaces,
+                                           note=args.note)
+            print(f"{args.la}: dispersal-plan allocation set to {row['allocation']:,} bedspaces")
+    except area_settings.SettingRefused as refused:
+        print(f"Refused: {refused}. Nothing was changed.", file=sys.stderr)
+        return REFUSED
     return DONE
 
 
