@@ -58,3 +58,28 @@ def test_limit_and_plan_set(store, capsys):
     with engine.connect() as conn:
         assert tuple(conn.execute(sa.text("SELECT limit_ratio, allocation FROM area_settings WHERE area_code = :c"),
                                   {"c": la}).one()) == (250.0, 1200)
+
+
+def test_admin_page_saves_settings_and_audit_reads_as_words(store, use_store, dash_call):
+    engine = db.connect(store)
+    with engine.connect() as conn:
+        la, name = conn.execute(sa.text("SELECT area_code, area_name FROM areas WHERE level = 'lad' "
+                                        "ORDER BY area_code DESC")).first()
+    with use_store(store):
+        out = dash_call("admin-setting-message.children", {("admin-setting-save", "n_clicks"): 1},
+                        state={("admin-setting-la", "value"): la, ("admin-setting-ratio", "value"): 300,
+                               ("admin-setting-allocation", "value"): 450,
+                               ("admin-setting-note", "value"): "agreed 2026"}).get_json()["response"]
+        assert "Saved" in out["admin-setting-message"]["children"]
+        rows = {r["area_code"]: r for r in out["admin-settings"]["children"]["props"]["data"]}
+        assert rows[la]["area_name"] == name and rows[la]["limit_ratio"] == "1 per 300"
+        assert rows[la]["allocation"] == "450"
+        bad = dash_call("admin-setting-message.children", {("admin-setting-save", "n_clicks"): 2},
+                        state={("admin-setting-la", "value"): la, ("admin-setting-ratio", "value"): 5,
+                               ("admin-setting-allocation", "value"): None}).get_json()["response"]
+        assert bad["admin-setting-message"]["children"].startswith("Not saved: the limit ratio must be")
+        assert _la_rows(store, la)["limit"] == pytest.approx(_la_rows(store, la)["population"] / 300)
+        audit = dash_call("admin-audit.children", {("admin-audit-action", "value"): ["area_setting_set"]})
+        entry = audit.get_json()["response"]["admin-audit"]["children"]["props"]["data"][0]
+        assert set(entry["details"].split("; ")) == {"limit ratio: from none, to 300", "allocation: from none, to 450"}
+        assert "{" not in entry["details"] and "." not in entry["at"] and entry["at"][2] == "/"
