@@ -5,6 +5,7 @@ Expected rows come from the store's monitoring table (app.monitoring over the sa
 from __future__ import annotations
 
 import dataclasses
+import re
 import secrets
 import subprocess
 import sys
@@ -92,3 +93,17 @@ def test_member_can_filter_the_withheld_column_without_errors(member_browser):
                 assert _number(cell) > 30
     _filter(member_browser, "people", "")
     assert not member_browser.dash_problems()
+
+
+def test_overview_la_table_shows_the_status_at_1366_px(demo_browser):
+    size = demo_browser.driver.get_window_size()
+    demo_browser.driver.set_window_size(1366, 900)
+    try:
+        demo_browser.open("/", until='#overview-table td[data-dash-column="status"]')
+        right = demo_browser.js("var c = document.querySelector('#overview-table td[data-dash-column=\"status\"]');"
+                                "var r = c.getBoundingClientRect(); return [r.right, r.width, window.innerWidth];")
+        assert right[1] > 40 and right[0] <= right[2], right
+        people = [c.text for c in demo_browser.find_all('#overview-table td[data-dash-column="people"]')]
+        assert people and all(re.fullmatch(r"\d{1,3}(,\d{3})*", p) for p in people), people
+    finally:
+        demo_browser.driver.set_window_size(size["width"], size["height"])
