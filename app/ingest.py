@@ -23,6 +23,7 @@ from app.cluster import coverage as cover
 from app.cluster import reconcile as rc
 from app.distinct import per_distinct
 from app.geography import boundaries as gb
+from app.geography.la_names import resolve_local_authorities
 from app.geography.placement import place_points
 from app.problems import InputRefused, Problem, ProblemLog
 from app.readers.boundaries import read_boundaries
@@ -31,6 +32,7 @@ from app.readers.population import read_population
 from app.readers.postcode_lookup import read_postcode_lookups
 from app.readers.properties import read_properties
 from app.readers.public_stats import read_public_stats
+from app.readers.tables import row_ranges
 from app.store import db, loads, queries
 from app.store import schema as s
 
@@ -270,36 +272,19 @@ def _areas_and_display(ward_gdf, lad_gdf) -> tuple[pd.DataFrame, pd.DataFrame]:
 # ---------------------------------------------------------------- monthly data
 
 
-def _normal_name(text: pd.Series) -> pd.Series:
-    return (
-        text.astype("string").str.lower().str.replace("&", " and ", regex=False)
-        .str.replace(r"\b(city of|council|borough|county|metropolitan|district|mbc|bc|cc)\b", " ", regex=True)
-        .str.replace(r"[^a-z0-9]", "", regex=True)
-    )
-
-
-def resolve_local_authorities(values: pd.Series, lads: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """GSS codes for LA names or codes as written in a file; (codes, unresolved mask)."""
-    names = dict(zip(_normal_name(lads["area_name"]), lads["area_code"]))
-    known = set(lads["area_code"])
-
-    def resolve(distinct: pd.Series) -> tuple[pd.Series, pd.Series]:
-        written = distinct.astype("string").str.strip()
-        by_code = written.str.upper().where(written.str.upper().isin(known))
-        codes = by_code.fillna(_normal_name(written).map(names)).astype("string")
-        return codes, written.notna() & (written != "") & codes.isna()
-
-    return per_distinct(values, resolve)
-
-
-def _refuse_unresolved(table: pd.DataFrame, unresolved: pd.Series, file: str, what: str) -> None:
+def _refuse_unresolved(table: pd.DataFrame, unresolved: pd.Series, file: str, what: str,
+                       column: str | None = None) -> None:
+    """One refusal per distinct value that names no loaded LA, with its rows, under the file's own header."""
     if not unresolved.any():
         return
-    problems = [
-        Problem(f"{what} '{name}' is not a local authority in the loaded geography", file, sheet, int(row),
-                "local_authority")
-        for name, sheet, row in table.loc[unresolved, ["local_authority", "sheet", "source_row"]].itertuples(index=False)
-    ]
+    header = column or "local_authority"
+    bad = table.loc[unresolved, ["local_authority", "sheet", "source_row"]]
+    problems = []
+    for (name, sheet), rows in bad.groupby(["local_authority", "sheet"], dropna=False, sort=False)["source_row"]:
+        rows = sorted(int(r) for r in rows)
+        problems.append(Problem(f"{what} '{name}' ({row_ranges(rows)}) is not a local authority in the loaded "
+                                "geography: write the council's name or its GSS code (e.g. E08000035)", file,
+                                None if pd.isna(sheet) else sheet, rows[0], header))
     raise InputRefused(problems[:200])
 
 
@@ -325,7 +310,7 @@ def prepare_home_office(
     result = read_home_office(path, month=month, profile=profile, sheet=sheet)
     table = result.table
     table["lad_code"], unresolved = resolve_local_authorities(table["local_authority"], lads)
-    _refuse_unresolved(table, unresolved, path.name, "local authority")
+    _refuse_unresolved(table, unresolved, path.name, "local authority", result.meta["columns"].get("local_authority"))
 
     # Property lists only change how a sector is split between wards, not whether it can be placed.
     split = ap.apportion(table, weights)
@@ -345,6 +330,7 @@ def prepare_home_office(
     facts = {
         "month": month_found,
         "people": _people(table["people"].sum()),
+        "stated total in the file": _stated_total(result.meta),
         "postcode sectors": int(table["postcode_sector"].nunique()),
         "local authorities": ", ".join(sorted(lads.set_index("area_code").loc[sorted(scope), "area_name"])),
         "suppressed counts": int(table["suppressed"].sum()),
@@ -369,6 +355,20 @@ def _refuse_unplaceable(table: pd.DataFrame, lost: pd.DataFrame, file: str) -> N
                 "the sector", file, sheet, int(row), "postcode_sector")
         for sheet, row, sector, people in rows.itertuples(index=False)
     ][:200])
+
+
+def _stated_total(meta: dict) -> str:
+    """The file's own total beside the loaded one (the reader has refused a file whose totals disagree)."""
+    stated = meta.get("stated_total")
+    if stated is None:
+        return "none stated in the file"
+    blocks = len({b.get("row") for b in meta.get("blocks", []) if not b.get("overall")})
+    per_block = f", and {blocks} block total{'s' if blocks != 1 else ''} match" if blocks > 1 else ""
+    loaded = meta.get("loaded_total", stated)
+    if abs(loaded - stated) < 0.05:
+        return f"{_people(stated)} (matches the {_people(loaded)} loaded{per_block})"
+    return (f"{_people(stated)} (the {_people(loaded)} loaded differ only by the estimates of suppressed counts, "
+            f"within their range{per_block})")
 
 
 def _people(value: float) -> str:
@@ -443,7 +443,7 @@ def prepare_properties(
     result = read_properties(path, provider=provider, quarter=quarter, profile=profile, sheet=sheet)
     table = result.table
     named, unresolved = resolve_local_authorities(table["local_authority"], lads)
-    _refuse_unresolved(table, unresolved, path.name, "local authority")
+    _refuse_unresolved(table, unresolved, path.name, "local authority", result.meta["columns"].get("local_authority"))
     with engine.connect() as conn:
         found = queries.postcodes(conn, sorted(table["postcode"].dropna().unique()))
     table = geocode(table, found)
@@ -502,7 +502,7 @@ def prepare_public_stats(engine: Engine, path: Path, *, loaded_by: str = "cli") 
     facts = {
         "quarters": int(table["date"].nunique()),
         "latest quarter": latest,
-        "local authorities": int(table["lad_code"].nunique()),
+        "local authorities": int(table.loc[table["date"] == latest, "lad_code"].dropna().nunique()) if latest else 0,
         "people in the latest quarter": int(table.loc[table["date"] == latest, "people"].sum()) if latest else 0,
     }
     report = LoadReport("public_stats", path.name, None, latest, len(table), False, [], result.warnings, facts)

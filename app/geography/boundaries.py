@@ -14,6 +14,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.errors
 from shapely.geometry.base import BaseGeometry
 
 from app.problems import ProblemLog
@@ -148,8 +149,49 @@ def _polygonal(geom: BaseGeometry) -> BaseGeometry:
     return shapely.union_all(parts)
 
 
+def _without_degenerate_parts(geom: BaseGeometry) -> BaseGeometry:
+    """A polygon without repeated points, rings of no area or empty parts.
+
+    GEOS's overlay and coverage operations stop with "Edge direction cannot be determined because endpoints are
+    equal" on edges of zero length; these carry no area, so removing them changes no boundary.
+    """
+    if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        return geom
+    polygons = []
+    for part in shapely.get_parts(geom):
+        shell = _ring(part.exterior)
+        if shell is None:
+            continue
+        holes = [h for h in (_ring(r) for r in part.interiors) if h is not None]
+        polygons.append(shapely.Polygon(shell, holes))
+    if not polygons:
+        return shapely.Polygon()
+    if geom.geom_type == "Polygon" and len(polygons) == 1:
+        return polygons[0]
+    return shapely.MultiPolygon(polygons)
+
+
+def _ring(ring) -> np.ndarray | None:
+    """A ring's coordinates without consecutive repeats; None when nothing of area is left."""
+    xy = np.asarray(ring.coords)[:, :2]
+    if len(xy) == 0:
+        return None
+    keep = np.ones(len(xy), dtype=bool)
+    keep[1:] = np.any(xy[1:] != xy[:-1], axis=1)
+    xy = xy[keep]
+    if len(xy) < 4 or not np.isfinite(xy).all():
+        return None
+    x, y = xy[:, 0], xy[:, 1]
+    if 0.5 * abs(np.dot(x[:-1], y[1:]) - np.dot(x[1:], y[:-1])) == 0:
+        return None
+    return xy
+
+
 def repair(geoms: gpd.GeoSeries) -> tuple[gpd.GeoSeries, np.ndarray]:
     """Valid polygonal geometries; returns the repaired series and a mask of what was repaired."""
+    values = np.empty(len(geoms), dtype=object)
+    values[:] = [_without_degenerate_parts(g) for g in geoms.values]
+    geoms = gpd.GeoSeries(values, index=geoms.index, crs=geoms.crs)
     invalid = ~geoms.is_valid.to_numpy() & geoms.notna().to_numpy()
     if not invalid.any():
         return geoms, invalid
@@ -371,11 +413,18 @@ def display_geometries(gdf: gpd.GeoDataFrame, details: dict[str, float] | None =
     bng = np.asarray(to_bng(gdf.geometry).values, dtype=object)
     result = {}
     for level, tolerance in details.items():
-        simplified = shapely.coverage_simplify(bng, tolerance)
+        try:
+            simplified = shapely.coverage_simplify(bng, tolerance)
+        except shapely.errors.GEOSException:
+            # A coverage GEOS cannot simplify as one (e.g. areas that overlap): each shape alone, still valid.
+            simplified = shapely.make_valid(shapely.simplify(bng, tolerance, preserve_topology=True))
         wgs = gpd.GeoSeries(simplified, index=gdf.index, crs=BNG).to_crs(WGS84)
-        result[level] = gpd.GeoSeries(
-            round_coverage(np.asarray(wgs.values, dtype=object), ROUNDING.get(level, 4)), index=gdf.index, crs=WGS84
-        )
+        geoms = np.asarray(wgs.values, dtype=object)
+        try:
+            rounded = round_coverage(geoms, ROUNDING.get(level, 4))
+        except shapely.errors.GEOSException:
+            rounded = geoms
+        result[level] = gpd.GeoSeries(rounded, index=gdf.index, crs=WGS84)
     return result
 
 

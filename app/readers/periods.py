@@ -9,6 +9,7 @@ Dates are read day first, as in the UK (``31/03/2025``).
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, timedelta
 
 _MONTH_NAMES = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
@@ -58,6 +59,11 @@ def _clean(text: object) -> str:
 
 def months_in(text: object) -> list[str]:
     """Every month (``YYYY-MM``) written in ``text``, in the order the patterns find them."""
+    return [month for _, month in months_at(text)]
+
+
+def months_at(text: object) -> list[tuple[int, str]]:
+    """Every month written in ``text`` with where it starts, in order."""
     remaining = _clean(text)
     found: list[tuple[int, str]] = []
     for pattern, read in _MONTH_PATTERNS:
@@ -66,11 +72,32 @@ def months_in(text: object) -> list[str]:
             if 1 <= month <= 12 and 1990 <= year <= 2100:
                 found.append((match.start(), f"{year:04d}-{month:02d}"))
         remaining = pattern.sub(lambda m: " " * len(m.group(0)), remaining)
-    return [month for _, month in sorted(found)]
+    return sorted(found)
+
+
+#: Excel's day 0 (its serial numbers count days from here, 1900 leap-year bug included).
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def excel_serial_date(text: object) -> date | None:
+    """The date an Excel serial number stands for (``45747`` -> 31 March 2025), when it is one (1990-2100)."""
+    match = re.fullmatch(r"\s*(\d{5})(?:\.0+|\.\d+)?\s*", str(text))
+    if not match:
+        return None
+    serial = int(match.group(1))
+    if not 32874 <= serial <= 73415:
+        return None
+    return EXCEL_EPOCH + timedelta(days=serial)
 
 
 def parse_month(text: object) -> str | None:
-    """The one month a cell or argument names (``2025-03``, ``Mar-25``, ``31/03/2025``), else None."""
+    """The one month a cell or argument names (``2025-03``, ``Mar-25``, ``March 2025``, ``31/03/2025``, an
+    Excel date cell or its serial number ``45747``), else None."""
+    if isinstance(text, (datetime, date)):
+        return f"{text.year:04d}-{text.month:02d}"
+    serial = excel_serial_date(text)
+    if serial is not None:
+        return f"{serial.year:04d}-{serial.month:02d}"
     months = set(months_in(text))
     return months.pop() if len(months) == 1 else None
 
@@ -126,20 +153,26 @@ def parse_quarter(text: object) -> str | None:
     return quarters.pop() if len(quarters) == 1 else None
 
 
-def titled_and_named(log, titles: list[str], path, word: str, in_title, in_name) -> list[tuple[str, str, str]]:
+def titled_and_named(log, titles: list[str], path, word: str, in_title, in_name, *,
+                     settled: str | None = None) -> list[tuple[str, str, str]]:
     """The periods (months or quarters) that the title lines and the file name give, as (kind, where, period).
 
     Title lines naming different periods refuse the file: a report cannot be
-    "as at" two dates. A file name naming several (e.g. a range) says nothing.
+    "as at" two dates, unless the user's own period (``settled``, from
+    ``--month``/``--quarter``) is one of them. A file name naming several
+    (e.g. a range) says nothing.
     """
     by_title: dict[str, str] = {}
     for line in titles:
         for period in in_title(line):
             by_title.setdefault(period, line)
     sources = []
-    if len(by_title) > 1:
+    if len(by_title) > 1 and settled in by_title:
+        sources.append(("title", f"the title line '{by_title[settled]}'", settled))
+    elif len(by_title) > 1:
         listed = "; ".join(f"'{line}' ({period})" for period, line in by_title.items())
-        log.refuse(f"the title lines above the header name different {word}s: {listed}", code=word)
+        log.refuse(f"the title lines above the header name different {word}s: {listed}. Give the right one with "
+                   f"--{word}", code=word)
     elif by_title:
         (period, line), = by_title.items()
         sources.append(("title", f"the title line '{line}'", period))

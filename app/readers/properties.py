@@ -88,7 +88,8 @@ from app.readers.periods import months_in, parse_quarter, quarter_of_month, quar
 from app.readers.profiles import Profile, load_profile
 from app.readers.result import ReadResult
 from app.readers.tables import (
-    ColumnMap, Table, choose_sheet_for, clean_text, cut_footer, map_columns, read_sheets, refuse_rows, warn_rows,
+    ColumnMap, Table, choose_sheet_for, clean_text, cut_footer, map_columns, read_sheets, refuse_ambiguous,
+    refuse_rows, stated_overall, stated_totals, warn_rows,
 )
 
 SYNONYMS: dict[str, list[str]] = {
@@ -160,15 +161,27 @@ def read_properties(path: str | Path, *, provider: str, quarter: str | None = No
         if needed not in columns:
             log.refuse(f"the header row (row {table.header_row}) has no {needed} column; the columns are: {found}",
                        row=table.header_row, code="missing_column")
+    refuse_ambiguous(log, table, columns, prefer={"local_authority": "code", "property_ref": "ref"})
     log.raise_if_refused()
 
     labels = [0, *columns.multi["address"][:1]] + ([columns.columns["property_ref"]] if "property_ref" in columns else [])
+    labels += [columns.columns["local_authority"]] if "local_authority" in columns.columns else []
     table, footer = cut_footer(table, labels)
     if table.cells.empty:
         raise InputRefused([Problem(f"there are no properties under the header (row {table.header_row})",
                                     table.file, table.sheet, code="empty")])
     frame = _fields(table, columns, log)
     _check_duplicates(log, table, columns, frame)
+    found_totals = []
+    if not log.refusals:
+        checks = {columns.columns["bedspaces"]: (table.column_name(columns.columns["bedspaces"]),
+                                                 frame["bedspaces"].astype("Float64").fillna(0).astype(float),
+                                                 pd.Series(0, index=frame.index))}
+        if "occupied" in columns.columns:
+            checks[columns.columns["occupied"]] = (table.column_name(columns.columns["occupied"]),
+                                                   frame["occupied"].fillna(0).astype(float),
+                                                   pd.Series(0, index=frame.index))
+        found_totals = stated_totals(log, footer, checks, what="")
     the_quarter, quarter_meta = _resolve_quarter(log, raw.title_lines(header_index), path, quarter, prof)
     log.raise_if_refused()
 
@@ -183,6 +196,9 @@ def read_properties(path: str | Path, *, provider: str, quarter: str | None = No
         "columns": {name: table.column_name(pos) for name, pos in columns.columns.items()}
         | {"address": [table.column_name(p) for p in columns.multi.get("address", [])]},
         "total_row": footer.total_row,
+        "stated_bedspaces": stated_overall(found_totals, table.column_name(columns.columns["bedspaces"])),
+        "blocks": found_totals,
+        "total_rows": [t.row for t in footer.totals],
     }
     return ReadResult(result, log.warnings, meta)
 
@@ -204,6 +220,10 @@ def _fields(table: Table, columns: ColumnMap, log: ProblemLog) -> pd.DataFrame:
     address = address.mask(address.eq(""))
     trailing = address.str.extract(_TRAILING_POSTCODE)
     trailing_unit = (trailing[0].str.upper() + " " + trailing[1].str.upper()).astype("string")
+    if "postcode" not in cols and trailing_unit.isna().all():
+        log.refuse(f"no postcode was found: the header row (row {table.header_row}) has no postcode column and no "
+                   f"address in the '{address_name}' column ends with one, so no property could be placed on a map. "
+                   "Add a 'Postcode' column", row=table.header_row, column=address_name, code="missing_postcode")
     if "postcode" in cols:
         postcode_name = table.column_name(cols["postcode"])
         raw_postcode = clean_text(cells[cols["postcode"]])

@@ -7,6 +7,7 @@ edition (cover sheets, notes and banner lines above the table) are both read.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -28,6 +29,9 @@ SYNONYMS: dict[str, list[str]] = {
     "people": ["People", "Number of people", "Asylum seekers", "Count"],
 }
 REQUIRED = ["date", "local_authority", "people"]
+GSS_LA = re.compile(r"^[EWSN]\d{8}$")
+#: Rows the table adds for people in no LA: "N/A - Subsistence Only (Dec 2023 - Sep 2024)", "Unknown".
+PLACEHOLDER = re.compile(r"^(n/?a\b|unknown|not known|not stated|other\b|unallocated|no fixed)", re.I)
 
 
 def read_public_stats(path: str | Path, *, sheet: str | None = None) -> ReadResult:
@@ -77,6 +81,15 @@ def read_public_stats(path: str | Path, *, sheet: str | None = None) -> ReadResu
             "people": counts.value.astype("int64"),
         }
     )
+    placeholder = frame["local_authority"].fillna("").str.match(PLACEHOLDER) | \
+        ~frame["lad_code"].fillna("").str.upper().str.match(GSS_LA)
+    frame["lad_code"] = frame["lad_code"].where(~placeholder)
+    if placeholder.any():
+        names = frame.loc[placeholder, "local_authority"].fillna("(blank)").unique()
+        log.warn(f"{int(placeholder.sum())} rows ({tables.row_ranges(table.cells.index[placeholder.to_numpy()])}) are for "
+                 f"no local authority ({', '.join(repr(n) for n in names[:5])}): "
+                 f"{int(frame.loc[placeholder, 'people'].sum()):,} people over all quarters, kept in the table but "
+                 "counted in no LA", column=table.column_name(columns.columns["local_authority"]), code="placeholder")
     meta = {
         "sheet": chosen.name,
         "header_row": table.header_row,
@@ -84,4 +97,4 @@ def read_public_stats(path: str | Path, *, sheet: str | None = None) -> ReadResu
         "quarters": int(frame["date"].nunique()),
         "latest": frame["date"].max() if len(frame) else None,
     }
-    return ReadResult(conform(frame, PUBLIC_STATS_COLUMNS), [], meta)
+    return ReadResult(conform(frame, PUBLIC_STATS_COLUMNS), log.warnings, meta)

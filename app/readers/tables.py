@@ -14,7 +14,9 @@ lists, published statistics) share the same steps, which live here:
 3. :meth:`RawSheet.table` gives the rows under the header as a :class:`Table` of
    strings indexed by the row number the officer sees (Excel row, or text line).
 4. :func:`map_columns` names the columns (a profile first, then synonyms).
-5. :func:`cut_footer` stops at a "Total" row and drops notes and blank rows.
+5. :func:`cut_footer` takes out every "Total"/"Subtotal"/"Grand total" row (each
+   ends a block, never the sheet), notes, section headings and blank rows;
+   :func:`stated_totals` then checks each stated figure against the rows it sums.
 6. :func:`parse_counts` reads count cells, including suppressed markers.
 
 Anything that stops a file is raised as :class:`~app.problems.InputRefused`
@@ -57,7 +59,10 @@ _DELIMITERS = (",", ";", "\t", "|")
 #: Cells that stand for a count withheld to protect privacy. Never zero.
 SUPPRESSED_MARKERS = frozenset({"*", "**", "c", "[c]", "x", "[x]", "-", "\u2013", "\u2014", "..", "z", "[z]", "~"})
 _SUPPRESSED_LESS_THAN = r"<\s*=?\s*\d+"
-_TOTAL_LABEL = re.compile(r"^(grand\s+)?totals?\b|^overall\s+total|^sum$|^all\s+(sectors|areas|properties)$")
+_TOTAL_LABEL = re.compile(r"^(grand\s+|sub\s*-?\s*)?totals?\b|^overall\s+total|^sum$|^all\s+(sectors|areas|properties)$"
+                          r"|^[^\d]{2,60}\btotals?$")
+#: A section heading on a line of its own ("Local Authority: Leeds", "Area: Bradford").
+_HEADING = re.compile(r"^[a-z][a-z /&()'-]{1,40}:\s*\S.{0,80}$")
 _NOTE_LABEL = re.compile(
     r"^(notes?\b|source|nb\b|n\.b|footnote|please|key\b|\*|\u2020|\[|\(|[cxz]\s*=|figures|counts?\b"
     r"|suppress|prepared|produced|generated|end of|official)"
@@ -321,13 +326,94 @@ def _read_workbook(path: Path, start: bytes, sheet: str | None, limits: ArchiveL
         names = [resolve_sheet_name(file, names, sheet)]
 
     def loader(name: str) -> Callable[[], list[list[object]]]:
-        return lambda: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        def load() -> list[list[object]]:
+            found = book.get_sheet_by_name(name)
+            rows = found.to_python(skip_empty_area=False)
+            if start.startswith(_ZIP):
+                rows = fill_errors(rows, error_cells(path, name))
+            return fill_merged(rows, getattr(found, "merged_cell_ranges", None))
+        return load
 
     return [
         RawSheet(file, name, load=loader(name), visible=str(getattr(metadata.get(name), "visible", "Visible"))
                  .endswith("Visible"))
         for name in names
     ]
+
+
+_ERROR_TAG = re.compile(rb'<(?:\w+:)?c\b[^>]*\bt="e"[^>]*>')
+_CELL_REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
+_VALUE = re.compile(rb"<(?:\w+:)?v>([^<]{1,30})</(?:\w+:)?v>")
+
+
+def error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
+    """Cells of an .xlsx sheet that hold an Excel error (``#N/A``, ``#REF!``...), by (row, column) from 0.
+
+    The workbook library reads them as empty; an officer sees the error, and a message must say so."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            book = archive.read("xl/workbook.xml")
+            rels = archive.read("xl/_rels/workbook.xml.rels")
+            quoted = re.escape(sheet.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+                               .replace(">", "&gt;").encode())
+            found = re.search(rb'<(?:\w+:)?sheet\b[^>]*\bname="' + quoted + rb'"[^>]*>', book)
+            rid = re.search(rb'\br:id="([^"]+)"', found.group(0)) if found else None
+            target = re.search(rb'<Relationship\b[^>]*\bId="' + re.escape(rid.group(1)) + rb'"[^>]*>', rels) if rid else None
+            where = re.search(rb'\bTarget="([^"]+)"', target.group(0)) if target else None
+            if not where:
+                return {}
+            member = where.group(1).decode().lstrip("/")
+            member = member if member.startswith("xl/") else f"xl/{member}"
+            xml = archive.read(member)
+    except (KeyError, OSError, zipfile.BadZipFile, ValueError, RuntimeError):
+        return {}
+    cells = {}
+    for tag in _ERROR_TAG.finditer(xml):
+        ref = _CELL_REF.search(tag.group(0))
+        value = _VALUE.search(xml, tag.end(), tag.end() + 2000)
+        if not ref or not value:
+            continue
+        column = 0
+        for letter in ref.group(1).decode():
+            column = column * 26 + ord(letter) - 64
+        cells[(int(ref.group(2)) - 1, column - 1)] = value.group(1).decode(errors="replace")
+    return cells
+
+
+def fill_errors(rows: list[list[object]], errors: dict[tuple[int, int], str]) -> list[list[object]]:
+    """The error text (``#N/A``) in cells the workbook library left empty."""
+    for (r, c), text in errors.items():
+        if r < len(rows) and c < len(rows[r]) and rows[r][c] in ("", None):
+            rows[r][c] = text
+    return rows
+
+
+#: Excel's error values: a formula that could not be worked out, never a count or a blank.
+EXCEL_ERRORS = frozenset({"#n/a", "#ref!", "#value!", "#div/0!", "#name?", "#num!", "#null!", "#spill!", "#calc!",
+                          "#getting_data", "#field!", "#blocked!", "#connect!", "#busy!", "#unknown!"})
+
+
+def fill_merged(rows: list[list[object]], ranges) -> list[list[object]]:
+    """Text of a merged cell written into every cell of the range, as the officer sees it.
+
+    Numbers are left in the first cell only: a count merged over three rows is one count, not three.
+    """
+    for (top, left), (bottom, right) in ranges or ():
+        if top >= len(rows) or left >= len(rows[top]):
+            continue
+        value = rows[top][left]
+        if not isinstance(value, str) or not value.strip():
+            continue
+        for r in range(top, min(bottom, len(rows) - 1) + 1):
+            row = rows[r]
+            if len(row) <= right:
+                row.extend([""] * (right + 1 - len(row)))
+            for c in range(left, right + 1):
+                if row[c] in ("", None):
+                    row[c] = value
+    return rows
 
 
 def resolve_sheet_name(file: str, names: list[str], wanted: str) -> str:
@@ -398,6 +484,7 @@ class ColumnMap:
     multi: dict[str, list[int]] = field(default_factory=dict)
     unmapped: list[int] = field(default_factory=list)
     missing_from_profile: dict[str, str] = field(default_factory=dict)
+    ambiguous: dict[str, list[int]] = field(default_factory=dict)
 
     def __contains__(self, name: str) -> bool:
         return name in self.columns or name in self.multi
@@ -441,10 +528,31 @@ def map_columns(header: list[str], synonyms: Synonyms, profile: Mapping[str, str
         elif canonical not in result.columns:
             result.columns[canonical] = position
         else:
+            result.ambiguous.setdefault(canonical, [result.columns[canonical]]).append(position)
             result.unmapped.append(position)
     for canonical, positions in result.multi.items():
         positions.sort()
     return result
+
+
+def refuse_ambiguous(log: ProblemLog, table: Table, columns: ColumnMap, *, prefer: Mapping[str, str] | None = None) -> None:
+    """Two columns that could each be one field are refused, naming both, never guessed between.
+
+    ``prefer`` maps a field to a word (e.g. local authority -> "code"): when
+    exactly one of the candidates' headers has it, that one is used.
+    """
+    for canonical, positions in columns.ambiguous.items():
+        word = (prefer or {}).get(canonical)
+        if word:
+            marked = [p for p in positions if word in table.header[p].lower()]
+            if len(marked) == 1:
+                columns.columns[canonical] = marked[0]
+                continue
+        named = " and ".join(f"'{table.column_name(p)}' (column {column_letter(p)})" for p in positions)
+        log.refuse(f"the header row (row {table.header_row}) has {len(positions)} columns that could be the "
+                   f"{field_label(canonical)}: {named}. Remove or rename the one that is not, or name the right one "
+                   "in a mapping profile (--profile)", row=table.header_row, column=table.column_name(positions[1]),
+                   code="ambiguous_column")
 
 
 def field_label(canonical: str) -> str:
@@ -497,9 +605,9 @@ def choose_sheet(sheets: list[RawSheet], synonyms: Synonyms, required: Iterable[
     """The sheet holding the data and the position of its header row.
 
     With one sheet (or one named by the caller, see :func:`read_sheets`) its
-    header is found or the file refused. With several, the visible sheet
-    whose header names the most fields wins; a tie is refused, asking for
-    ``--sheet``. ``header_row`` (1-based, as in Excel) skips detection.
+    header is found or the file refused. With several, the one visible sheet
+    whose header names the needed fields and more is the data; two such
+    sheets (or a tie) are refused, naming them and asking for ``--sheet``. ``header_row`` (1-based, as in Excel) skips detection.
     """
     required = list(required)
     if header_row is not None:
@@ -529,6 +637,10 @@ def _only_matching(sheets: list[RawSheet], synonyms: Synonyms, required: list[st
                                     "--sheet or use a mapping profile", file, code="missing_column"), *reasons])
     best = max(score for _, _, score in scored)
     winners = [(s, p) for s, p, score in scored if score == best]
+    # Two sheets that each hold the needed columns and more are two data sheets: which is meant is not guessed.
+    data_like = [(s, p) for s, p, score in scored if score > len(required)]
+    if len(data_like) > 1:
+        winners = data_like
     if len(winners) > 1:
         names = ", ".join(f"'{s.name}'" for s, _ in winners)
         raise InputRefused([Problem(f"the workbook has {len(winners)} sheets that look like data: {names}; "
@@ -547,46 +659,187 @@ def non_blank(table: Table) -> pd.Series:
 
 
 @dataclass
+class TotalRow:
+    """A "Total"/"Subtotal"/"Grand total" row: where it is, what it says, and the data rows it sums.
+
+    ``covers`` are the row numbers of the block it closes (the data rows since the
+    previous total row); ``overall`` is True when it sums the whole sheet (a grand
+    total, a total with no data rows of its own, e.g. just under the header or
+    after the subtotals).
+    """
+
+    row: int
+    label: str
+    cells: pd.Series
+    covers: pd.Index
+    overall: bool
+
+
+@dataclass
 class Footer:
-    """What :func:`cut_footer` removed: the "Total" row (its row number and cells), if any."""
+    """What :func:`cut_footer` took out: every total row (the first one also as ``total_row`` and
+    ``total_cells``), and how many rows were dropped (totals, notes, blanks)."""
 
     total_row: int | None = None
     total_cells: pd.Series | None = None
     dropped: int = 0
+    totals: list[TotalRow] = field(default_factory=list)
+
+
+def total_rows(cells: pd.DataFrame, label_columns: Iterable[int]) -> pd.Series:
+    """True for rows whose label reads "Total", "Subtotal", "Grand total", "Leeds Total"..."""
+    is_total = pd.Series(False, index=cells.index)
+    for position in [p for p in dict.fromkeys(label_columns) if p in cells.columns]:
+        is_total |= per_distinct(cells[position], lambda labels: labels.str.lower().str.strip().str.match(_TOTAL_LABEL))
+    return is_total
 
 
 def cut_footer(table: Table, label_columns: Iterable[int] = (0,)) -> tuple[Table, Footer]:
-    """Stop at the first "Total"/"Grand total" row; drop note lines at the end and every blank row.
+    """Take out every total row (each ends a block, never the sheet), note lines at the end and blank rows.
 
     A row is a total row when one of ``label_columns`` reads "Total",
-    "Grand total", "Totals"... Everything below it is ignored. Trailing rows
-    starting with "Note", "Source", "*", "[" ... are notes.
+    "Subtotal", "Grand total", "Leeds Total"...: it may stand just under the
+    header, between blocks (one per LA) or at the bottom; the rows on both
+    sides of it are data. Trailing rows starting with "Note", "Source", "*",
+    "[" ... are notes.
     """
     cells = table.cells
     footer = Footer()
-    labels = [p for p in dict.fromkeys(label_columns) if p in cells.columns]
-    if labels and len(cells):
-        is_total = pd.Series(False, index=cells.index)
-        for position in labels:
-            is_total |= per_distinct(cells[position], lambda labels: labels.str.lower().str.match(_TOTAL_LABEL))
-        if is_total.any():
-            first = is_total.idxmax()
-            footer.total_row = int(first)
-            footer.total_cells = cells.loc[first]
-            cells = cells.loc[: first - 1]
+    labels = list(label_columns)
+    is_total = total_rows(cells, labels) if len(cells) else pd.Series(False, index=cells.index)
     filled = cells.ne("")
-    keep = filled.any(axis=1)
+    keep = filled.any(axis=1) & ~is_total
+    if len(cells):
+        lone = filled.sum(axis=1).eq(1)
+        if lone.any():
+            single = cells[lone]
+            first = pd.Series(single.to_numpy(dtype=object)[np.arange(len(single)),
+                                                            filled[lone].to_numpy().argmax(axis=1)],
+                              index=single.index).astype(str).str.lower()
+            keep.loc[first.index[first.str.match(_NOTE_LABEL) | first.str.match(_HEADING)]] = False
     tail = cells.iloc[-200:]
     if len(tail):
         tail_filled = filled.loc[tail.index]
         values = tail.to_numpy(dtype=object)
         first_text = pd.Series(values[np.arange(len(tail)), tail_filled.to_numpy().argmax(axis=1)],
                                index=tail.index).astype(str).str.lower()
-        is_note = first_text.str.match(_NOTE_LABEL) & (tail_filled.sum(axis=1) <= 2)
+        is_note = first_text.str.match(_NOTE_LABEL) | _sentence(tail.astype(str), tail_filled)
         trailing = (is_note | ~keep.loc[tail.index])[::-1].cumprod()[::-1].astype(bool)
         keep.loc[trailing[trailing].index] = False
+    data_rows = cells.index[keep]
+    previous = None
+    for row in cells.index[is_total]:
+        if not filled.loc[row].any():
+            continue
+        above = data_rows[data_rows < row]
+        covers = above[above > previous] if previous is not None else above
+        label = next((cells.at[row, p] for p in labels if p in cells.columns and cells.at[row, p]), "")
+        overall = bool(re.match(r"^(grand|overall)\b", label.lower())) or covers.empty
+        footer.totals.append(TotalRow(int(row), label, cells.loc[row], data_rows if overall else covers, overall))
+        previous = row
+    if footer.totals:
+        footer.total_row = footer.totals[0].row
+        footer.total_cells = footer.totals[0].cells
     footer.dropped = int(len(table.cells) - keep.sum())
     return Table(table.file, table.sheet, table.header, table.header_row, cells[keep]), footer
+
+
+_POSTCODE_LIKE = r"(?i)\b[a-z]{1,2}\d[a-z\d]?\s*\d(?:[a-z]{2})?\b"
+
+
+def _sentence(tail: pd.DataFrame, filled: pd.DataFrame) -> pd.Series:
+    """A footer sentence that the CSV's commas split over several cells: below a blank line, words, and no
+    cell a number or a postcode (so a data row, even a faulty one, is never taken for a note)."""
+    numeric = tail.apply(lambda column: column.str.fullmatch(r"[\d.,\s]+")).fillna(False) & filled
+    postcode = tail.apply(lambda column: column.str.contains(_POSTCODE_LIKE)).fillna(False)
+    words = tail.apply(lambda column: column.str.count(r"[A-Za-z]{2,}")).sum(axis=1)
+    below_gap = (~filled.any(axis=1)).cummax()
+    return ~numeric.any(axis=1) & ~postcode.any(axis=1) & filled.any(axis=1) & words.ge(6) & below_gap
+
+
+def block_label(label: str) -> str | None:
+    """"Leeds Total" -> "Leeds": the name a pivot-style total row gives its block (None for a bare "Total")."""
+    name = re.sub(r"\s*\b(grand\s+|sub\s*-?\s*)?totals?\s*$", "", str(label), flags=re.I).strip(" :-")
+    return name or None
+
+
+def stated_totals(log: ProblemLog, footer: Footer, counts: Mapping[int, tuple[str, pd.Series, pd.Series]], *,
+                  low: float = 0.0, high: float = 0.0, what: str = "people") -> list[dict]:
+    """Check each total row against the loaded rows it sums; refuse any that disagrees.
+
+    ``counts`` maps a column position to (its header as written, the loaded
+    values by row number, the number of suppressed counts by row number); a
+    suppressed count may be anything between ``low`` and ``high``. A plain
+    "Total" that does not match its block but matches every row above it is
+    a running total of the sheet. Returns one dict per total row and column
+    stated (row, label, column, stated, loaded, rows, overall).
+    """
+    found = []
+    for total in footer.totals:
+        for position, (name, values, suppressed) in counts.items():
+            cell = total.cells.get(position, "")
+            stated = parse_counts(pd.Series([cell], dtype=object), suppressed_value=0.0)
+            if stated.problem.notna().any() or stated.blank.any() or stated.suppressed.any():
+                continue
+            figure = float(stated.value.iloc[0])
+            covers, overall = total.covers, total.overall
+            known, n = _sums(values, suppressed, covers)
+            if not _between(figure, known, n, low, high) and not overall:
+                everything = values.index[values.index < total.row]
+                k2, n2 = _sums(values, suppressed, everything)
+                if _between(figure, k2, n2, low, high):
+                    covers, overall, known, n = everything, True, k2, n2
+            rows = _row_ranges(covers)
+            if not _between(figure, known, n, low, high):
+                between = (f" (with {n} suppressed counts, between {known + n * low:g} and {known + n * high:g})"
+                           if n else "")
+                log.refuse(f"the '{total.label}' row says {figure:g}{' ' + what if what else ''} in the '{name}' column, but the rows it "
+                           f"sums ({rows}) add up to {known:g}{between} as loaded; the file is not loaded, because a "
+                           "figure would be wrong. Check the rows and the total, or whether rows are missing",
+                           row=total.row, column=name, code="total_mismatch")
+            found.append({"row": total.row, "label": total.label, "column": name, "stated": figure,
+                          "loaded": known + n * (low + high) / 2 if n else known, "rows": rows, "overall": overall})
+    return found
+
+
+def stated_overall(found: list[dict], column: str) -> float | None:
+    """The file's own total of ``column``: a total row over the whole sheet, else the sum of its block totals."""
+    mine = [f for f in found if f["column"] == column]
+    overall = [f["stated"] for f in mine if f["overall"]]
+    if overall:
+        return overall[-1]
+    return float(sum(f["stated"] for f in mine)) if mine else None
+
+
+def _sums(values: pd.Series, suppressed: pd.Series, rows: pd.Index) -> tuple[float, int]:
+    rows = values.index.intersection(rows)
+    return float(values.loc[rows].fillna(0).sum()), int(suppressed.loc[rows].sum())
+
+
+def _between(stated: float, known: float, n: int, low: float, high: float) -> bool:
+    return known + n * low - 1e-9 <= stated <= known + n * high + 1e-9
+
+
+def _row_ranges(rows: Iterable[int], limit: int = 12) -> str:
+    """"rows 5-12, 14" for a list of row numbers (after ``limit`` runs, "... and 40 more rows")."""
+    rows = sorted(int(r) for r in rows)
+    if not rows:
+        return "no rows"
+    spans, start, end = [], rows[0], rows[0]
+    for row in rows[1:]:
+        if row == end + 1:
+            end = row
+            continue
+        spans.append((start, end))
+        start = end = row
+    spans.append((start, end))
+    text = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans[:limit])
+    if len(spans) > limit:
+        text += f" and {sum(b - a + 1 for a, b in spans[limit:])} more rows"
+    return f"row {text}" if len(rows) == 1 else f"rows {text}"
+
+
+row_ranges = _row_ranges
 
 
 def clean_text(values: pd.Series) -> pd.Series:
@@ -633,8 +886,11 @@ def _parse_counts(values: pd.Series, *, suppressed_value: float) -> Counts:
     number = pd.to_numeric(cleaned.where(~(blank | suppressed)).astype(object), errors="coerce").astype("float64")
     problem = pd.Series(pd.NA, index=values.index, dtype="string")
     unread = number.isna() & ~blank & ~suppressed
+    error = lower.isin(EXCEL_ERRORS)
     finite = np.isfinite(number.fillna(0))
     problem[unread | ~finite] = "'" + text[unread | ~finite] + "' is not a number"
+    problem[error] = "the cell holds the Excel error " + text[error] + " (a formula that could not be worked out), " \
+        "not a number: correct the formula or type the figure"
     negative = number.lt(0) & finite
     problem[negative] = "'" + text[negative] + "' is negative; a count cannot be below zero"
     fraction = number.notna() & finite & ~negative & number.mod(1).ne(0)

@@ -9,6 +9,7 @@ warn about them.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pandas as pd
 
@@ -37,10 +38,19 @@ def accommodation_type(text: object) -> str | None:
     return None
 
 
+_ROMAN = {"iv": "4", "xcv": "95", "xcviii": "98"}
+
+
 def support_type(text: object) -> str | None:
-    """"Section 95" / "Section 4" / "Section 98" from "S95", "s.95", "Sec 4", "95"..., else None."""
-    match = re.fullmatch(r"(?:s|sec|section)?\s*(95|98|4)", word_key(text).replace(" ", ""))
-    return f"Section {match.group(1)}" if match else None
+    """"Section 95" / "Section 4" / "Section 98" from "S95", "s.95", "Sec 4", "Section IV", "s4(2)", "95"..., else None."""
+    key = re.sub(r"\b(support|asylum|only|ia|act)\b", " ", word_key(text))
+    key = re.sub(r"(?<=[0-9])\s*[0-9]$", "", key.strip()) if re.search(r"\b4\s+[0-9]$", key) else key
+    compact = key.replace(" ", "")
+    match = re.fullmatch(r"(?:s|sec|section|sect)?(95|98|4|iv|xcv|xcviii)(?:[0-9abc]{0,2})?", compact)
+    if not match:
+        return None
+    number = _ROMAN.get(match.group(1), match.group(1))
+    return f"Section {number}"
 
 
 _STATUS = {
@@ -58,19 +68,93 @@ def property_status(text: object) -> str | None:
     return _STATUS_WORD.get(word_key(text))
 
 
-_GENDER = {"m": "Male", "male": "Male", "man": "Male", "f": "Female", "female": "Female", "woman": "Female"}
-_HOUSEHOLD = {"single": "Single", "singles": "Single", "single adult": "Single", "family": "Family",
-              "families": "Family", "family member": "Family"}
+_GENDER = {"m": "Male", "male": "Male", "males": "Male", "man": "Male", "men": "Male", "boy": "Male",
+           "f": "Female", "female": "Female", "females": "Female", "woman": "Female", "women": "Female",
+           "girl": "Female", "u": "Unknown", "unknown": "Unknown", "not known": "Unknown", "not stated": "Unknown",
+           "unspecified": "Unknown", "x": "Unknown", "prefer not to say": "Unknown", "other": "Other",
+           "non binary": "Other", "other gender": "Other", "o": "Other"}
+_HOUSEHOLD = {"single": "Single", "singles": "Single", "single adult": "Single", "single person": "Single",
+              "s": "Single", "family": "Family", "families": "Family", "family member": "Family",
+              "family group": "Family", "fam": "Family",
+              "main applicant": "Principal", "principal": "Principal", "principal applicant": "Principal",
+              "main": "Principal", "ma": "Principal", "lead applicant": "Principal", "applicant": "Principal",
+              "dependant": "Dependant", "dependent": "Dependant", "dependants": "Dependant",
+              "dependents": "Dependant", "dep": "Dependant", "child dependant": "Dependant",
+              "adult dependant": "Dependant", "spouse dependant": "Dependant"}
 _YES = {"y", "yes", "true", "1", "uasc", "unaccompanied"}
 _NO = {"n", "no", "false", "0", "not uasc", "accompanied"}
 
 
 def gender(text: object) -> str:
-    return _GENDER.get(word_key(text), str(text).strip())
+    """"Male" / "Female" / "Unknown" / "Other" from "M", "f", "Women", "U"...; other values as written."""
+    return gender_of(text) or str(text).strip()
+
+
+def gender_of(text: object) -> str | None:
+    return _GENDER.get(word_key(text))
 
 
 def household_type(text: object) -> str:
-    return _HOUSEHOLD.get(word_key(text), str(text).strip())
+    """"Single" / "Family", or "Principal" / "Dependant" (main applicant or dependant); others as written."""
+    return household_of(text) or str(text).strip()
+
+
+def household_of(text: object) -> str | None:
+    return _HOUSEHOLD.get(word_key(text))
+
+
+#: Nationalities as the Home Office statistics name the countries, under the other ways files write them.
+_NATIONALITY_NAMES: dict[str, tuple[str, ...]] = {
+    "Afghanistan": ("afghan", "afghani", "afganistan", "afghanistan islamic republic of"),
+    "Albania": ("albanian",), "Algeria": ("algerian",), "Angola": ("angolan",),
+    "Bangladesh": ("bangladeshi",), "Burundi": ("burundian",), "Cameroon": ("cameroonian",), "Chad": ("chadian",),
+    "China": ("chinese", "china peoples republic of", "peoples republic of china", "prc"),
+    "Colombia": ("colombian",),
+    "Congo (Democratic Republic)": ("democratic republic of the congo", "dr congo", "drc", "congo dr",
+                                    "congo democratic republic", "congolese drc", "democratic republic of congo"),
+    "C\u00f4te d'Ivoire": ("cote d ivoire", "cote divoire", "ivory coast", "ivorian"),
+    "Egypt": ("egyptian",), "El Salvador": ("salvadoran", "salvadorian"), "Eritrea": ("eritrean",),
+    "Ethiopia": ("ethiopian",), "Gambia": ("gambian", "the gambia"), "Georgia": ("georgian",),
+    "Ghana": ("ghanaian",), "Guinea": ("guinean",), "India": ("indian",),
+    "Iran": ("iranian", "iran islamic republic of", "islamic republic of iran", "persia", "persian"),
+    "Iraq": ("iraqi",), "Jamaica": ("jamaican",), "Kuwait": ("kuwaiti", "kuwaiti bidoon", "bidoon", "bedoon"),
+    "Lebanon": ("lebanese",), "Libya": ("libyan",), "Malawi": ("malawian",), "Mali": ("malian",),
+    "Morocco": ("moroccan",), "Namibia": ("namibian",), "Nigeria": ("nigerian",), "Pakistan": ("pakistani",),
+    "Palestine": ("palestinian", "occupied palestinian territories", "palestinian territories"),
+    "Russia": ("russian", "russian federation"), "Saudi Arabia": ("saudi",), "Senegal": ("senegalese",),
+    "Sierra Leone": ("sierra leonean",), "Somalia": ("somali", "somalian"),
+    "South Sudan": ("south sudanese",), "Sri Lanka": ("sri lankan", "srilanka"), "Sudan": ("sudanese",),
+    "Syria": ("syrian", "syrian arab republic", "syria arab republic"), "Tunisia": ("tunisian",),
+    "Turkey": ("turkish", "turkiye", "t rkiye"), "Uganda": ("ugandan",), "Ukraine": ("ukrainian",),
+    "Venezuela": ("venezuelan",), "Vietnam": ("viet nam", "vietnamese", "vietnam socialist republic of"),
+    "Yemen": ("yemeni",), "Zimbabwe": ("zimbabwean",), "Stateless": ("stateless person",),
+    "Other": ("others", "other nationalities", "all other nationalities", "rest of world", "all other"),
+    "Unknown": ("not known", "unknown nationality", "not stated", "nationality unknown", "unspecified"),
+}
+_NATIONALITY = {word_key(name): name for name in _NATIONALITY_NAMES}
+_NATIONALITY.update({word_key(alias): name for name, aliases in _NATIONALITY_NAMES.items() for alias in aliases})
+
+
+def nationality(text: object) -> str | None:
+    """A country as the Home Office names it ("eritrean ", "ERITREA", "Viet Nam" -> "Eritrea", "Vietnam"), else None."""
+    key = word_key(unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode())
+    return _NATIONALITY.get(key) or _NATIONALITY.get(key.removeprefix("the "))
+
+
+def as_written(text: object) -> str:
+    """A value kept as the file wrote it, with spacing tidied (so " eritrea " and "eritrea" count once)."""
+    return re.sub(r"\s+", " ", str(text).replace("\u00a0", " ")).strip()
+
+
+def age_group_of(text: object) -> str | None:
+    """"Adults" -> "18+", "Children" -> "0-17": the age groups some files count in columns."""
+    key = word_key(text)
+    if key in {"adult", "adults", "adults 18", "over 18", "over 18s", "18 and over"}:
+        return "18+"
+    if key in {"child", "children", "minors", "minor", "under 18", "under 18s", "dependent children",
+               "dependant children"}:
+        return "0-17"
+    return None
 
 
 def yes_no(text: object) -> bool | None:

@@ -701,4 +701,76 @@ def _national_ref(provider: str, i: int) -> str:
     return {"Mears": f"MRS-{i + 1:06d}", "Serco": str(100000 + i)}.get(provider, f"CRH-{i + 1:05d}")
 
 
-__all__ = ["ActivityFiles", "generate_activity", "generate_national_month", "generate_property_list"]
+@dataclass
+class ReceivedFiles:
+    """The files of :data:`layouts.RECEIVED_HO_LAYOUTS` (by layout name) for one month, the property list in LA
+    sections, and their truth: the groups every monthly file holds and the properties of the list."""
+
+    home_office: dict[str, Path]
+    properties: Path
+    truth: pd.DataFrame
+    property_truth: pd.DataFrame
+    month: str
+    quarter: str
+
+
+def generate_received_files(out_dir: Path, region: RegionFiles, *, seed: int = 1, month: str = "2025-03",
+                            n_las: int = 3, rows_per_la: int = 40) -> ReceivedFiles:
+    """One month for ``n_las`` LAs of the region in every layout councils really receive, with the truth."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng([seed, 9])
+    lads = pd.read_csv(region.truth_dir / "lads.csv", dtype={"lad_code": str})
+    names = dict(zip(lads["lad_code"], lads["lad_name"]))
+    pairs = _national_pairs(region)
+    # A sector shared by two LAs would make "people per LA and sector" depend on the apportioning; keep to the rest.
+    shared = pairs["postcode_sector"].duplicated(keep=False)
+    pairs = pairs[~shared]
+    chosen = sorted(pairs["lad_code"].unique())[:n_las]
+    frames = []
+    for code in chosen:
+        sectors = pairs.loc[pairs["lad_code"] == code, "postcode_sector"].to_numpy()
+        n = rows_per_la * 3
+        family = rng.random(n) < 0.35
+        draw = pd.DataFrame({
+            "lad_code": code,
+            "postcode_sector": sectors[rng.integers(len(sectors), size=n)],
+            "support_type": _draw(rng, {"Section 95": 90, "Section 4": 7, "Section 98": 3}, n),
+            "accommodation_type": _draw(rng, {DISPERSAL: 82, INITIAL: 5, CONTINGENCY: 9, SUBSISTENCE: 4}, n),
+            "nationality": _draw(rng, NATIONALITIES, n),
+            "age_band": np.where(family, _draw(rng, dict.fromkeys(AGE_BANDS, 1), n),
+                                 _draw(rng, {"18-24": 35, "25-34": 40, "35-49": 20, "50+": 5}, n)),
+            "gender": np.where(rng.random(n) < np.where(family, 0.5, 0.88), "Male", "Female"),
+            "household_type": np.where(family, "Family", "Single"),
+            "people": 1 + rng.geometric(0.5, size=n) - 1,
+        })
+        frames.append(draw.drop_duplicates(layouts.GROUP_FIELDS).head(rows_per_la))
+    truth = pd.concat(frames, ignore_index=True).sort_values(["lad_code", *layouts.GROUP_FIELDS], kind="stable")
+    truth = truth.reset_index(drop=True)
+    paths = {}
+    for name, writer in layouts.RECEIVED_HO_LAYOUTS.items():
+        suffix = ".csv" if name.endswith("_csv") else ".xlsx"
+        paths[name] = writer(truth, out_dir / f"received_{name}{suffix}", month=month, la_names=names, rng=rng)
+    quarter = f"{month[:4]}Q{(int(month[5:]) - 1) // 3 + 1}"
+    units = pd.read_csv(region.truth_dir / "postcode_units.csv", dtype=str)
+    units = units[units["lad_code"].isin(chosen[:2])]
+    pick = units.iloc[rng.choice(len(units), size=min(30, len(units)), replace=False)].reset_index(drop=True)
+    beds = rng.integers(1, 7, size=len(pick))
+    occupied = beds - rng.binomial(beds, 0.1)
+    props = pd.DataFrame({
+        "property_ref": [f"PL-{i + 1:04d}" for i in range(len(pick))],
+        "addr_line1": [f"{n} {w} Road" for n, w in zip(rng.integers(1, 200, size=len(pick)),
+                                                       np.array(_STREET_WORDS)[rng.integers(len(_STREET_WORDS),
+                                                                                            size=len(pick))])],
+        "addr_line2": "", "addr_line3": "", "town": pick["lad_code"].map(names).to_numpy(),
+        "postcode": pick["postcode"].to_numpy(), "lad_code": pick["lad_code"].to_numpy(),
+        "lad_name": pick["lad_code"].map(names).to_numpy(), "bedspaces": beds,
+        "occupied": np.where(occupied > 0, occupied, 0), "status": np.where(occupied > 0, "in use", "void"),
+    }).sort_values(["lad_name", "property_ref"], kind="stable").reset_index(drop=True)
+    prop_path = layouts.write_la_sections(props, out_dir / f"received_la_sections_{quarter}.xlsx", quarter=quarter,
+                                          la_names=sorted(props["lad_name"].unique()), rng=rng)
+    return ReceivedFiles(paths, prop_path, truth, props, month, quarter)
+
+
+__all__ = ["ActivityFiles", "ReceivedFiles", "generate_activity", "generate_national_month",
+           "generate_property_list", "generate_received_files"]

@@ -413,3 +413,177 @@ PropertyWriter = Callable[..., Path]
 PROVIDER_LAYOUTS: dict[str, PropertyWriter] = {
     "Mears": write_mears, "Serco": write_serco, "Clearsprings": write_clearsprings,
 }
+
+
+# --- files as councils really receive them -------------------------------------------------------
+#
+# Each writer takes ``groups`` for several LAs (``lad_code`` + GROUP_FIELDS + ``people``) and writes
+# them the way a real export, pivot or hand-made return lays them out; the data themselves are never
+# changed, so the groups stay the truth the loaded figures are compared with.
+
+#: How councils write their own names ("{}" is the name in the boundary file), one per LA in turn.
+COUNCIL_STYLES = ("{} City Council", "City of {} MDC", "{} MBC", "{} Metropolitan Borough Council",
+                  "Council of the City of {}", "{} Borough Council", "{} MC", "{} Council")
+#: Nationalities as hand-typed returns spell them (the truth keeps the Home Office names).
+NATIONALITY_SPELLINGS = {"Afghanistan": "Afghan", "Iran": "IRAN", "Eritrea": " eritrea ", "Syria": "Syrian Arab Republic",
+                         "Vietnam": "Viet Nam", "Sudan": "sudanese", "Iraq": "Iraqi", "Albania": "albania"}
+_GENDER_CODES = {"Male": "M", "Female": "F"}
+#: The applicant role the coded returns write for each household type, and what the reader must make of it.
+ROLE_OF_HOUSEHOLD = {"Single": "Main Applicant", "Family": "Dependant"}
+ROLE_LOADED = {"Main Applicant": "Principal", "Dependant": "Dependant"}
+
+
+def council_name(name: str, index: int) -> str:
+    return COUNCIL_STYLES[index % len(COUNCIL_STYLES)].format(name)
+
+
+def _la_order(groups: pd.DataFrame) -> list[str]:
+    return sorted(groups["lad_code"].unique())
+
+
+def ho_la_blocks_xlsx(groups: pd.DataFrame, path: Path, *, month: str, la_names: dict[str, str],
+                      rng: np.random.Generator) -> Path:
+    """One block per LA, each closed by a "Total" row under People, a blank row between, a Grand Total last."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Monthly return"
+    header = ["Local Authority", "Postcode Sector", "Support Type", "Accommodation Type", "Nationality", "People"]
+    rows: list[list[object]] = [["OFFICIAL-SENSITIVE"], [as_at_title(month)], [], header]
+    for code in _la_order(groups):
+        block = groups[groups["lad_code"] == code]
+        for r in block.itertuples(index=False):
+            rows.append([la_names[code], r.postcode_sector, r.support_type, HO_ACCOMMODATION[r.accommodation_type],
+                         r.nationality, int(r.people)])
+        rows.append(["Total", None, None, None, None, int(block["people"].sum())])
+        rows.append([])
+    rows.append(["Grand Total", None, None, None, None, int(groups["people"].sum())])
+    _write_rows(ws, rows)
+    return save_workbook(wb, path)
+
+
+def ho_grand_total_top_csv(groups: pd.DataFrame, path: Path, *, month: str, la_names: dict[str, str],
+                           rng: np.random.Generator) -> Path:
+    """A report whose "Grand Total" row sits just under the header, above the data."""
+    out = _canonical_multi(groups, la_names)
+    total = pd.DataFrame([{"Local Authority": "Grand Total", "People": int(groups["people"].sum())}])
+    frame = pd.concat([total, out], ignore_index=True)[list(out.columns)]
+    return _csv(frame.fillna(""), path, banner=[f"Supported people {month_words(month)}", ""])
+
+
+def _canonical_multi(groups: pd.DataFrame, la_names: dict[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "Local Authority": groups["lad_code"].map(la_names).to_numpy(),
+        "Postcode Sector": groups["postcode_sector"].to_numpy(),
+        "Support Type": groups["support_type"].to_numpy(),
+        "Accommodation Type": groups["accommodation_type"].map(HO_ACCOMMODATION).to_numpy(),
+        "Nationality": groups["nationality"].to_numpy(),
+        "Age Band": groups["age_band"].to_numpy(),
+        "Gender": groups["gender"].to_numpy(),
+        "Household Type": groups["household_type"].to_numpy(),
+        "People": _ints(groups["people"]),
+    })
+
+
+def ho_serial_month_xlsx(groups: pd.DataFrame, path: Path, *, month: str, la_names: dict[str, str],
+                         rng: np.random.Generator) -> Path:
+    """A system export whose "Month" column holds the Excel serial of the month end (45747) as a plain number."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Export"
+    serial = (month_end(month) - date(1899, 12, 30)).days
+    frame = _canonical_multi(groups, la_names)
+    _write_rows(ws, [["Month", *frame.columns]] + [[serial, *row] for row in frame.itertuples(index=False)])
+    return save_workbook(wb, path)
+
+
+def ho_extract_and_position_xlsx(groups: pd.DataFrame, path: Path, *, month: str, la_names: dict[str, str],
+                                 rng: np.random.Generator) -> Path:
+    """Two dates above the header: the extract's run date (the next month) and the position date (the month)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    end = month_end(month)
+    extracted = date(end.year + (end.month == 12), end.month % 12 + 1, 2)
+    frame = _canonical_multi(groups, la_names)
+    _write_rows(ws, [["Asylum support: supported people by postcode sector"],
+                     [f"Extract date: {extracted:%d/%m/%Y}"], [f"Position as at: {end:%d/%m/%Y}"], [],
+                     list(frame.columns), *[list(r) for r in frame.itertuples(index=False)]])
+    return save_workbook(wb, path)
+
+
+def ho_council_names_csv(groups: pd.DataFrame, path: Path, *, month: str, la_names: dict[str, str],
+                         rng: np.random.Generator) -> Path:
+    """LAs written as their councils write them ("Leeds City Council", "City of Bradford MDC", "Kirklees MC")."""
+    styled = {code: council_name(la_names[code], i) for i, code in enumerate(_la_order(groups))}
+    frame = _canonical_multi(groups, styled).rename(columns={"Local Authority": "Council"})
+    return _csv(frame, path.with_name(f"{path.stem}_{month}{path.suffix}"))
+
+
+def ho_coded_breakdowns_csv(groups: pd.DataFrame, path: Path, *, month: str, la_names: dict[str, str],
+                            rng: np.random.Generator) -> Path:
+    """Codes and spellings of hand-made returns: M/F, "Main Applicant"/"Dependant", "Section IV", "Afghan"."""
+    frame = _canonical_multi(groups, la_names)
+    frame["Gender"] = groups["gender"].map(_GENDER_CODES).to_numpy()
+    frame["Household Type"] = groups["household_type"].map(ROLE_OF_HOUSEHOLD).to_numpy()
+    frame["Support Type"] = groups["support_type"].replace({"Section 4": "Section IV", "Section 95": "s95",
+                                                            "Section 98": "S.98"}).to_numpy()
+    frame["Nationality"] = groups["nationality"].map(lambda n: NATIONALITY_SPELLINGS.get(n, n)).to_numpy()
+    return _csv(frame, path.with_name(f"{path.stem}_{month}{path.suffix}"))
+
+
+def ho_gender_by_age_xlsx(groups: pd.DataFrame, path: Path, *, month: str, la_names: dict[str, str],
+                          rng: np.random.Generator) -> Path:
+    """Two header rows: "Male" and "Female" merged over the age bands, one row per LA and sector."""
+    bands = sorted(groups["age_band"].unique(), key=lambda b: int(re.match(r"\d+", b).group()))
+    wide = groups.pivot_table(index=["lad_code", "postcode_sector"], columns=["gender", "age_band"],
+                              values="people", aggfunc="sum", fill_value=0)
+    genders = ["Male", "Female"]
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Gender by age"
+    top = ["", ""]
+    for g in genders:
+        top += [g] + [None] * (len(bands) - 1)
+    rows = [[f"Supported people by gender and age, {as_at_title(month)}"], [], top,
+            ["Local Authority", "Postcode Sector", *bands * len(genders)]]
+    for (code, sector), counts in wide.iterrows():
+        cells = [int(counts.get((g, b), 0)) or None for g in genders for b in bands]
+        rows.append([la_names[code], sector, *cells])
+    _write_rows(ws, rows)
+    for i in range(len(genders)):
+        first = 3 + i * len(bands)
+        ws.merge_cells(start_row=3, start_column=first, end_row=3, end_column=first + len(bands) - 1)
+    return save_workbook(wb, path)
+
+
+#: The layouts above, by name: what the readers must meet as councils really receive files.
+RECEIVED_HO_LAYOUTS: dict[str, Callable[..., Path]] = {
+    "la_blocks_xlsx": ho_la_blocks_xlsx,
+    "grand_total_top_csv": ho_grand_total_top_csv,
+    "serial_month_xlsx": ho_serial_month_xlsx,
+    "extract_and_position_xlsx": ho_extract_and_position_xlsx,
+    "council_names_csv": ho_council_names_csv,
+    "coded_breakdowns_csv": ho_coded_breakdowns_csv,
+    "gender_by_age_xlsx": ho_gender_by_age_xlsx,
+}
+
+
+def write_la_sections(props: pd.DataFrame, path: Path, *, quarter: str, la_names: list[str],
+                      rng: np.random.Generator) -> Path:
+    """A property list with one section per LA: a heading line, the rows, and a "Total" row of bedspaces."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Properties"
+    header = ["Property Ref", "Address", "Postcode", "Local Authority", "Bedspaces", "Occupied", "Status"]
+    rows: list[list[object]] = [["Asylum accommodation property list"], [f"Quarter: {financial_quarter(quarter)}"],
+                                [], header]
+    for la in sorted(props["lad_name"].unique()):
+        section = props[props["lad_name"] == la]
+        rows.append([])
+        for r, address in zip(section.itertuples(index=False), _address_lines(section)):
+            rows.append([r.property_ref, address, r.postcode, la, int(r.bedspaces), int(r.occupied),
+                         MEARS_STATUS[r.status]])
+        rows.append([f"{la} Total", None, None, None, int(section["bedspaces"].sum()),
+                     int(section["occupied"].sum())])
+    _write_rows(ws, rows)
+    return save_workbook(wb, path)

@@ -57,7 +57,7 @@ BAD_HOME_OFFICE = {
     "district for a sector": (lambda f: [["2025-03", f["la"], "ZX1", "Dispersal", 3]],
                               "'ZX1' is a postcode district, not a sector"),
     "unknown local authority": (lambda f: [["2025-03", "Middlesborough", f["sectors"][0], "Dispersal", 3]],
-                                "row 2, column 'local_authority': local authority 'Middlesborough' is not a local "
+                                "row 2, column 'local_authority': local authority 'Middlesborough' (row 2) is not a local "
                                 "authority in the loaded geography"),
     "months disagree": (lambda f: [["2025-04", f["la"], f["sectors"][0], "Dispersal", 3]], "2025-04"),
 }

@@ -266,3 +266,52 @@ def test_all_three_reference_lookups_together():
     assert len(paths) == 3
     assert len(result.table) == 81_107 + 67_031 + 72_595
     assert result.table["postcode"].is_unique
+
+
+# --- boundaries with degenerate rings -------------------------------------------------------------
+
+
+def test_boundaries_with_repeated_points_and_rings_of_no_area_are_cleaned_before_geos(tmp_path):
+    """Edges of zero length (a point repeated, a hole or part that is one point) stop GEOS's overlay and coverage
+    operations ("Edge direction cannot be determined because endpoints are equal"); they carry no area."""
+    import json
+
+    import shapely
+
+    from app.geography.boundaries import assign_parent_lads, display_geometries
+    from app.readers.boundaries import read_boundaries
+
+    x, y, d = -1.5, 54.5, 0.01
+    repeated = [[x, y], [x, y], [x + d, y], [x + d, y], [x + d, y + d], [x, y + d], [x, y + d], [x, y]]
+    point_hole = [[x + d / 2, y + d / 2]] * 4
+    second = [[x + d, y], [x + 2 * d, y], [x + 2 * d, y + d], [x + d, y + d], [x + d, y]]
+    point_part = [[[x + 3 * d, y]] * 4]
+    features = [
+        {"type": "Feature", "properties": {"WD24CD": "E05000001", "WD24NM": "One"},
+         "geometry": {"type": "Polygon", "coordinates": [repeated, point_hole]}},
+        {"type": "Feature", "properties": {"WD24CD": "E05000002", "WD24NM": "Two"},
+         "geometry": {"type": "MultiPolygon", "coordinates": [[second], point_part]}},
+    ]
+    path = tmp_path / "wards.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
+    wards = read_boundaries(path, "ward")
+    geoms = wards.geometry.to_numpy()
+    assert shapely.is_valid(geoms).all()
+    assert shapely.get_num_coordinates(geoms).tolist() == [5, 5]
+    assert shapely.get_num_interior_rings(shapely.get_parts(geoms)).tolist() == [0, 0]
+    assert np.allclose(shapely.area(geoms), d * d)
+    shapes = display_geometries(wards)
+    assert all(shapely.is_valid(s.to_numpy()).all() for s in shapes.values())
+    lads = read_boundaries(_lad_file(tmp_path, [[x - d, y - d], [x + 3 * d, y - d], [x + 3 * d, y + 2 * d],
+                                                [x - d, y + 2 * d], [x - d, y - d]]), "lad")
+    assert assign_parent_lads(wards, lads)["lad_code"].tolist() == ["E06000001", "E06000001"]
+
+
+def _lad_file(tmp_path: Path, ring: list[list[float]]) -> Path:
+    import json
+
+    path = tmp_path / "lads.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"LAD24CD": "E06000001", "LAD24NM": "Hartlepool"},
+         "geometry": {"type": "Polygon", "coordinates": [ring]}}]}))
+    return path

@@ -44,11 +44,14 @@ def test_banner_total_row_and_notes_in_xlsx(xlsx):
     assert result.warnings == []
 
 
-def test_total_row_that_disagrees_is_a_warning(csv_file):
+def test_total_row_that_disagrees_refuses_the_file_naming_both_figures(csv_file):
     path = csv_file("ho_2025-03.csv", [HEADER, *ROWS, ["Total", 25]])
-    (warning,) = read_home_office(path).warnings
-    assert warning.code == "total_mismatch" and warning.row == 5 and warning.column == "People"
-    assert "the Total row says 25, but the rows above add up to 22" in warning.message
+    with pytest.raises(InputRefused) as refused:
+        read_home_office(path)
+    (problem,) = refused.value.problems
+    assert problem.code == "total_mismatch" and problem.row == 5 and problem.column == "People"
+    assert "the 'Total' row says 25 people in the 'People' column, but the rows it sums (rows 2-4) add up to 22" \
+        in problem.message
 
 
 @pytest.mark.parametrize("field,synonym", [(f, s) for f, names in SYNONYMS.items() for s in names

@@ -197,10 +197,20 @@ def test_duplicate_addresses_without_reference_refuse(csv_file):
 
 
 def test_address_without_postcode_column_and_without_postcode_is_a_warning(csv_file):
-    rows = [["2025 Q2"], ["Address", "Beds"], ["1 High St, Town", "2"]]
+    rows = [["2025 Q2"], ["Address", "Beds"], ["1 High St, Town", "2"], ["2 High St, Town, TS1 3AB", "3"]]
     result = read_properties(csv_file("p.csv", rows), provider="Serco")
-    assert pd.isna(result.table["postcode"].iloc[0])
+    assert pd.isna(result.table["postcode"].iloc[0]) and result.table["postcode"].iloc[1] == "TS1 3AB"
     assert "no postcode was found at the end of the address" in result.warnings[0].message
+    assert result.warnings[0].row == 3
+
+
+def test_a_list_with_no_postcode_anywhere_is_refused(csv_file):
+    rows = [["2025 Q2"], ["Address", "Beds"], ["1 High St, Town", "2"], ["2 Low St, Town", "3"]]
+    with pytest.raises(InputRefused) as refused:
+        read_properties(csv_file("p.csv", rows), provider="Serco")
+    (problem,) = refused.value.problems
+    assert problem.code == "missing_postcode" and problem.column == "Address" and problem.row == 2
+    assert "no postcode column and no address in the 'Address' column ends with one" in problem.message
 
 
 @pytest.mark.parametrize("title,name,argument,expected", [

@@ -96,3 +96,27 @@ def test_a_file_that_is_not_the_table_is_refused(tmp_path):
     with pytest.raises(InputRefused) as refused:
         read_public_stats(path)
     assert "other.csv" in str(refused.value) and "People" in str(refused.value)
+
+
+def test_placeholder_rows_are_noted_and_counted_in_no_la(published):
+    table = published.table
+    raw = pd.read_csv(REFERENCE / "asylum_support_la.csv", keep_default_na=False)
+    placeholder = raw["Local Authority"].str.match(r"^(N/A\b|Unknown$)")
+    assert placeholder.sum() > 0
+    assert table.loc[placeholder.to_numpy(), "lad_code"].isna().all()
+    assert table.loc[~placeholder.to_numpy(), "lad_code"].notna().all()
+    (note,) = [w for w in published.warnings if w.code == "placeholder"]
+    assert note.severity == "warn" and note.column == "Local Authority"
+    assert f"{int(raw.loc[placeholder, 'People'].sum()):,} people" in note.message
+    assert "'N/A - Subsistence Only (Dec 2023 - Sep 2024)'" in note.message and "'Unknown'" in note.message
+
+
+def test_the_local_authorities_counted_are_real_codes_of_the_latest_quarter(published):
+    table = published.table
+    latest = table[table["date"] == published.meta["latest"]]
+    codes = set(latest["lad_code"].dropna())
+    assert all(len(c) == 9 and c[0] in "EWSN" for c in codes)
+    raw = pd.read_csv(REFERENCE / "asylum_support_la.csv", keep_default_na=False)
+    assert len(codes) < raw["LAD Code"].nunique()
+    retired = set(raw["LAD Code"]) - set(raw.loc[raw["Date"] == published.meta["latest"], "LAD Code"])
+    assert retired and not (retired & codes)

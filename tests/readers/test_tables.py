@@ -91,8 +91,11 @@ def test_footer_total_row_notes_and_blank_rows(csv_file):
                               ["Note: figures are provisional"], ["TS9 9", "99"]])
     (sheet,) = read_sheets(path)
     table, footer = cut_footer(sheet.table(0), [0])
-    assert table.cells.index.tolist() == [2, 4]
+    # A total row ends a block, never the file: the row after it is data; a lone note line between blocks is not.
+    assert table.cells.index.tolist() == [2, 4, 7]
     assert footer.total_row == 5 and footer.total_cells[1] == "9"
+    (total,) = footer.totals
+    assert total.overall and total.covers.tolist() == [2, 4, 7]
     path = csv_file("b.csv", [["Sector", "People"], ["TS1 3", "4"], [], ["Source: Home Office"], ["* suppressed"], []])
     (sheet,) = read_sheets(path)
     table, footer = cut_footer(sheet.table(0), [0])

@@ -413,3 +413,65 @@ def test_unknown_scale_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="scale"):
         generate_region(tmp_path, scale="galaxy")
     assert not np.any([p.is_file() for p in tmp_path.rglob("*")])
+
+
+# --- files as councils receive them (read back with openpyxl and pandas, never the readers) ----------
+
+@pytest.fixture(scope="module")
+def received(region: RegionFiles, tmp_path_factory: pytest.TempPathFactory):
+    from app.synthetic.activity import generate_received_files
+
+    return generate_received_files(tmp_path_factory.mktemp("received"), region, seed=2)
+
+
+def _sheet_rows(path: Path) -> list[list[object]]:
+    import openpyxl
+
+    return [list(r) for r in openpyxl.load_workbook(path).active.iter_rows(values_only=True)]
+
+
+def test_received_files_hold_the_truth_in_every_layout(received) -> None:
+    from app.synthetic import layouts
+
+    truth = received.truth
+    assert set(received.home_office) == set(layouts.RECEIVED_HO_LAYOUTS)
+    assert truth["lad_code"].nunique() == 3 and truth["people"].gt(0).all()
+    assert not truth.duplicated(["lad_code", *layouts.GROUP_FIELDS]).any()
+    total = int(truth["people"].sum())
+    for name in ("grand_total_top_csv", "council_names_csv", "coded_breakdowns_csv"):
+        frame = pd.read_csv(received.home_office[name], skiprows=2 if name == "grand_total_top_csv" else 0)
+        data = frame[frame.iloc[:, 0] != "Grand Total"]
+        assert int(data["People"].sum()) == total, name
+    blocks = _sheet_rows(received.home_office["la_blocks_xlsx"])
+    totals = [r[-1] for r in blocks if r and r[0] == "Total"]
+    assert totals == truth.groupby("lad_code")["people"].sum().sort_index().tolist()
+    assert [r[-1] for r in blocks if r and r[0] == "Grand Total"] == [total]
+    serial = _sheet_rows(received.home_office["serial_month_xlsx"])
+    assert {r[0] for r in serial[1:]} == {45747} and received.month == "2025-03"
+    titles = [r[0] for r in _sheet_rows(received.home_office["extract_and_position_xlsx"])[:3]]
+    assert titles[1:] == ["Extract date: 02/04/2025", "Position as at: 31/03/2025"]
+    wide = _sheet_rows(received.home_office["gender_by_age_xlsx"])
+    assert wide[2][2] == "Male" and "Female" in wide[2] and wide[3][:2] == ["Local Authority", "Postcode Sector"]
+    assert sum(v or 0 for r in wide[4:] for v in r[2:]) == total
+
+
+def test_received_council_names_and_codes_are_as_written(received, region: RegionFiles) -> None:
+    from app.synthetic import layouts
+
+    frame = pd.read_csv(received.home_office["council_names_csv"])
+    lads = pd.read_csv(region.truth_dir / "lads.csv")
+    names = dict(zip(lads["lad_code"], lads["lad_name"]))
+    expected = {layouts.council_name(names[c], i) for i, c in enumerate(sorted(received.truth["lad_code"].unique()))}
+    assert set(frame["Council"]) == expected and not set(frame["Council"]) & set(names.values())
+    coded = pd.read_csv(received.home_office["coded_breakdowns_csv"])
+    assert set(coded["Gender"]) <= {"M", "F"} and set(coded["Household Type"]) <= {"Main Applicant", "Dependant"}
+    assert "Section IV" in set(coded["Support Type"]) or "Section 4" not in set(received.truth["support_type"])
+
+
+def test_received_property_list_has_one_section_per_la_with_totals(received) -> None:
+    rows = _sheet_rows(received.properties)
+    props = received.property_truth
+    totals = [(r[0], r[4], r[5]) for r in rows if r and isinstance(r[0], str) and r[0].endswith(" Total")]
+    expected = props.groupby("lad_name").agg(beds=("bedspaces", "sum"), occ=("occupied", "sum"))
+    assert totals == [(f"{la} Total", int(b), int(o)) for la, b, o in zip(expected.index, expected["beds"], expected["occ"])]
+    assert len(totals) == 2

@@ -43,10 +43,10 @@ def contents(path: Path) -> str:
     return "data:text/csv;base64," + base64.b64encode(path.read_bytes()).decode()
 
 
-def upload(dash_call, path: Path, kind="home_office", provider=None):
+def upload(dash_call, path: Path, kind="home_office", provider=None, month=None):
     response = dash_call("data-preview.children", {("data-upload", "contents"): contents(path)},
                          state={("data-upload", "filename"): path.name, ("data-kind", "value"): kind,
-                                ("data-provider", "value"): provider})
+                                ("data-provider", "value"): provider, ("data-month", "value"): month})
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     return response.get_json()["response"]
 
@@ -197,3 +197,19 @@ def test_preview_and_result_say_what_changed(dash_call, store_copy, monthly_file
     assert over and over <= set(listed)
     names = snap.areas.set_index("area_code")["area_name"]
     assert all(names[w] in text for w in over)
+
+
+def test_the_month_box_settles_a_month_the_file_cannot_give(dash_call, store_copy, monthly_file, tmp_path):
+    path, frame, latest = monthly_file
+    undated = tmp_path / "return.csv"
+    frame.drop(columns=["month"]).to_csv(undated, index=False)
+    engine = db.connect(store_copy)
+    before = store_rows(engine)
+    refused = dash_call.text(upload(dash_call, undated)["data-preview"]["children"])
+    assert "the month of the data is not in the file" in refused
+    bad = dash_call.text(upload(dash_call, undated, month="March")["data-preview"]["children"])
+    assert "the month box says 'March': write the month as YYYY-MM" in bad
+    preview = upload(dash_call, undated, month=latest["month"])
+    assert latest["month"] in dash_call.text(preview["data-preview"]["children"])
+    assert preview["data-pending"]["data"]["month"] == latest["month"] and preview["data-confirm"]["disabled"] is False
+    assert store_rows(engine) == before

@@ -80,14 +80,18 @@ def _upload_path(token: str | None, file_name: str | None) -> Path | None:
     return path if path.is_file() else None
 
 
-def prepare(path: Path, kind: str, provider: str | None, user: str) -> ingest.Prepared:
+def prepare(path: Path, kind: str, provider: str | None, user: str, month: str | None = None) -> ingest.Prepared:
     engine = data.engine()
     if kind == PROPERTIES:
         if not isinstance(provider, str) or not provider.strip():
             raise InputRefused([Problem("choose the provider of this property list before uploading it", path.name,
                                         column="provider")])
         return ingest.prepare_properties(engine, path, provider=provider.strip(), loaded_by=user)
-    return ingest.prepare_home_office(engine, path, loaded_by=user)
+    month = month.strip() if isinstance(month, str) and month.strip() else None
+    if month is not None and not ingest.MONTH.match(month):
+        raise InputRefused([Problem(f"the month box says '{month}': write the month as YYYY-MM, e.g. 2025-03, or "
+                                    "leave it empty when the file says its month", path.name, column="month")])
+    return ingest.prepare_home_office(engine, path, month=month, loaded_by=user)
 
 
 def _discard(path: Path | None) -> None:
@@ -160,6 +164,9 @@ def layout(**_query) -> html.Div:
                     html.Div([html.Label("Provider (property lists only)", htmlFor="data-provider"),
                               dcc.Input(id="data-provider", type="text", placeholder="e.g. Mears")],
                              className="field"),
+                    html.Div([html.Label("Month (monthly files only, when the file cannot say)", htmlFor="data-month"),
+                              dcc.Input(id="data-month", type="text", placeholder="YYYY-MM, e.g. 2025-03")],
+                             className="field"),
                     html.Div([html.Label("File", htmlFor="data-upload"),
                               dcc.Upload(id="data-upload", multiple=False, className="upload",
                                          children=html.Div(["Drag and drop the file here, or ",
@@ -189,9 +196,10 @@ def layout(**_query) -> html.Div:
     Output("data-preview", "children"), Output("data-pending", "data"), Output("data-confirm", "disabled"),
     Input("data-upload", "contents"),
     State("data-upload", "filename"), State("data-kind", "value"), State("data-provider", "value"),
+    State("data-month", "value"),
     prevent_initial_call=True,
 )
-def upload(contents, filename, kind, provider):
+def upload(contents, filename, kind, provider, month=None):
     scope = require(*LOADERS)
     if not contents or not isinstance(contents, str):
         return None, None, True
@@ -210,7 +218,7 @@ def upload(contents, filename, kind, provider):
     audit_event(audit.UPLOAD, name, {"kind": kind, "bytes": len(raw)})
     try:
         path = save_upload(raw, name)
-        prepared = prepare(path, kind, provider, scope.user)
+        prepared = prepare(path, kind, provider, scope.user, month)
     except InputRefused as refused:
         _discard(path)
         return html.Div([
@@ -234,7 +242,7 @@ def upload(contents, filename, kind, provider):
         _pending[token] = (scope.user, prepared)
         while len(_pending) > 8:
             _pending.pop(next(iter(_pending)))
-    pending = {"token": token, "file": path.name, "kind": kind, "provider": provider}
+    pending = {"token": token, "file": path.name, "kind": kind, "provider": provider, "month": month}
     return html.Div([preview(prepared.report), changes.preview_panel(scope, prepared)]), pending, False
 
 
@@ -249,7 +257,8 @@ def _confirm(scope, pending: dict | None) -> html.Div:
             raise Forbidden("That upload was made by someone else.", what=str(pending["token"])[:60])
         _pending.pop(pending["token"], None)
     try:
-        prepared = prepared or prepare(path, pending.get("kind"), pending.get("provider"), scope.user)
+        prepared = prepared or prepare(path, pending.get("kind"), pending.get("provider"), scope.user,
+                                       pending.get("month"))
         report = prepared.commit()
     except InputRefused as refused:
         return problem_table(refused.problems, "This file cannot be loaded")
