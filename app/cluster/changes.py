@@ -7,8 +7,8 @@ compared (no data is not zero): its LA is listed as missing instead.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import pandas as pd
 
