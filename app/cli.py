@@ -87,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("--account", help="the rows as this account sees them on the dashboard (members: disclosure-"
                                    "controlled); without it, the whole table for the person holding the store")
 
+    chg = sub.add_parser("changes", parents=[common],
+                         help="what changed since the month before: areas over or near the limit, either way, "
+                         "the largest rises, LAs with no file")
+    chg.add_argument("--month", type=_month, required=True)
+    chg.add_argument("--la", type=str.upper, help="only this LA (GSS code) and its wards")
+    chg.add_argument("--format", choices=["text", "csv", "json"], default="text")
+
     rc = sub.add_parser("reconcile", parents=[common],
                         help="Home Office counts against the provider's lists or the published table")
     rc.add_argument("--month", type=_month, required=True)
@@ -117,6 +124,19 @@ def build_parser() -> argparse.ArgumentParser:
                     help="narrow the pack to this role for the LA: 'member' makes the councillors' pack "
                     "(no addresses, counts under 5 suppressed)")
 
+    lim = sub.add_parser("limit", help="an LA's agreed limit variation")
+    lim_sub = lim.add_subparsers(dest="action", required=True, metavar="ACTION")
+    ls = lim_sub.add_parser("set", parents=[common], help="set the LA's residents per supported person (default 200)")
+    ls.add_argument("--la", type=str.upper, required=True)
+    ls.add_argument("--ratio", type=float, required=True, help="residents per supported person, e.g. 250")
+    ls.add_argument("--note", help="why (e.g. the agreement's reference)")
+    plan = sub.add_parser("plan", help="an LA's dispersal-plan allocation")
+    plan_sub = plan.add_subparsers(dest="action", required=True, metavar="ACTION")
+    ps_ = plan_sub.add_parser("set", parents=[common], help="set the LA's allocation of dispersal bedspaces")
+    ps_.add_argument("--la", type=str.upper, required=True)
+    ps_.add_argument("--bedspaces", type=int, required=True)
+    ps_.add_argument("--note", help="why (e.g. the plan's version)")
+
     users = sub.add_parser("users", help="accounts")
     users_sub = users.add_subparsers(dest="action", required=True, metavar="ACTION")
     ua = users_sub.add_parser("add", parents=[common], help="add an account")
@@ -135,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     dm = sub.add_parser("demo", parents=[common], help="build the demo store and serve it")
     dm.add_argument("--geography", type=Path, help="use real boundaries from this folder instead of the synthetic region")
     dm.add_argument("--no-serve", action="store_true", help="build the store only")
+    dm.add_argument("--port", type=int, default=8050, help="port to serve on (default 8050)")
 
     gen = sub.add_parser("generate", help="write synthetic input files (fictional region) with their ground truth")
     gen.add_argument("--out", type=Path, required=True)
@@ -250,6 +271,10 @@ def _run(args) -> int:
         return _summary(engine, settings, args)
     elif command == "reconcile":
         return _reconcile(engine, settings, args)
+    elif command == "changes":
+        return _changes(engine, settings, args)
+    elif command in ("limit", "plan"):
+        return _area_setting(engine, args)
     elif command == "check-property":
         return _check_property(engine, settings, args)
     else:  # pragma: no cover - argparse refuses unknown commands
@@ -335,6 +360,47 @@ def _summary_for(engine, snap, args):
                            month=args.month, lad=args.la)
 
 
+def _area_setting(engine, args) -> int:
+    from app.store import area_settings
+
+    try:
+        if args.command == "limit":
+            row = area_settings.set_values(engine, args.la, who=_who(args), limit_ratio=args.ratio, note=args.note)
+            print(f"{args.la}: limit set to 1 person per {row['limit_ratio']:,.0f} residents")
+        else:
+            row = area_settings.set_values(engine, args.la, who=_who(args), allocation=args.bedspaces,
+                                           note=args.note)
+            print(f"{args.la}: dispersal-plan allocation set to {row['allocation']:,} bedspaces")
+    except area_settings.SettingRefused as refused:
+        print(f"Refused: {refused}. Nothing was changed.", file=sys.stderr)
+        return REFUSED
+    return DONE
+
+
+def _changes(engine, settings, args) -> int:
+    from app import monitoring
+    from app.cluster.changes import text_lines
+
+    snap = monitoring.snapshot(engine, settings)
+    if args.month not in snap.months:
+        known = ", ".join(snap.months[-6:]) or "none"
+        raise UsageError(f"no Home Office data for {args.month} (latest months loaded: {known})")
+    if args.la and args.la not in set(snap.areas.loc[snap.areas["level"] == "lad", "area_code"]):
+        raise UsageError(f"{args.la} is not a local authority in the store")
+    found = monitoring.changes(engine, settings, month=args.month, lad=args.la)
+    table = found.rows.copy()
+    for column, places in (("people_before", 2), ("people", 2), ("rise", 2), ("limit", 2),
+                           ("share_before", 4), ("share_of_limit", 4)):
+        table[column] = table[column].astype(float).round(places)
+    if args.format == "json":
+        sys.stdout.write(monitoring.to_json(table) + "\n")
+    elif args.format == "csv":
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+    else:
+        print("\n".join(text_lines(found)))
+    return DONE
+
+
 def _reconcile(engine, settings, args) -> int:
     from app import monitoring
 
@@ -382,7 +448,9 @@ def _check_property(engine, settings, args) -> int:
     with engine.connect() as conn:
         found = queries.postcodes(conn, [postcode])
     if found.empty or found["ward_code"].isna().all():
-        raise UsageError(f"postcode {postcode} is not in the loaded postcode lookup")
+        # The command was used rightly; the store cannot answer for this postcode: a refusal (1), not usage (2).
+        print(f"Refused: postcode {postcode} is not in the loaded postcode lookup", file=sys.stderr)
+        return REFUSED
     result = check_property(snap.table, month, found["ward_code"].iloc[0], args.bedspaces, settings.approaching)
     print(describe(result, postcode, args.bedspaces))
     return DONE

@@ -127,17 +127,29 @@ def demo_accounts(url: str) -> dict[str, tuple[str, str]]:
 
 
 def print_accounts(made: dict[str, tuple[str, str]]) -> None:
-    print("\nDemo log-ins (user name / password):", file=sys.stderr)
+    print("\nDemo log-ins (user name / password). The passwords are NEW on every run of `demo`; the ones printed "
+          "by an earlier run no longer work:", file=sys.stderr)
     for name, (role, password) in made.items():
         print(f"  {name:16} {password}   ({role})", file=sys.stderr)
 
 
+def inputs_for(url: str) -> Path:
+    """Where the demo writes its generated input files: beside a SQLite store given with ``--db``, else
+    ``data/demo`` (so that a store kept elsewhere leaves nothing in the checkout)."""
+    if url != DEMO_DB and url.startswith("sqlite:///") and ":memory:" not in url:
+        store = Path(url.removeprefix("sqlite:///").split("?")[0])
+        return store.parent / f"{store.stem}-inputs"
+    return DEMO_DIR
+
+
 def build_demo(args) -> int:
     url = args.db or os.environ.get("DISPERSAL_DB") or DEMO_DB
+    inputs = inputs_for(url)
     if args.geography:
-        build_on_geography(url, args.geography)
+        build_on_geography(url, args.geography, inputs)
     else:
-        build_synthetic(url)
+        build_synthetic(url, inputs)
+    print(f"\nDemo input files written to {inputs}", file=sys.stderr)
     load_public_stats(url)
     print(f"\nDemo store ready: {url}", file=sys.stderr)
     print_accounts(demo_accounts(url))
@@ -148,4 +160,4 @@ def build_demo(args) -> int:
     except ImportError:
         print("The dashboard is not part of this version yet; the store is ready for `summary`.", file=sys.stderr)
         return 0
-    return serve(url, host="127.0.0.1", port=8050, demo=True)
+    return serve(url, host="127.0.0.1", port=getattr(args, "port", None) or 8050, demo=True)

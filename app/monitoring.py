@@ -157,3 +157,15 @@ def published_months(engine: Engine) -> list[str]:
 
 def to_json(frame: pd.DataFrame) -> str:
     return json.dumps(json.loads(frame.to_json(orient="records")), indent=1)
+
+
+def changes(engine: Engine, settings: Settings, *, month: str, lad: str | None = None):
+    """What changed from the month before to ``month`` (:func:`app.cluster.changes.what_changed`)."""
+    return changes_in(snapshot(engine, settings), month, lad)
+
+
+def changes_in(snap: Snapshot, month: str, lad: str | None = None):
+    """The changes into ``month``; LAs no file covers carry status ``no_data`` in the table and are listed as such."""
+    from app.cluster import changes as ch
+
+    return ch.what_changed(snap.table, month, lad=lad)

@@ -49,7 +49,12 @@ import shapely
 
 from app.figures import palette
 
-AREAS, BOUNDARIES, BREACH_MARKS, APPROACHING_MARKS, NO_DATA_MARKS = 0, 1, 2, 3, 4
+#: Ward names are written on the map when no more areas than this are drawn (there is room to read them).
+MAX_LABELS = 40
+#: Margin around the areas a map is fitted to, as a share of their extent.
+FIT_PAD = 0.06
+
+AREAS, BOUNDARIES, BREACH_MARKS, APPROACHING_MARKS, NO_DATA_MARKS, LABELS, HIGHLIGHT = 0, 1, 2, 3, 4, 5, 6
 #: The default threshold; every figure takes ``approaching`` from the settings (:mod:`app.figures.palette`).
 APPROACHING = palette.DEFAULT_APPROACHING
 LIMIT, SCALE_MAX, INK = palette.LIMIT, palette.SCALE_MAX, palette.INK
@@ -65,7 +70,7 @@ GRAPH_CONFIG = {
     "topojsonURL": "/assets/topojson/",
     "displaylogo": False,
     "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"],
-    "scrollZoom": False,
+    "scrollZoom": True,
 }
 
 STATUS_WORDS = palette.STATUS_WORDS
@@ -85,10 +90,28 @@ class MapGeometry:
 
     features: dict
     points: pd.DataFrame
+    #: each area's extent (``minx``, ``miny``, ``maxx``, ``maxy`` in degrees), indexed by area code
+    bounds: pd.DataFrame | None = None
 
     @property
     def codes(self) -> list[str]:
         return list(self.points.index)
+
+    def feature(self, code: str) -> dict | None:
+        return next((f for f in self.features["features"] if f["id"] == code), None)
+
+
+def fitted_view(geometry: MapGeometry, codes: list[str]) -> dict | None:
+    """The ``layout.geo`` axis ranges that frame these areas (with a margin), or None when none is known."""
+    if geometry.bounds is None:
+        return None
+    box = geometry.bounds.reindex([str(c) for c in codes]).dropna()
+    if box.empty:
+        return None
+    minx, miny, maxx, maxy = box["minx"].min(), box["miny"].min(), box["maxx"].max(), box["maxy"].max()
+    padx, pady = max((maxx - minx) * FIT_PAD, 0.005), max((maxy - miny) * FIT_PAD, 0.005)
+    return {"lonaxis": {"range": [round(minx - padx, 4), round(maxx + padx, 4)]},
+            "lataxis": {"range": [round(miny - pady, 4), round(maxy + pady, 4)]}}
 
 
 def map_geometry(frame: pd.DataFrame) -> MapGeometry:
@@ -104,11 +127,13 @@ def map_geometry(frame: pd.DataFrame) -> MapGeometry:
         for code, text in zip(codes, shapely.to_geojson(wound).tolist() if len(codes) else [])
     ]
     inside = shapely.point_on_surface(shapes) if len(codes) else shapes
+    index = pd.Index(codes, name="area_code")
     points = pd.DataFrame(
-        {"lon": np.round(shapely.get_x(inside), 4), "lat": np.round(shapely.get_y(inside), 4)},
-        index=pd.Index(codes, name="area_code"),
+        {"lon": np.round(shapely.get_x(inside), 4), "lat": np.round(shapely.get_y(inside), 4)}, index=index,
     )
-    return MapGeometry({"type": "FeatureCollection", "features": features}, points)
+    extents = shapely.bounds(shapes) if len(codes) else np.empty((0, 4))
+    bounds = pd.DataFrame(extents, columns=["minx", "miny", "maxx", "maxy"], index=index)
+    return MapGeometry({"type": "FeatureCollection", "features": features}, points, bounds)
 
 
 def one_in(people: float, population: float) -> str:
@@ -195,14 +220,34 @@ def value_updates(
     else:
         rows = rows[codes.isin(geometry.points.index).to_numpy()]
     areas = {"z": _z(rows), "customdata": _customdata(rows)}
-    if locations is None:
-        areas = {"locations": rows["area_code"].astype(str).tolist(), "text": _area_text(rows, level), **areas}
-    return {
+    updates = {
         AREAS: areas,
         BREACH_MARKS: _marks(rows, geometry, "breach"),
         APPROACHING_MARKS: _marks(rows, geometry, "approaching"),
         NO_DATA_MARKS: _marks(rows, geometry, "no_data"),
     }
+    if locations is None:
+        areas.update(locations=rows["area_code"].astype(str).tolist(), text=_area_text(rows, level))
+        updates = {AREAS: areas, **{k: v for k, v in updates.items() if k != AREAS}, LABELS: labels(rows, geometry)}
+    return updates
+
+
+def labels(rows: pd.DataFrame, geometry: MapGeometry) -> dict:
+    """Area names written at their points when there is room (at most :data:`MAX_LABELS` areas), else none."""
+    if len(rows) > MAX_LABELS:
+        return {"lon": [], "lat": [], "text": []}
+    points = geometry.points.reindex(rows["area_code"].astype(str))
+    keep = points["lon"].notna().to_numpy()
+    names = rows["area_name"].astype("string").fillna("").to_numpy()[keep]
+    return {"lon": points["lon"][keep].tolist(), "lat": points["lat"][keep].tolist(), "text": list(names)}
+
+
+def highlight(geometry: MapGeometry, code: str | None) -> dict:
+    """The outline trace's values for one area (a search result), or empty."""
+    feature = geometry.feature(code) if code else None
+    if feature is None:
+        return {"geojson": {"type": "FeatureCollection", "features": []}, "locations": [], "z": []}
+    return {"geojson": {"type": "FeatureCollection", "features": [feature]}, "locations": [code], "z": [0]}
 
 
 def apply_updates(figure: dict, updates: dict[int, dict]) -> dict:
@@ -242,11 +287,14 @@ def choropleth(
     uirevision: str | None = None,
     approaching: float = APPROACHING,
     bands: bool = False,
+    fit: list[str] | None = None,
 ) -> dict:
-    """A full map figure: areas coloured by share of the limit, LA outlines, status symbols.
+    """A full map figure: areas coloured by share of the limit, LA outlines, status symbols, names.
 
     ``approaching``: the settings' threshold (the colour breaks and legend follow it). ``bands``: the legend
     names the status bands, not a % scale (members, whose rows carry a share inside each band).
+    ``fit``: area codes of ``geometry`` to frame (e.g. the chosen LA's wards); otherwise the map fits every
+    location drawn, outlines included.
     """
     tiles = bool(tile_url)
     kind = "choroplethmap" if tiles else "choropleth"
@@ -277,6 +325,12 @@ def choropleth(
             colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
             marker={"line": {"color": BOUNDARY_COLOUR, "width": 1.8}},
         )
+    names = {"type": "scattermap" if tiles else "scattergeo", "mode": "text", "name": "Ward names", "lon": [],
+             "lat": [], "text": [], "hoverinfo": "skip", "showlegend": False,
+             "textfont": {"size": 11, "color": INK, "family": "Arial, Helvetica, sans-serif"}}
+    outline = {"type": kind, "name": "Found", "featureidkey": "id", "hoverinfo": "skip", "showscale": False,
+               "showlegend": False, "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+               "marker": {"line": {"color": "#1d70b8", "width": 4}}, **highlight(geometry, None)}
     figure = {
         "data": [
             areas,
@@ -284,6 +338,8 @@ def choropleth(
             _marker_trace("breach", "Over the limit", "triangle-up", 11, tiles),
             _marker_trace("approaching", "Approaching the limit", "circle-open", 9, tiles),
             _marker_trace("no_data", "No data (no file this month)", "x-thin-open", 8, tiles),
+            names,
+            outline,
         ],
         "layout": {
             "margin": {"l": 0, "r": 0, "t": 36 if title else 4, "b": 0},
@@ -313,6 +369,9 @@ def choropleth(
             "projection": {"type": "mercator"},
             "bgcolor": "rgba(0,0,0,0)",
         }
+        view = fitted_view(geometry, fit) if fit is not None else None
+        if view:
+            figure["layout"]["geo"].update(fitbounds=False, **view)
     return apply_updates(figure, value_updates(rows, geometry, level))
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from app.figures import maps
 
-POINTS = maps.NO_DATA_MARKS + 1
+POINTS = maps.HIGHLIGHT + 1  # after every trace of the ward map
 #: (label, symbol, colour): Okabe-Ito colours, and a different symbol for each, so colour is not needed.
 OCCUPANCY = {
     "empty": ("Empty", "circle-open", "#0072B2"),

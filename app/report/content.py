@@ -19,6 +19,7 @@ from datetime import date, datetime
 import numpy as np
 import pandas as pd
 
+from app.cluster import changes as what_changed
 from app.cluster import disclosure, trend
 from app.cluster.apportion import property_occupancy
 from app.cluster.position import NO_DATA
@@ -200,6 +201,7 @@ def build_content(inputs: PackInputs, scope: Scope, *, quarter: str, la: str | N
     ref_month = _reference_month(inputs.table["month"].unique(), quarter, month)
 
     sections = [
+        _what_changed_section(inputs, month, lads, la_names, members),
         _position_section(visible, kind, code, month, months, members),
         _wards_section(visible, month, members),
         _property_section(changes_all, inputs.table, ward_names, la_names, ref_month, month, property_lads, members),
@@ -209,7 +211,8 @@ def build_content(inputs: PackInputs, scope: Scope, *, quarter: str, la: str | N
         _quality_section(inputs.problems, inputs.loads, quarter, lads, scope),
         _sources_section(inputs, quarter, months, month, lads, members),
     ]
-    ward_map = _ward_map(visible, month, sections[1])
+    sections += _address_appendix(sections)
+    ward_map = _ward_map(visible, month, next(s for s in sections if s.key == "wards"))
     la_map = visible[(visible["level"] == "la") & (visible["month"] == month)]
     points = _points(props_pack, changes_all, quarter, property_lads) if not members else _no_points()
     trend_rows = visible[visible["level"].eq("region" if kind == REGION_PACK else "la")]
@@ -257,11 +260,42 @@ def _population_year(population: pd.DataFrame, lads: list[str]) -> int | None:
 # ------------------------------------------------------------------ sections
 
 
+def _what_changed_section(inputs: PackInputs, month: str, lads: list[str], la_names: pd.Series,
+                          members: bool) -> Section:
+    """The top of every pack: what crossed the threshold or the limit since the month before, and missing files."""
+    table = inputs.table[inputs.table["lad_code"].isin(lads) & inputs.table["level"].isin(["la", "ward"])]
+    before = what_changed.previous_month(month)
+    found = what_changed.what_changed(table, month)  # LAs no file covers carry status no_data
+    if members:
+        found = what_changed.for_members(found)
+    gap = "withheld" if members else "no data"
+    rows = found.rows
+    frame = pd.DataFrame({
+        "Change": rows["change"].astype(str).str.capitalize(),
+        "Area": rows["area_name"].astype(str),
+        "Level": rows["level"].map({"la": "LA (official flag)", "ward": "ward (local indicator)"}),
+        "LA": rows["lad_code"].map(la_names).astype(str),
+        f"People {before}": rows["people_before"].map(lambda v: what_changed.whole(v, gap)),
+        f"People {month}": rows["people"].map(lambda v: what_changed.whole(v, gap)),
+        "Limit": rows["limit"].map(what_changed.whole),
+        "Share of the limit (%)": _pct(pd.to_numeric(rows["share_of_limit"], errors="coerce")),
+    })
+    text = what_changed.headline(found)
+    if members:
+        text.append("Local authorities only; people rounded to the nearest 5, figures under 5 withheld.")
+    return Section("changes", f"What changed since {before}", text,
+                   [PackTable("what_changed", f"What changed from {before} to {month}", frame.reset_index(drop=True))]
+                   if len(frame) else [])
+
+
 def _position_section(visible: pd.DataFrame, kind: str, code: str, month: str, months: list[str],
                       members: bool) -> Section:
     now = visible[(visible["month"] == month) & visible["level"].isin(["la", "region"])]
-    now = now.sort_values(["level", "area_name"], key=lambda s: s.map({"la": 0, "region": 1}) if s.name == "level"
-                          else s)
+    # LAs over the limit first, then those near it (the region total last): the pack leads with them.
+    now = now.assign(_level=now["level"].map({"la": 0, "region": 1}),
+                     _status=now["status"].map({"breach": 0, "approaching": 1}).fillna(2),
+                     _share=-pd.to_numeric(now["share_of_limit"], errors="coerce").fillna(0))
+    now = now.sort_values(["_level", "_status", "_share", "area_name"])
     position = pd.DataFrame({
         "Area": now["area_name"].astype(str),
         "Code": now["area_code"].astype(str),
@@ -392,13 +426,19 @@ def _property_section(changes: pd.DataFrame, table: pd.DataFrame, ward_names: pd
     })
     summary = frame.groupby("Change").size().reindex(["new", "left", "capacity changed", "status changed"],
                                                       fill_value=0)
-    text.append(", ".join(f"{n} {k}" for k, n in summary.items()) + ".")
+    text.append(", ".join(f"{n:,} {k}" for k, n in summary.items()) + ".")
     if len(changes) and len(shown) < len(changes):
         text.append("Property-level rows are shown only for the LAs whose properties your account may see.")
+    counts = pd.crosstab(frame["LA"], frame["Change"]).reset_index().rename(columns={"LA": "Local authority"}) \
+        if len(frame) else pd.DataFrame(columns=["Local authority"])
+    counts.columns.name = None
+    frame = frame.sort_values(["LA", "Change", "Postcode"], kind="stable")
     return Section("properties", "Property changes this quarter", text, [
-        PackTable("property_changes", "Properties added, removed and changed", frame.reset_index(drop=True)),
+        PackTable("property_counts", "Properties by LA and kind of change", counts.reset_index(drop=True)),
         PackTable("placed_over_limit", f"New properties in wards already over the limit at {ref_month}",
                   over.reset_index(drop=True)),
+        PackTable("property_changes", "Properties added, removed and changed, by LA",
+                  frame.reset_index(drop=True)),
     ])
 
 
@@ -572,6 +612,25 @@ def _sources_section(inputs: PackInputs, quarter: str, months: list[str], month:
 # ------------------------------------------------------------------ maps and facts
 
 
+def _address_appendix(sections: list[Section]) -> list[Section]:
+    """Move every property-by-property listing (addresses) out of the body into one appendix at the end."""
+    moved = []
+    for section in sections:
+        listings = [t for t in section.tables if "Address" in t.frame.columns]
+        if not listings:
+            continue
+        section.tables = [t for t in section.tables if t not in listings]
+        for table in listings:
+            section.text.append(f"{table.title}: {len(table.frame):,} listed in the appendix, by LA.")
+            by_la = [c for c in ("LA", "Change", "Postcode") if c in table.frame.columns]
+            frame = table.frame.sort_values(by_la, kind="stable") if by_la else table.frame
+            moved.append(PackTable(table.key, table.title, frame.reset_index(drop=True), table.note))
+    if not moved:
+        return []
+    return [Section("appendix", "Appendix: property addresses, by LA",
+                    ["The properties behind the tables above, grouped by local authority."], moved)]
+
+
 def _ward_map(visible: pd.DataFrame, month: str, wards_section: Section) -> pd.DataFrame:
     wards = visible[(visible["level"] == "ward") & (visible["month"] == month)]
     labels = wards_section.tables[0].frame.set_index("Code")["Map label"] if wards_section.tables else pd.Series()
@@ -641,13 +700,13 @@ def _facts(visible: pd.DataFrame, kind: str, code: str, month: str, months: list
     facts.append(("Wards over the limit (local indicator)", f"{int((wards['status'] == 'breach').sum())} of "
                   f"{len(wards)}"))
     facts.append(("Wards approaching the limit", str(int((wards["status"] == "approaching").sum()))))
-    props = next(s for s in sections if s.key == "properties")
-    if not members and props.tables:
-        changes = props.tables[0].frame
+    tables = {t.key: t.frame for section in sections for t in section.tables}
+    if not members and "property_changes" in tables:
+        changes = tables["property_changes"]
         counts = changes["Change"].value_counts() if len(changes) else pd.Series(dtype=int)
-        facts.append((f"Properties in {quarter}", f"{int(counts.get('new', 0))} new, {int(counts.get('left', 0))} "
-                      f"left, {int(counts.get('capacity changed', 0))} capacity changed"))
-        facts.append(("New properties in wards already over the limit", str(len(props.tables[1].frame))))
+        facts.append((f"Properties in {quarter}", f"{int(counts.get('new', 0)):,} new, {int(counts.get('left', 0)):,} "
+                      f"left, {int(counts.get('capacity changed', 0)):,} capacity changed"))
+        facts.append(("New properties in wards already over the limit", f"{len(tables['placed_over_limit']):,}"))
     facts.append(("Months used", f"{months[0]} to {months[-1]}"))
     facts.append(("Population year", str(population_year or "not known")))
     return facts

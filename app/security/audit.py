@@ -42,10 +42,12 @@ USER_REMOVED = "user_removed"
 PASSWORD_SET = "password_set"
 ACCOUNT_UNLOCKED = "account_unlocked"
 AUDIT_EXPORTED = "audit_exported"
+AREA_SETTING_SET = "area_setting_set"  # an LA's agreed limit variation or plan allocation entered
 
 ACTIONS = (
     LOGIN, LOGIN_FAILED, LOGIN_REFUSED, LOGOUT, SESSION_EXPIRED, ACCESS_DENIED, UPLOAD, UPLOAD_REFUSED, LOAD, UNDO,
     EXPORT, VIEW_PROPERTIES, VIEW_RESTRICTED, USER_ADDED, USER_REMOVED, PASSWORD_SET, ACCOUNT_UNLOCKED, AUDIT_EXPORTED,
+    AREA_SETTING_SET,
 )
 COLUMNS = ["id", "at", "who", "action", "what", "details", "remote_addr"]
 _table = schema.audit_log

@@ -80,8 +80,21 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
     app.layout = shell
     _serve_topojson(app)
     _secure(app)
+    _set_up_before_serving(app)
     _app = app
     return app
+
+
+def _set_up_before_serving(app: dash.Dash) -> None:
+    """Do Dash's first-request work (registering the bundles it may serve, the pages router) now.
+
+    Dash runs it in a ``before_request`` hook that marks itself done before it has finished, so while one
+    thread of a fresh worker was still registering, concurrent requests for the page's scripts got 404 and
+    the page stayed on "Loading..." until reloaded. Running the hooks once here, before gunicorn hands the
+    worker any request, leaves nothing lazy. The guard (last hook) refuses this anonymous request harmlessly.
+    """
+    with app.server.test_request_context("/_dash-layout"):
+        app.server.preprocess_request()
 
 
 def _serve_topojson(app: dash.Dash) -> None:

@@ -178,7 +178,11 @@ def test_check_property_command(full_store, capsys):
     before = ward["people"].iloc[0]
     assert f"before: {before:,.2f} people" in out and f"after:  {before + 6:,.2f} people" in out
     assert "Local authority (official flag)" in out and "Ward (local indicator)" in out
-    assert main(["check-property", "--db", full_store, "--postcode", "ZZ99 9ZZ", "--bedspaces", "3"]) == 2
+    capsys.readouterr()
+    # A well-formed postcode the lookup does not hold is a refusal (1), not wrong usage (2).
+    assert main(["check-property", "--db", full_store, "--postcode", "ZZ99 9ZZ", "--bedspaces", "3"]) == 1
+    assert "ZZ99 9ZZ is not in the loaded postcode lookup" in capsys.readouterr().err
+    assert main(["check-property", "--db", full_store, "--postcode", "not a postcode", "--bedspaces", "3"]) == 2
 
 
 def test_load_history_and_reconciliation(full_store, manifest):

@@ -545,3 +545,34 @@ def test_meeting_pack_page_offers_and_makes_only_what_the_role_allows(synthetic,
     assert book["About"]["A1"].value == "OFFICIAL" and download["filename"].endswith("-members.xlsx")
     other = next(c for c in synthetic.snap.areas.query("level == 'lad'")["area_code"] if c != synthetic.la)
     assert make(other).status_code == 403  # a forged area is refused on the server
+
+
+# ------------------------------------------------------------------ what changed leads; addresses in the appendix
+
+
+def test_packs_open_with_what_changed_and_keep_addresses_to_an_appendix(synthetic):
+    from app.cluster.changes import previous_month
+
+    inputs, _ = build.pack_inputs(synthetic.engine, synthetic.settings)
+    admin = build.cli_scope(synthetic.engine, synthetic.settings, user=None, operator="pack-admin")
+    region = synthetic.snap.areas.set_index("area_code").loc[synthetic.la, "region_code"]
+    content = build_content(inputs, admin, quarter=QUARTER, region=region, generated_at=None)
+    month = content.month
+    assert content.sections[0].key == "changes" and content.sections[-1].key == "appendix"
+    # The wards that newly went over the limit in the pack's month, from the monitoring table itself.
+    wards = synthetic.snap.table[synthetic.snap.table["level"] == "ward"].set_index(["month", "area_code"])
+    now, then = wards.loc[month], wards.loc[previous_month(month)]
+    crossed = set(now.index[(now["status"] == "breach") & (then.reindex(now.index)["status"] != "breach")])
+    listed = next(t for t in content.tables() if t.key == "what_changed").frame
+    newly = listed[(listed["Change"] == "Newly over the limit") & listed["Level"].str.startswith("ward")]
+    assert set(newly["Area"]) == {now.loc[c, "area_name"] for c in crossed}
+    # The position table leads with the LAs over the limit, then those near it.
+    position = next(t for t in content.tables() if t.key == "position").frame
+    las = position[position["Flag"] == "official flag (LA)"]["Status"].tolist()
+    order = {"Over the limit": 0, "Approaching the limit": 1}
+    assert las == sorted(las, key=lambda s: order.get(s, 2))
+    # Addresses appear only in the appendix, grouped by LA.
+    for section in content.sections[:-1]:
+        assert all("Address" not in t.frame.columns for t in section.tables), section.key
+    listing = content.sections[-1].tables[0].frame
+    assert len(listing) and listing["LA"].tolist() == sorted(listing["LA"].tolist())

@@ -144,7 +144,7 @@ def audit_count(facts: Facts, action: str) -> int:
 
 
 def overview_month(role, client, cm, facts):
-    key = "..overview-map.figure...overview-headlines.children...overview-fair-share.figure...overview-table.data.."
+    key = next(k for k in cm if k.startswith("..overview-map.figure...overview-headlines.children"))
     out = answer(post(client, cm, key, {"overview-month.value": MONTH}))
     rows = out["overview-table"]["data"]
     shown = {r["area_code"] for r in rows}
@@ -242,6 +242,9 @@ def wards_csv(role, client, cm, facts):
     assert audit_count(facts, audit.EXPORT) == before + (1 if role == "member" else 2)
 
 
+WARDS_PANEL = "..wards-panel.children...wards-selected.data.."
+
+
 def _click(ward):
     return {"wards-map.clickData": {"points": [{"location": ward}]}, "wards-month.value": 2}
 
@@ -251,7 +254,7 @@ def wards_panel(role, client, cm, facts):
     other_ward = facts.wards[facts.other][0]
     every_address = set().union(*facts.addresses.values())
     before = audit_count(facts, audit.VIEW_PROPERTIES)
-    own = post(client, cm, "wards-panel.children", _click(own_ward), changed=["wards-map.clickData"])
+    own = post(client, cm, WARDS_PANEL, _click(own_ward), changed=["wards-map.clickData"])
     text = body(answer(own) and own)
     if role == "member":
         no_addresses(text, every_address)
@@ -259,7 +262,7 @@ def wards_panel(role, client, cm, facts):
         assert "not shown to your account" in text and "(rounded to 5)" in text or "fewer than 5" in text
     else:
         assert "wards-panel-properties" in text
-    other = post(client, cm, "wards-panel.children", _click(other_ward), changed=["wards-map.clickData"])
+    other = post(client, cm, WARDS_PANEL, _click(other_ward), changed=["wards-map.clickData"])
     if role == "member":
         refused(other)
     else:
@@ -269,10 +272,10 @@ def wards_panel(role, client, cm, facts):
             assert "wards-panel-addresses" not in other_text
         elif facts.addresses[facts.other]:
             assert any(a in other_text for a in facts.addresses[facts.other]) or "No provider" in other_text
-    refused(post(client, cm, "wards-panel.children", _click(FORGED_WARD), changed=["wards-map.clickData"]))
+    refused(post(client, cm, WARDS_PANEL, _click(FORGED_WARD), changed=["wards-map.clickData"]))
     forged_row = {"wards-table.active_cell": {"row": 0, "column": 0},
                   "wards-table.derived_viewport_data": [{"area_code": other_ward}], "wards-month.value": 2}
-    forged = post(client, cm, "wards-panel.children", forged_row, changed=["wards-table.active_cell"])
+    forged = post(client, cm, WARDS_PANEL, forged_row, changed=["wards-table.active_cell"])
     refused(forged) if role == "member" else answer(forged)
     if role == "member":
         assert audit_count(facts, audit.VIEW_PROPERTIES) == before
@@ -536,6 +539,39 @@ def pages_dummy(role, client, cm, facts):
     assert "clientside_function" not in cm["_pages_dummy.children"] or cm["_pages_dummy.children"].get("callback")
 
 
+def admin_settings(role, client, cm, facts):
+    key = next(k for k in cm if k.startswith("..admin-settings.children"))
+    response = post(client, cm, key, {"admin-setting-save.n_clicks": None})
+    if role == "admin":
+        answer(response)
+    else:
+        refused(response)
+
+
+def overview_go(role, client, cm, facts):
+    """A click on an LA opens its wards only for an LA in scope; a forged LA is refused."""
+    own = post(client, cm, "overview-go.href", {"overview-map.clickData": {"points": [{"location": facts.own}]}},
+               changed=["overview-map.clickData"])
+    assert facts.own in body(answer(own) and own)
+    refused(post(client, cm, "overview-go.href", {"overview-map.clickData": {"points": [{"location": FORGED_LA}]}},
+                 changed=["overview-map.clickData"]))
+
+
+def wards_search(role, client, cm, facts):
+    """Search answers every role, within its scope (find_area keeps to scope.lad_codes); a forged code finds nothing."""
+    key = next(k for k in cm if k.startswith("..wards-la.value"))
+    own = post(client, cm, key, {"wards-search-go.n_clicks": 1, "wards-search.value": facts.wards[facts.own][0],
+                                 "wards-month.value": 2}, changed=["wards-search-go.n_clicks"])
+    assert "Found the ward" in body(answer(own) and own)
+    forged = post(client, cm, key, {"wards-search-go.n_clicks": 1, "wards-search.value": FORGED_WARD,
+                                    "wards-month.value": 2}, changed=["wards-search-go.n_clicks"])
+    assert "Nothing found" in body(answer(forged) and forged)
+
+
+def wards_url(role, client, cm, facts):
+    assert "wards-url-sync.children" in cm  # clientside: writes the address bar, reads nothing from the server
+
+
 def probe_wards(role, client, cm, facts):
     key = "security-probe-wards.children"
     own = post(client, cm, key, {"security-probe-la.value": facts.own, "security-probe-month.value": MONTH})
@@ -564,7 +600,11 @@ MATRIX: dict[str, Callable] = {
     "..wards-player.disabled": wards_play,
     "..wards-month.value": wards_advance,
     "wards-csv.data": wards_csv,
-    "wards-panel.children": wards_panel,
+    "..wards-panel.children": wards_panel,
+    "..wards-la.value": wards_search,
+    "wards-url-sync.children": wards_url,
+    "overview-go.href": overview_go,
+    "..admin-settings.children": admin_settings,
     "..properties-quarter.options": properties_controls,
     "..properties-map.figure": properties_map,
     "..properties-changes.children": properties_tables,
@@ -625,7 +665,7 @@ def test_member_gets_no_property_coordinates_from_any_page(as_role, callback_map
     key = next(k for k in callback_map if k.startswith(".._pages_content.children"))
     texts = [body(post(member, callback_map, key, {"_pages_location.pathname": p, "_pages_location.search": ""},
                        changed=["_pages_location.pathname"])) for p in PAGES]
-    texts.append(body(post(member, callback_map, "wards-panel.children", _click(facts.wards[facts.own][0]),
+    texts.append(body(post(member, callback_map, WARDS_PANEL, _click(facts.wards[facts.own][0]),
                            changed=["wards-map.clickData"])))
     found = [p for p in points if any(p in t for t in texts)]
     assert not found, found[:3]

@@ -115,7 +115,26 @@ def test_la_level_hover_says_official_flag_and_no_outlines_keeps_trace_indices()
     figure = maps.choropleth(rows, _geometry(), level="la")
     assert "official flag" in figure["data"][maps.AREAS]["hovertemplate"]
     assert figure["data"][maps.BOUNDARIES]["locations"] == []
-    assert len(figure["data"]) == 5
+    assert len(figure["data"]) == 7 and maps.HIGHLIGHT == 6  # names and the search outline come last
+
+
+def test_fit_frames_the_chosen_areas_and_names_them():
+    geometry = _geometry()
+    rows = _rows()
+    two = rows[rows["lad_code"] == "L2"]
+    figure = maps.choropleth(two, geometry, fit=two["area_code"].tolist())
+    geo = figure["layout"]["geo"]
+    box = geometry.bounds.loc[["W4", "W5"]]
+    assert geo["fitbounds"] is False
+    low, high = geo["lonaxis"]["range"]
+    assert low < box["minx"].min() < box["maxx"].max() < high
+    assert high - low < (box["maxx"].max() - box["minx"].min()) * 1.2 + 0.011
+    low, high = geo["lataxis"]["range"]
+    assert low < box["miny"].min() < box["maxy"].max() < high
+    assert figure["data"][maps.LABELS]["text"] == two["area_name"].tolist()
+    assert maps.labels(pd.concat([rows] * 9), geometry)["text"] == []  # 45 areas: no room for names
+    outline = maps.highlight(geometry, "W4")
+    assert outline["locations"] == ["W4"] and outline["geojson"]["features"][0]["id"] == "W4"
 
 
 def test_areas_with_no_data_are_grey_marked_and_say_so_never_zero():
@@ -163,7 +182,8 @@ def test_value_updates_carry_no_geometry_and_follow_the_map_order():
 def test_tile_url_switches_to_map_traces_with_a_raster_layer():
     url = "https://tiles.example/{z}/{x}/{y}.png"
     figure = maps.choropleth(_rows(), _geometry(), tile_url=url)
-    assert [t["type"] for t in figure["data"]] == ["choroplethmap", "choroplethmap", "scattermap", "scattermap", "scattermap"]
+    assert [t["type"] for t in figure["data"]] == ["choroplethmap", "choroplethmap", "scattermap", "scattermap",
+                                                 "scattermap", "scattermap", "choroplethmap"]
     assert figure["layout"]["map"]["layers"][0]["source"] == [url]
     assert "geo" not in figure["layout"]
 

@@ -164,6 +164,41 @@ def test_a_property_list_needs_its_provider(dash_call, store_copy, monthly_file)
     assert out["data-pending"]["data"] is None
 
 
+def test_preview_and_result_say_what_changed(dash_call, store_copy, monthly_file, tmp_path):
+    """A monthly file that pushes one sector's wards over the limit: the preview says so, the result lists them."""
+    from app import monitoring
+    from app.cluster.changes import previous_month
+    from app.config import load_settings
+
+    path, frame, latest = monthly_file
+    engine = db.connect(store_copy)
+    snap = monitoring.snapshot(engine, load_settings(store_copy))
+    month = latest["month"]
+    wards = snap.table[(snap.table["level"] == "ward")].set_index(["month", "area_code"])["status"]
+    calm = {w for w in snap.weights["ward_code"]
+            if wards.get((month, w)) == "ok" and wards.get((previous_month(month), w)) == "ok"}
+    sectors = snap.weights.groupby("postcode_sector")["ward_code"].agg(set)
+    sector_column = next(c for c in frame.columns if "sector" in c.lower())
+    row = next(i for i, s in frame[sector_column].items() if s in sectors.index and sectors[s] <= calm)
+    frame.loc[row, "people"] = str(int(frame.loc[row, "people"]) + 400)
+    frame.to_csv(path, index=False)
+    pushed = sectors[frame.loc[row, sector_column]]
+
+    preview = upload(dash_call, path)
+    text = dash_call.text(preview["data-preview"]["children"])
+    assert "If loaded: what would change" in text and "Newly over the limit" in text
+    done = action(dash_call, "confirm", preview["data-pending"]["data"])
+    panel = dash_call.find(done["data-message"]["children"], "data-changes-table")
+    listed = [r["props"]["data-area"] for r in panel["props"]["children"][2]["props"]["children"]
+              if r["props"]["data-change"] == "newly over the limit"]
+    after = monitoring.snapshot(engine, load_settings(store_copy)).table
+    now = after[(after["level"] == "ward") & (after["month"] == month)].set_index("area_code")["status"]
+    over = {w for w in pushed if now[w] == "breach"}
+    assert over and over <= set(listed)
+    names = snap.areas.set_index("area_code")["area_name"]
+    assert all(names[w] in text for w in over)
+
+
 def test_the_month_box_settles_a_month_the_file_cannot_give(dash_call, store_copy, monthly_file, tmp_path):
     path, frame, latest = monthly_file
     undated = tmp_path / "return.csv"

@@ -23,7 +23,8 @@ dash.register_page(__name__, path="/admin", name="Administration", order=90,
 
 AUDIT_ROWS = 500
 ACCOUNT_COLUMNS = [
-    {"name": "User name", "id": "username"}, {"name": "Role", "id": "role"}, {"name": "LA", "id": "lad_code"},
+    {"name": "User name", "id": "username"}, {"name": "Role", "id": "role"}, {"name": "LA", "id": "la_name"},
+    {"name": "LA code", "id": "lad_code"},
     {"name": "Region", "id": "region_code"}, {"name": "Locked", "id": "locked"},
     {"name": "Last signed in", "id": "last_login_at"}, {"name": "Added by", "id": "created_by"},
 ]
@@ -64,6 +65,24 @@ def layout(**_query) -> html.Div:
                                   message="Remove this account? Its sessions end at once."),
         html.Button("Unlock sign-in", id="admin-unlock", n_clicks=0, className="button secondary"),
         html.Div(id="admin-message", role="status", **{"aria-live": "polite"}),
+        html.H2("Limit variations and dispersal-plan allocations"),
+        html.P("An agreed limit variation replaces the national 1 person per 200 residents for the LA and its wards; "
+               "the allocation is the LA's agreed dispersal bedspaces (plan against actual). Each change is audited.",
+               className="hint"),
+        html.Div(id="admin-settings"),
+        html.Div([
+            _field("Local authority", dcc.Dropdown(id="admin-setting-la", options=_la_options(), clearable=False),
+                   "admin-setting-la"),
+            _field("Residents per supported person (blank: unchanged)",
+                   dcc.Input(id="admin-setting-ratio", type="number", min=20, max=5000, step="any"),
+                   "admin-setting-ratio"),
+            _field("Allocation, bedspaces (blank: unchanged)",
+                   dcc.Input(id="admin-setting-allocation", type="number", min=0, step=1), "admin-setting-allocation"),
+            _field("Note (e.g. the agreement's reference)", dcc.Input(id="admin-setting-note", type="text"),
+                   "admin-setting-note"),
+        ], className="controls"),
+        html.Button("Save the LA's settings", id="admin-setting-save", n_clicks=0, className="button"),
+        html.Div(id="admin-setting-message", role="status", **{"aria-live": "polite"}),
         html.H2("Audit log"),
         html.P(f"The latest {AUDIT_ROWS} entries. The log cannot be changed from the dashboard."),
         _field("Action", dcc.Dropdown(id="admin-audit-action", options=list(audit.ACTIONS), multi=True),
@@ -74,8 +93,64 @@ def layout(**_query) -> html.Div:
     ])
 
 
+def _la_options() -> list[dict]:
+    try:
+        las = data.local_authorities()
+    except RuntimeError:  # outside a request (layout validation)
+        return []
+    return [{"label": f"{r.area_name} ({r.area_code})", "value": r.area_code} for r in las.itertuples()]
+
+
+def settings_table() -> dash_table.DataTable:
+    from app.store import queries
+
+    with data.engine().connect() as conn:
+        saved = queries.area_settings(conn)
+    las = data.local_authorities()[["area_code", "area_name"]]
+    frame = las.merge(saved, on="area_code", how="left")
+    frame["limit_ratio"] = frame["limit_ratio"].map(lambda v: f"1 per {v:,.0f}" if v == v else "1 per 200 (national)")
+    frame["allocation"] = frame["allocation"].map(lambda v: f"{v:,.0f}" if v == v else "not entered")
+    frame["note"] = frame["note"].fillna("")
+    return dash_table.DataTable(
+        data=frame.to_dict("records"), id="admin-settings-table", style_as_list_view=True,
+        columns=[{"name": "Local authority", "id": "area_name"}, {"name": "Code", "id": "area_code"},
+                 {"name": "Limit", "id": "limit_ratio"}, {"name": "Allocation (bedspaces)", "id": "allocation"},
+                 {"name": "Note", "id": "note"}])
+
+
+@callback(
+    Output("admin-settings", "children"), Output("admin-setting-message", "children"),
+    Input("admin-setting-save", "n_clicks"),
+    State("admin-setting-la", "value"), State("admin-setting-ratio", "value"),
+    State("admin-setting-allocation", "value"), State("admin-setting-note", "value"),
+)
+def save_settings(clicks, la, ratio, allocation, note):
+    scope = require("admin")
+    from app.store import area_settings
+
+    message = ""
+    if ctx.triggered_id == "admin-setting-save":
+        try:
+            if not la:
+                raise area_settings.SettingRefused("choose a local authority")
+            if ratio is None and allocation is None:
+                raise area_settings.SettingRefused("enter a limit ratio, an allocation or both")
+            if allocation is not None and float(allocation) != int(float(allocation)):
+                raise area_settings.SettingRefused("the allocation must be a whole number of bedspaces")
+            area_settings.set_values(data.engine(), str(la), who=scope.user,
+                                     limit_ratio=None if ratio is None else float(ratio),
+                                     allocation=None if allocation is None else int(float(allocation)),
+                                     note=note or None)
+            message = "Saved. Every page now uses the new figures."
+        except (area_settings.SettingRefused, TypeError, ValueError) as refused:
+            message = f"Not saved: {refused}."
+    return settings_table(), message
+
+
 def accounts_table() -> dash_table.DataTable:
     frame = accounts.listing(data.engine())
+    names = data.local_authorities().set_index("area_code")["area_name"]
+    frame["la_name"] = frame["lad_code"].map(names).fillna("")
     frame["locked"] = frame["locked"].map({True: "locked", False: ""})
     for column in ("last_login_at", "created_at", "password_changed_at"):
         frame[column] = frame[column].astype(str).replace({"None": "", "NaT": ""})
@@ -119,7 +194,8 @@ def manage(_add, _remove, _unlock, username, role, area, password, target):
 def audit_view(actions, _accounts):
     require(action=READ_AUDIT)
     frame = audit.query(data.engine(), action=actions or None, limit=AUDIT_ROWS)
-    frame["at"] = frame["at"].dt.strftime("%Y-%m-%d %H:%M:%S")
+    frame["at"] = frame["at"].dt.strftime("%d/%m/%Y %H:%M:%S")
+    frame["details"] = frame["details"].map(readable_details)
     return dash_table.DataTable(data=frame.drop(columns=["id"]).to_dict("records"), columns=AUDIT_COLUMNS,
                                 page_size=25, sort_action="native", filter_action="native",
                                 style_cell={"whiteSpace": "normal", "textAlign": "left"})
@@ -142,3 +218,32 @@ def _remote_addr() -> str | None:
     import flask
 
     return flask.request.remote_addr if flask.has_request_context() else None
+
+
+def readable_details(details) -> str:
+    """An audit entry's details as "key: value; ..." words rather than raw JSON."""
+    import json
+
+    if details is None or details != details or details == "":
+        return ""
+    value = details
+    if isinstance(details, str):
+        try:
+            value = json.loads(details)
+        except ValueError:
+            return details
+    if not isinstance(value, dict):
+        return str(value)
+
+    def words(item) -> str:
+        if isinstance(item, dict):
+            return ", ".join(f"{k.replace('_', ' ')} {words(v)}" for k, v in item.items())
+        if isinstance(item, list):
+            return ", ".join(map(words, item))
+        if isinstance(item, bool):
+            return "yes" if item else "no"
+        if isinstance(item, (int, float)):
+            return f"{item:,.0f}" if float(item).is_integer() else f"{item:,}"
+        return "none" if item is None else str(item)
+
+    return "; ".join(f"{key.replace('_', ' ')}: {words(item)}" for key, item in value.items())

@@ -137,7 +137,7 @@ def layout(**_query) -> html.Div:
                            dcc.RadioItems(id="check-hmo", options=[{"label": "Yes", "value": "yes"},
                                                                    {"label": "No", "value": "no"}], value="no",
                                           inline=True), "check-hmo"),
-                    _field("Date the consultation was received", dcc.Input(id="check-received", type="date"),
+                    _field("Date the consultation was received", _uk_date("check-received"),
                            "check-received"),
                     _field("Notes", dcc.Textarea(id="check-notes"), "check-notes"),
                     html.Button("Record proposal", id="check-record", n_clicks=0, className="button"),
@@ -151,7 +151,7 @@ def layout(**_query) -> html.Div:
                     _field("Proposal number", dcc.Dropdown(id="check-proposal"), "check-proposal"),
                     _field("Response", dcc.Dropdown(id="check-response", options=list(log_store.RESPONSES)),
                            "check-response"),
-                    _field("Date of the response", dcc.Input(id="check-response-date", type="date"),
+                    _field("Date of the response", _uk_date("check-response-date"),
                            "check-response-date"),
                     _field("Notes on the response", dcc.Textarea(id="check-response-notes"), "check-response-notes"),
                     html.Button("Save response", id="check-save-response", n_clicks=0, className="button"),
@@ -289,3 +289,10 @@ def proposals_log(_record, _save, place, provider, property_type, hmo, received,
     frame = view_properties(log_store.list_proposals(engine, lad_codes=visible), what="proposals log")
     options = [{"label": f"{i}: {p}", "value": int(i)} for i, p in zip(frame["id"], frame["postcode"])]
     return record_message, response_message, log_table(frame), options
+
+
+def _uk_date(component_id: str) -> dcc.DatePickerSingle:
+    """A date box that reads and shows day/month/year whatever the browser's locale (3/11 is 3 November);
+    its value stays ISO (YYYY-MM-DD) for the store."""
+    return dcc.DatePickerSingle(id=component_id, display_format="DD/MM/YYYY", placeholder="DD/MM/YYYY",
+                                first_day_of_week=1, clearable=True)

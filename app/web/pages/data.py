@@ -31,7 +31,7 @@ from app.problems import InputRefused, Problem
 from app.security import audit, limits
 from app.security.roles import LOAD, UNDO, Forbidden, audit_event, require, roles_allowed
 from app.store import db, loads, queries
-from app.web import data
+from app.web import changes, data
 
 dash.register_page(__name__, path="/data", name="Data", order=6, title="Data - Dispersal Monitor")
 
@@ -243,7 +243,7 @@ def upload(contents, filename, kind, provider, month=None):
         while len(_pending) > 8:
             _pending.pop(next(iter(_pending)))
     pending = {"token": token, "file": path.name, "kind": kind, "provider": provider, "month": month}
-    return preview(prepared.report), pending, False
+    return html.Div([preview(prepared.report), changes.preview_panel(scope, prepared)]), pending, False
 
 
 def _confirm(scope, pending: dict | None) -> html.Div:
@@ -267,7 +267,16 @@ def _confirm(scope, pending: dict | None) -> html.Div:
     audit_event(audit.LOAD, report.file, {"load_id": report.load_id, "kind": report.kind, "period": report.period,
                                           "rows": report.rows, "unchanged": report.unchanged})
     lines = report.lines()
-    return html.Div([html.P(lines[0], className="success"), html.Ul([html.Li(x.strip()) for x in lines[1:]])])
+    return html.Div([html.P(lines[0], className="success"), html.Ul([html.Li(x.strip()) for x in lines[1:]]),
+                     changes.panel(scope, _changed_month(report), "data-changes")])
+
+
+def _changed_month(report: ingest.LoadReport) -> str | None:
+    """The month whose changes a load brings: a monthly file's own, else (property lists) the latest."""
+    if report.kind == HOME_OFFICE and report.period:
+        return report.period
+    months = data.months()
+    return months[-1] if months else None
 
 
 def _undo_last() -> html.P:

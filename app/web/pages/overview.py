@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dash
 import pandas as pd
-from dash import Input, Output, Patch, callback, dash_table, dcc, html
+from dash import Input, Output, Patch, State, callback, ctx, dash_table, dcc, html
 
 from app.cluster.coverage import headline as coverage_headline
 from app.cluster.fair_share import fair_share
@@ -17,19 +17,21 @@ from app.figures import charts, maps
 from app.security.roles import require
 from app.views import plan
 from app.periods import month_words
-from app.web import data
+from app.web import changes, data
 
 dash.register_page(__name__, path="/", name="Region overview", order=0, title="Region overview - Dispersal Monitor")
 
 LEVEL = "la"
+#: Status comes second so that it stays in view on a narrow screen; numbers show whole, with separators.
+WHOLE = {"type": "numeric", "format": {"specifier": ",.0f"}}
 TABLE_COLUMNS = [
     {"name": "Local authority", "id": "area_name"},
-    {"name": "People supported", "id": "people", "type": "numeric"},
-    {"name": "Residents", "id": "population", "type": "numeric"},
-    {"name": "1 in N residents", "id": "one_in"},
-    {"name": "Share of the limit (%)", "id": "share_of_limit", "type": "numeric"},
-    {"name": "Headroom (people)", "id": "headroom", "type": "numeric"},
     {"name": "Status (official flag)", "id": "status"},
+    {"name": "People supported", "id": "people", **WHOLE},
+    {"name": "Share of the limit (%)", "id": "share_of_limit", "type": "numeric", "format": {"specifier": ",.1f"}},
+    {"name": "Headroom (people)", "id": "headroom", **WHOLE},
+    {"name": "Residents", "id": "population", **WHOLE},
+    {"name": "1 in N residents", "id": "one_in"},
 ]
 
 
@@ -193,6 +195,7 @@ def layout(month: str | None = None, **_query) -> html.Div:
     trend_rows = data.scoped_level_trend(scope, LEVEL).dropna(subset=["share_of_limit"])
     return html.Div(
         [
+            dcc.Location(id="overview-go", refresh="callback-nav"),
             html.H1(f"Region overview: {region}"),
             html.P("Each local authority's position against the limit of 1 person supported in dispersal "
                    "accommodation per 200 residents. The Home Office applies the limit to local authorities; "
@@ -204,11 +207,13 @@ def layout(month: str | None = None, **_query) -> html.Div:
             ], className="control control-month-select"),
             html.P(_later_partial(scope, month, months), id="overview-later", className="hint"),
             html.Div(headlines(scope, month), id="overview-headlines", className="cards", **{"aria-live": "polite"}),
+            html.Div(changes.panel(scope, month, "overview-changes"), id="overview-changes-box"),
             html.Div([
                 html.Div([
                     html.H2("Local authorities against the limit"),
                     dcc.Graph(id="overview-map", figure=la_figure(scope, month), config=maps.GRAPH_CONFIG, className="map"),
-                    html.P("Symbols mark authorities over the limit (▲) and approaching it (○).", className="hint"),
+                    html.P("Symbols mark authorities over the limit (▲) and approaching it (○). Select an "
+                           "authority on the map or in the table to open its wards.", className="hint"),
                 ], className="map-column"),
                 html.Div([
                     html.H2("Table of local authorities"),
@@ -250,13 +255,14 @@ def layout(month: str | None = None, **_query) -> html.Div:
     Output("overview-headlines", "children"),
     Output("overview-fair-share", "figure"),
     Output("overview-table", "data"),
+    Output("overview-changes-box", "children"),
     Input("overview-month", "value"),
     prevent_initial_call=True,
 )
 def change_month(month: str):
     scope = require()
     if month not in data.months():
-        return dash.no_update, dash.no_update, dash.no_update, dash.no_update
+        return dash.no_update, dash.no_update, dash.no_update, dash.no_update, dash.no_update
     rows = rows_for(scope, LEVEL, month)
     geometry = data.geometry("lad")
     locations = rows_for(scope, LEVEL, data.months()[-1])["area_code"].astype(str).tolist()
@@ -265,4 +271,32 @@ def change_month(month: str):
         for key, value in values.items():
             patch["data"][trace][key] = value
     return (patch.to_plotly_json(), headlines(scope, month), fair_share_figure(scope, month),
-            table_data(scope, month))
+            table_data(scope, month), changes.panel(scope, month, "overview-changes"))
+
+
+@callback(
+    Output("overview-go", "href"),
+    Input("overview-map", "clickData"),
+    Input("overview-table", "active_cell"),
+    State("overview-table", "derived_viewport_data"),
+    State("overview-month", "value"),
+    prevent_initial_call=True,
+)
+def open_wards(click: dict | None, cell: dict | None, viewport: list[dict] | None, month: str | None):
+    """A click on an LA (map or table) opens the ward map on that LA and month."""
+    code = None
+    if ctx.triggered_id == "overview-map" and click:
+        code = (click.get("points") or [{}])[0].get("location")
+    elif ctx.triggered_id == "overview-table" and cell and viewport:
+        row = cell.get("row")
+        if row is not None and 0 <= row < len(viewport):
+            code = viewport[row].get("area_code")
+    if not code:
+        return dash.no_update
+    require(lad=code)
+    from urllib.parse import urlencode
+
+    query = {"la": str(code)}
+    if month in data.months():
+        query["month"] = month
+    return f"/wards?{urlencode(query)}"

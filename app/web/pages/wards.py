@@ -40,16 +40,20 @@ dash.register_page(__name__, path="/wards", name="Ward map", order=1, title="War
 
 ALL = "all"
 LEVEL = "ward"
+#: Filter options per column: case-insensitive text only. A table-level ``filter_options`` case setting makes
+#: every column compare as text, so "> 100" kept "99" (plotly/dash#1793). Numbers show whole, with separators.
+TEXT = {"filter_options": {"case": "insensitive"}}
+WHOLE = {"type": "numeric", "format": {"specifier": ",.0f"}}
 TABLE_COLUMNS = [
-    {"name": "Ward", "id": "area_name"},
-    {"name": "Local authority", "id": "la_name"},
-    {"name": "People supported", "id": "people", "type": "numeric"},
-    {"name": "Residents", "id": "population", "type": "numeric"},
-    {"name": "1 in N residents", "id": "one_in"},
-    {"name": "Share of the limit (%)", "id": "share_of_limit", "type": "numeric"},
-    {"name": "Headroom (people)", "id": "headroom", "type": "numeric"},
-    {"name": "Status (local indicator)", "id": "status"},
-    {"name": "Ward code", "id": "area_code"},
+    {"name": "Ward", "id": "area_name", **TEXT},
+    {"name": "Local authority", "id": "la_name", **TEXT},
+    {"name": "People supported", "id": "people", **WHOLE},
+    {"name": "Residents", "id": "population", **WHOLE},
+    {"name": "1 in N residents", "id": "one_in", **TEXT},
+    {"name": "Share of the limit (%)", "id": "share_of_limit", "type": "numeric", "format": {"specifier": ",.1f"}},
+    {"name": "Headroom (people)", "id": "headroom", **WHOLE},
+    {"name": "Status (local indicator)", "id": "status", **TEXT},
+    {"name": "Ward code", "id": "area_code", **TEXT},
 ]
 
 
@@ -82,7 +86,7 @@ def ward_figure(scope, month: str, la: str | None) -> dict:
     figure = maps.choropleth(
         map_rows(scope, rows), data.geometry("ward"), level=LEVEL, outlines=data.geometry("lad"),
         tile_url=data.tile_url(), uirevision=la or ALL, approaching=data.settings().approaching,
-        bands=scope.suppress,
+        bands=scope.suppress, fit=rows["area_code"].astype(str).tolist(),
     )
     if scope.suppress and figure["data"]:
         figure["data"][maps.AREAS]["hovertemplate"] = maps.MEMBER_HOVER
@@ -155,7 +159,7 @@ def la_options(scope) -> tuple[list[dict], str]:
     return options, default
 
 
-def layout(la: str | None = None, month: str | None = None, **_query) -> html.Div:
+def layout(la: str | None = None, month: str | None = None, ward: str | None = None, **_query) -> html.Div:
     scope = data.layout_scope()
     months = data.months()
     if scope is None:
@@ -167,8 +171,12 @@ def layout(la: str | None = None, month: str | None = None, **_query) -> html.Di
     index = months.index(month) if month in months else months.index(data.default_month(scope, la))
     month = months[index]
     rows = ward_rows(scope, month, la)
+    ward = ward if isinstance(ward, str) and ward in set(rows["area_code"].astype(str)) else None
     return html.Div(
         [
+            dcc.Store(id="wards-months", data=months),
+            dcc.Store(id="wards-selected", data=ward),
+            html.Div(id="wards-url-sync", hidden=True),
             html.H1("Ward map"),
             html.P("People supported in dispersal accommodation against the limit of 1 per 200 residents, ward by ward. "
                    "Ward statuses are a local indicator; the Home Office applies the limit to local authorities.",
@@ -179,6 +187,16 @@ def layout(la: str | None = None, month: str | None = None, **_query) -> html.Di
                         html.Label("Local authority", htmlFor="wards-la", id="wards-la-label"),
                         dcc.Dropdown(id="wards-la", options=options, value=la, clearable=False, searchable=True),
                     ], className="control control-la"),
+                    html.Div([
+                        html.Label("Find a ward, local authority or postcode", htmlFor="wards-search"),
+                        html.Div([
+                            dcc.Input(id="wards-search", type="search", debounce=True, autoComplete="off",
+                                      placeholder="e.g. a ward name or TS1 2AB", className="search-input"),
+                            html.Button("Find", id="wards-search-go", n_clicks=0, className="button"),
+                        ], className="search-row"),
+                        html.P(id="wards-search-result", className="hint", role="status",
+                               **{"aria-live": "polite"}),
+                    ], className="control control-search"),
                     html.Div([
                         html.Label("Month", htmlFor="wards-month", id="wards-month-heading"),
                         html.Div(
@@ -214,7 +232,7 @@ def layout(la: str | None = None, month: str | None = None, **_query) -> html.Di
                         className="map-column",
                     ),
                     html.Div(
-                        html.Div(
+                        ward_panel(scope, ward, month) if ward else html.Div(
                             [html.H2("Ward details", className="govuk-heading-m"),
                              html.P("Select a ward on the map, or a row in the table below, to see its trend over "
                                     "all months, accommodation types, properties and data-quality notes.")],
@@ -238,7 +256,6 @@ def layout(la: str | None = None, month: str | None = None, **_query) -> html.Di
                 data=table_data(scope, rows),
                 sort_action="native",
                 filter_action="native",
-                filter_options={"case": "insensitive"},
                 page_action="native",
                 page_size=25,
                 style_table={"overflowX": "auto"},
@@ -272,6 +289,11 @@ def update_map(index: int, la: str):
             patch["data"][trace][key] = value
     if new_la:
         patch["layout"]["uirevision"] = la or ALL
+        view = maps.fitted_view(data.geometry("ward"), data_locations(scope, la or ALL))
+        if view and not data.tile_url():
+            patch["layout"]["geo"]["fitbounds"] = False
+            patch["layout"]["geo"]["lonaxis"] = view["lonaxis"]
+            patch["layout"]["geo"]["lataxis"] = view["lataxis"]
     # The Patch's wire form: plain lists and dicts, which orjson (when installed) encodes without plotly's slow
     # clean-up walk that a Patch object inside the response would force.
     return patch.to_plotly_json(), month_words(month)
@@ -405,6 +427,7 @@ def csv_table(scope, month: str, la: str | None) -> pd.DataFrame:
 
 @callback(
     Output("wards-panel", "children"),
+    Output("wards-selected", "data"),
     Input("wards-map", "clickData"),
     Input("wards-table", "active_cell"),
     State("wards-table", "derived_viewport_data"),
@@ -421,9 +444,105 @@ def open_panel(click: dict | None, cell: dict | None, viewport: list[dict] | Non
         if row is not None and 0 <= row < len(viewport):
             code = viewport[row].get("area_code")
     if not code:
-        return dash.no_update
+        return dash.no_update, dash.no_update
     scope = require(area=code)  # the code comes from the browser: 403 unless it is an area in scope
-    return ward_panel(scope, str(code), _month(index))
+    return ward_panel(scope, str(code), _month(index)), str(code)
+
+
+# ------------------------------------------------------------------ search and the address bar
+
+
+def find_area(scope, query: str) -> tuple[str, str, str] | None:
+    """(level, area code, LA code) of the ward or LA named, or holding the postcode, within the user's scope."""
+    from app.geography.postcodes import PostcodeError, normalise_postcode
+    from app.store import queries
+
+    text = " ".join(str(query or "").split())[:100]
+    if not text:
+        return None
+    try:
+        postcode = normalise_postcode(text)
+    except PostcodeError:
+        postcode = None
+    if postcode:
+        with data.engine().connect() as conn:
+            found = queries.postcodes(conn, [postcode])
+        found = found.dropna(subset=["ward_code"])
+        if len(found) and scope.can_see_lad(str(found["lad_code"].iloc[0])):
+            return LEVEL, str(found["ward_code"].iloc[0]), str(found["lad_code"].iloc[0])
+        return None
+    areas = data.snapshot().areas
+    areas = areas[areas["level"].isin(["ward", "lad"]) & areas["lad_code"].isin(scope.lad_codes)]
+    names = areas["area_name"].astype(str).str.casefold()
+    wanted = text.casefold()
+    for matches in (names == wanted, names.str.startswith(wanted), names.str.contains(wanted, regex=False),
+                    areas["area_code"].astype(str).str.casefold() == wanted):
+        hits = areas[matches.to_numpy()]
+        if len(hits):
+            hit = hits.sort_values(["level", "area_name"], key=lambda c: c.map({"lad": 0, "ward": 1})
+                                   if c.name == "level" else c).iloc[0]
+            return ("la" if hit["level"] == "lad" else LEVEL), str(hit["area_code"]), str(hit["lad_code"])
+    return None
+
+
+@callback(
+    Output("wards-la", "value"),
+    Output("wards-map", "figure", allow_duplicate=True),
+    Output("wards-panel", "children", allow_duplicate=True),
+    Output("wards-selected", "data", allow_duplicate=True),
+    Output("wards-search-result", "children"),
+    Input("wards-search-go", "n_clicks"),
+    Input("wards-search", "n_submit"),
+    State("wards-search", "value"),
+    State("wards-la", "value"),
+    State("wards-la", "options"),
+    State("wards-month", "value"),
+    prevent_initial_call=True,
+)
+def search(_clicks, _submits, query, la, options, index):
+    """Find the area, show its LA, outline it and (a ward) open its panel."""
+    scope = require()
+    found = find_area(scope, query)
+    if found is None:
+        return (dash.no_update, dash.no_update, dash.no_update, dash.no_update,
+                f"Nothing found for \u201c{str(query or '')[:60]}\u201d among the areas you can see.")
+    level, code, lad = found
+    offered = {o.get("value") for o in options or [] if isinstance(o, dict)}
+    target = lad if lad in offered else la
+    patch = Patch()
+    outline = maps.highlight(data.geometry("ward" if level == LEVEL else "lad"), code)
+    for key, value in outline.items():
+        patch["data"][maps.HIGHLIGHT][key] = value
+    names = data.snapshot().areas.set_index("area_code")["area_name"]
+    if level == LEVEL:
+        return (target, patch.to_plotly_json(), ward_panel(scope, code, _month(index)), code,
+                f"Found the ward {names.get(code, code)} ({names.get(lad, lad)}).")
+    return (target, patch.to_plotly_json(), dash.no_update, None,
+            f"Found the local authority {names.get(code, code)}.")
+
+
+dash.clientside_callback(
+    """
+    function (la, index, ward, months) {
+        var params = new URLSearchParams();
+        if (la) { params.set('la', la); }
+        if (months && index !== null && index !== undefined && months[index]) { params.set('month', months[index]); }
+        if (ward) { params.set('ward', ward); }
+        var search = '?' + params.toString();
+        if (window.location.pathname === '/wards' && window.location.search !== search) {
+            var first = !window.history.state || !window.history.state.wards;
+            var method = (first && !window.location.search) ? 'replaceState' : 'pushState';
+            window.history[method]({wards: true}, '', '/wards' + search);
+        }
+        return '';
+    }
+    """,
+    Output("wards-url-sync", "children"),
+    Input("wards-la", "value"),
+    Input("wards-month", "value"),
+    Input("wards-selected", "data"),
+    State("wards-months", "data"),
+)
 
 
 def ward_panel(scope, code: str, month: str) -> list:
