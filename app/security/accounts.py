@@ -58,7 +58,7 @@ def _check_area(role: str, lad_code: str | None, region_code: str | None) -> Non
         if code is not None and not _LAD.match(code):
             raise AccountError(f"'{code}' is not a GSS area code (e.g. E06000002)")
     if role in ("officer", "member") and not (lad_code or region_code):
-        raise AccountError(f"a {role} account needs an LA (--la CODE)")
+        raise AccountError(f"{'an' if role == 'officer' else 'a'} {role} account needs an LA (--la CODE)")
     if role == "officer" and not lad_code:
         raise AccountError("an officer account needs an LA, not a region")
 

@@ -331,6 +331,8 @@ def oidc_callback():
             raise ValueError("the provider sent no ID token")
     except Exception as error:  # state, code, signature, issuer, audience, expiry, nonce: all refused alike
         reason = getattr(error, "error", None) or type(error).__name__
+        if getattr(error, "description", None):
+            reason = f"{reason}: {error.description}"
         audit.record(_engine(), "anonymous", audit.LOGIN_FAILED, "single sign-on",
                      {"via": "oidc", "reason": str(reason)[:100]}, request.remote_addr)
         return _sso_page("Sign-in did not complete", "The answer from your council's sign-in service could "
