@@ -170,6 +170,11 @@ def metadata(settings: Settings) -> dict:
     return meta
 
 
+def cached_metadata(settings: Settings) -> dict:
+    """The discovery document if this process has fetched it (never a network call)."""
+    return dict(getattr(client(settings), "server_metadata", None) or {})
+
+
 def claims_options(settings: Settings) -> dict:
     issuer = metadata(settings)["issuer"]
     return {
