@@ -161,6 +161,13 @@ def _check_workbook(name: str, content: bytes) -> None:
     packed = sum(m.compress_size for m in members) or 1
     if total > MAX_UNCOMPRESSED or total / packed > MAX_RATIO:
         raise UploadRefused(f"'{name}' would expand to {total / 2**20:,.0f} MB: refused as unsafe (a 'zip bomb')")
+    from app.problems import InputRefused
+    from app.readers.archive import check_workbook_archive
+
+    try:  # the real decompressed bytes, not what the directory declares; any zip or CRC error refuses
+        check_workbook_archive(content, file=name)
+    except InputRefused as refused:
+        raise UploadRefused(f"'{name}': {refused.problems[0].message}") from None
     for member in members:
         if not member.filename.endswith((".xml", ".rels", ".vml")):
             continue
@@ -179,7 +186,9 @@ def _check_dimension(name: str, head: bytes) -> None:
     first_row, last_col, last_row = int(match.group(2)), match.group(3), int(match.group(4))
     columns = _column_number(last_col) - _column_number(match.group(1)) + 1
     cells = (last_row - first_row + 1) * columns
-    if cells > MAX_CELLS:
+    from app.readers.archive import ArchiveLimits
+
+    if cells > max(MAX_CELLS, ArchiveLimits.from_env().max_cells):
         raise UploadRefused(f"'{name}' declares a sheet of {cells:,} cells: refused as unsafe")
 
 
