@@ -46,6 +46,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from app.figures.markup import inert_series
+
 AREAS, BOUNDARIES, BREACH_MARKS, APPROACHING_MARKS = 0, 1, 2, 3
 APPROACHING = 0.8
 LIMIT = 1.0
@@ -153,10 +155,10 @@ def _rounded(values: pd.Series, digits: int) -> list:
 
 
 def _area_text(rows: pd.DataFrame, level: str) -> list[str]:
-    names = rows["area_name"].astype("string").fillna(rows["area_code"].astype("string"))
+    names = inert_series(rows["area_name"]).fillna(inert_series(rows["area_code"]))
     text = "<b>" + names + "</b>"
     if level == "ward" and "la_name" in rows:
-        text = text + ", " + rows["la_name"].astype("string").fillna("")
+        text = text + ", " + inert_series(rows["la_name"]).fillna("")
     population = rows["population"].map(lambda p: "not known" if p != p else f"{p:,.0f}")
     return (text + "<br>Residents: " + population).tolist()
 

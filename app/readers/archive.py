@@ -74,6 +74,11 @@ def check_workbook_archive(path: Path | str | bytes, limits: ArchiveLimits | Non
     limits = limits or ArchiveLimits.from_env()
     file = file or (Path(path).name if not isinstance(path, bytes) else "the workbook")
     source = io.BytesIO(path) if isinstance(path, bytes) else path
+    head = path[:4] if isinstance(path, bytes) else _head(path)
+    if head != b"PK\x03\x04" and not zipfile.is_zipfile(source):
+        return  # not a zip at all (junk before a zip still counts as one): the reader says what it is
+    if isinstance(source, io.BytesIO):
+        source.seek(0)
     try:
         with zipfile.ZipFile(source) as archive:
             entries = archive.infolist()
@@ -86,8 +91,16 @@ def check_workbook_archive(path: Path | str | bytes, limits: ArchiveLimits | Non
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
             NotImplementedError, RuntimeError, KeyError, OverflowError) as error:
         raise InputRefused([Problem(
-            "the workbook cannot be opened: its zip structure is damaged "
-            f"({_plain(error)}); open it in Excel and save it again", file=file, code="corrupt")]) from None
+            "the workbook cannot be opened: it is damaged (its zip structure is not valid: "
+            f"{_plain(error)}); open it in Excel and save it again", file=file, code="corrupt")]) from None
+
+
+def _head(path: Path | str) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4)
+    except OSError:
+        return b""
 
 
 def _plain(error: Exception) -> str:

@@ -41,12 +41,13 @@ from urllib.parse import urlsplit
 
 import dash
 import flask
+from flask.json.provider import DefaultJSONProvider
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 from markupsafe import escape
 
 from app.config import ROOT, Settings
-from app.security import accounts, audit, limits, oidc
+from app.security import accounts, audit, limits, logs, oidc, uploads
 from app.web import errors
 
 #: Paths anyone may request: the log-in form and what it needs to render.
@@ -57,6 +58,7 @@ ABSOLUTE_HOURS = 10
 #: Dash's JSON callback endpoint: exempt from the form CSRF check (it takes only JSON bodies, which a
 #: cross-site form cannot send, and the SameSite=Lax cookie is not sent on cross-site POSTs).
 DASH_DISPATCH = ("dash.dash.dispatch", "dash.dash.async_dispatch")
+DISPATCH_PATHS = ("/_dash-update-component",)
 SECRET_FILE = ROOT / "data" / "secret_key"
 
 csrf = CSRFProtect()
@@ -154,6 +156,10 @@ def install(app: dash.Dash) -> None:
     server = app.server
     configure(server)
     oidc.check_settings(server.config["DISPERSAL_SETTINGS"])
+    logs.install()
+    uploads.start_sweeper()
+    server.json_provider_class = StrictJSON
+    server.json = StrictJSON(server)
     login_manager.session_protection = None
     login_manager.init_app(server)
     server.before_request(guard)  # before CSRFProtect's check: anonymous requests get 401, not 400
@@ -164,6 +170,31 @@ def install(app: dash.Dash) -> None:
     server.add_url_rule("/login/oidc", "oidc_start", oidc_start, methods=["GET"])
     server.add_url_rule("/login/oidc/callback", "oidc_callback", oidc_callback, methods=["GET"])
     server.add_url_rule("/logout", "logout", logout, methods=["GET", "POST"])
+
+
+class StrictJSON(DefaultJSONProvider):
+    """Request bodies are strict JSON: ``NaN`` and ``Infinity`` (which Python's parser takes by default and
+    no browser sends) are a 400, not a float that fails deep in a callback."""
+
+    def loads(self, s, **kwargs):
+        kwargs.setdefault("parse_constant", _no_constant)
+        return super().loads(s, **kwargs)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def same_origin() -> bool:
+    """A POST to the callback endpoint from a page of this site: its ``Origin`` (which browsers send on
+    every POST) names this server, and the fetch is not cross-site."""
+    request = flask.request
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not a browser: a script with a session cookie gets nothing a cross-site page could
+    return origin.rstrip("/") == request.host_url.rstrip("/")
 
 
 # ------------------------------------------------------------------ the guard
@@ -200,6 +231,11 @@ def guard() -> flask.Response | None:
         return None
     if not current_user.is_authenticated:
         return refuse()
+    if flask.request.method == "POST" and flask.request.path.startswith(DISPATCH_PATHS) and not same_origin():
+        audit.record(_engine(), current_user.username, audit.ACCESS_DENIED, flask.request.path[:100],
+                     {"reason": "cross-origin callback", "origin": str(flask.request.headers.get("Origin"))[:100]},
+                     flask.request.remote_addr)
+        return errors.respond(403, "This request came from another site and was refused.")
     now = time.time()
     session = flask.session
     born, seen = session.get("born"), session.get("seen")
