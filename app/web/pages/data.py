@@ -298,8 +298,8 @@ def actions(_confirm_clicks, _undo_clicks, pending):
         ("id", "Load"), ("kind", "Kind"), ("file_name", "File"), ("period", "Period"), ("provider", "Provider"),
         ("loaded_at", "Loaded (UTC)"), ("loaded_by", "By"), ("rows", "Rows"), ("status", "Status"),
         ("n_problems", "Notes")], "Loads, newest first")
-    if len(problems):  # the notes quote cells of the files: who read them is recorded
-        audit_event(audit.VIEW_RESTRICTED, "data-quality notes", {"notes": int(len(problems))})
+    # the notes quote cells of the files: who read them is recorded
+    audit_event(audit.VIEW_RESTRICTED, "data-quality notes", {"notes": int(len(problems))})
     problems_part = table(problems.assign(file=problems["file_name"]).to_dict("records"),
                           [("load_id", "Load"), ("severity", "Severity"), *PROBLEM_COLUMNS],
                           "Data-quality notes of the loads in use")
