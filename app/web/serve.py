@@ -127,6 +127,9 @@ def serve(db_url: str | None, host: str = "127.0.0.1", port: int = 8050, demo: b
 
     settings = load_settings(db_url)
     trusted_proxies()  # a wrong DISPERSAL_PROXIES stops here, with its message, not in every worker
+    from app.security import oidc
+
+    oidc.check_settings(settings)  # likewise half a single sign-on configuration
     engine = db.connect(settings.db_url)
     db.check_ready(engine)
     db.dispose(settings.db_url)  # no connection crosses the fork into the workers

@@ -33,8 +33,11 @@ class Recorder:
     token_requests: int = 0
     rewrite: Callable[[str], str] | None = None
 
+    fetched: dict[str, int] = field(default_factory=dict)
+
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
+        self.fetched[path] = self.fetched.get(path, 0) + 1
         if path == "/oauth2/authorize":
             query = parse_qs(environ.get("QUERY_STRING", ""))
             if "code_challenge" in query:

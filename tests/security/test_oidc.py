@@ -120,6 +120,9 @@ def test_sign_in_end_to_end_maps_groups_to_role_and_la(client, sso, provider, se
     assert sign_in(other, provider, "alice-sub").status_code == 302
     rows = user_row(security_store, f"{provider.issuer}|alice-sub")
     assert len(rows) == 1 and rows[0].role == "admin" and rows[0].lad_code is None
+    # discovery and the signing keys were fetched once for both sign-ins (and any earlier test's)
+    assert provider.recorder.fetched["/.well-known/openid-configuration"] == 1
+    assert provider.recorder.fetched["/jwks"] == 1
     assert client.get("/_dash-layout").status_code == 401
     assert other.get("/_dash-layout").status_code == 200
 
