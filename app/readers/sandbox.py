@@ -103,6 +103,21 @@ def open_workbook(path: Path, limits: ArchiveLimits | None = None) -> ParsedWork
     return ParsedWorkbook(answer["sheets"])
 
 
+def read_frames(path: Path, limits: ArchiveLimits | None = None):
+    """Every sheet as a frame of text with no header, like ``pandas.read_excel(header=None, dtype=str)``
+    (blank cells missing, whole numbers without ``.0``), read in the child process."""
+    import pandas as pd
+
+    from app.readers.tables import display
+
+    book = open_workbook(Path(path), limits)
+    frames = {}
+    for name in book.sheet_names:
+        rows = [[display(cell) or None for cell in row] for row in book.get_sheet_by_name(name).to_python()]
+        frames[name] = pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(dtype=object)
+    return frames
+
+
 def _limit(memory: int, seconds: int) -> None:
     import resource
 

@@ -204,3 +204,15 @@ def test_the_data_page_refuses_it_and_keeps_serving(as_role, monkeypatch, lift):
     assert "Nothing was loaded" in text and "HO_2025-03.xlsx" in text
     assert ("memory" if lift else "cells to read") in text
     assert admin.get("/_dash-layout").status_code == 200  # still serving
+
+
+def test_the_population_reader_parses_in_the_limited_process_too(tmp_path, monkeypatch):
+    from app.readers.population import read_population
+
+    monkeypatch.setenv("DISPERSAL_MAX_CELLS", str(10**15))
+    monkeypatch.setenv("DISPERSAL_PARSE_MEMORY_MB", "1024")
+    path = tmp_path / "population_2021.xlsx"
+    path.write_bytes(honest_far())
+    with pytest.raises(InputRefused, match="more than 1,024 MB of memory") as refused:
+        read_population(path)
+    assert refused.value.problems[0].file == "population_2021.xlsx"
