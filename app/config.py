@@ -45,12 +45,31 @@ class Settings:
     reference_dir: Path = field(default_factory=lambda: ROOT.parent / "shared" / "reference")
     #: raster tile URL template for a street map under the choropleths (None: offline maps, the default).
     tile_url: str | None = None
+    #: Single sign-on (OpenID Connect): the provider's issuer URL (empty: no single sign-on), this app's
+    #: client id and secret at the provider, the ID-token claim listing the user's groups or app roles,
+    #: and the TOML file mapping its values to a role and LA (README, "Single sign-on").
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_groups_claim: str = "groups"
+    oidc_mapping_file: str = ""
+    #: The callback address registered at the provider (empty: this server's own ``/login/oidc/callback``).
+    oidc_redirect_uri: str = ""
+    #: Whether user name and password accounts may sign in (switch off when everyone uses single sign-on).
+    local_accounts: bool = True
 
 
 def _coerce(name: str, raw: object, current: object) -> object:
     if isinstance(current, tuple):
         items = raw if isinstance(raw, list) else str(raw).split(",")
         return tuple(str(v).strip().lower() for v in items if str(v).strip())
+    if isinstance(current, bool):
+        if isinstance(raw, bool):
+            return raw
+        text = str(raw).strip().lower()
+        if text not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise ValueError(f"setting {name} must be true or false, not {raw!r}")
+        return text in ("1", "true", "yes", "on")
     if isinstance(current, Path):
         return Path(str(raw))
     if name == "population_year":
@@ -59,6 +78,8 @@ def _coerce(name: str, raw: object, current: object) -> object:
         return str(raw) if raw not in (None, "") else None
     if isinstance(current, float):
         return float(raw)
+    if isinstance(current, str) and name != "db_url":
+        return str(raw)
     return raw
 
 

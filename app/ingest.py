@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import shapely
+import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from app.cluster import apportion as ap
@@ -94,6 +95,13 @@ class Prepared:
     loaded_by: str = "cli"
     details: dict = field(default_factory=dict)
     engine: Engine | None = None
+
+    def __post_init__(self) -> None:
+        """A cell the store cannot hold refuses the file now, at the preview, not at Confirm."""
+        if self.table is not None and isinstance(self.target, sa.Table) and not self.report.unchanged:
+            too_long = loads.overlong(self.table, self.target, self.report.file)
+            if too_long:
+                raise InputRefused(too_long)
 
     def commit(self) -> LoadReport:
         """Load in one transaction: record the load, supersede what it replaces, insert rows and problems."""

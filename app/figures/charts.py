@@ -17,6 +17,7 @@ import pandas as pd
 
 from app.figures.maps import APPROACHING, INK, LIMIT
 from app.figures.palette import percent
+from app.figures.markup import inert
 
 #: Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -84,7 +85,7 @@ def fair_share(shares: pd.DataFrame, title: str | None = "Fair share: people sup
     if shares.empty:
         return message("No figures for this month.")
     ordered = shares.sort_values("ratio", ascending=True)
-    names = ordered["area_name"].astype(str).tolist()
+    names = [inert(n) for n in ordered["area_name"]]
     ratio = ordered["ratio"].round(2).tolist()
     bars = [
         {"type": "bar", "orientation": "h", "name": "Share of the region's people supported", "y": names,
@@ -111,12 +112,12 @@ def trends(rows: pd.DataFrame, title: str | None = "Share of the limit over time
     lines = []
     for i, (name, area) in enumerate(rows.sort_values("month").groupby("area_name", sort=True)):
         lines.append({
-            "type": "scatter", "mode": "lines+markers", "name": str(name),
+            "type": "scatter", "mode": "lines+markers", "name": inert(name),
             "x": area["month"].astype(str).tolist(), "y": area["share_of_limit"].round(3).tolist(),
             "line": {"color": PALETTE[i % len(PALETTE)], "dash": DASHES[(i // len(PALETTE)) % len(DASHES)],
                      "width": 3 if highlight and name in highlight else 2},
             "marker": {"size": 5},
-            "hovertemplate": f"{name}<br>%{{x}}: %{{y:.0%}} of the limit<extra></extra>",
+            "hovertemplate": f"{inert(name)}<br>%{{x}}: %{{y:.0%}} of the limit<extra></extra>",
         })
     shapes, notes = _reference_lines(LIMIT, approaching)
     return {
@@ -180,15 +181,15 @@ def national_context(rates: pd.DataFrame, region_name: str, measure: str = "peop
     label = {"people": "People in dispersal accommodation", "per_1000": "People per 1,000 residents"}[measure]
     fmt = ",.0f" if measure == "people" else ".2f"
     data = []
-    for flag, name, colour in ((False, "Other UK local authorities", "#b1b4b6"), (True, f"{region_name}", PALETTE[5])):
+    for flag, name, colour in ((False, "Other UK local authorities", "#b1b4b6"), (True, inert(region_name), PALETTE[5])):
         part = ordered[ordered["in_region"] == flag]
         data.append({
             "type": "bar", "name": name, "x": part.index.tolist(), "y": part[measure].round(3).tolist(),
-            "text": part["local_authority"].astype(str).tolist(), "marker": {"color": colour},
+            "text": [inert(v) for v in part["local_authority"]], "marker": {"color": colour},
             "hovertemplate": f"%{{text}}: %{{y:{fmt}}}<extra>{name}</extra>",
         })
     region = ordered[ordered["in_region"]]
-    notes = [{"x": int(i), "y": float(v), "text": str(n), "showarrow": True, "arrowhead": 0, "ay": -30,
+    notes = [{"x": int(i), "y": float(v), "text": inert(n), "showarrow": True, "arrowhead": 0, "ay": -30,
               "textangle": -60, "font": {"size": 11}}
              for i, v, n in zip(region.index[:12], region[measure][:12], region["local_authority"][:12])]
     shapes = []

@@ -48,6 +48,7 @@ import pandas as pd
 import shapely
 
 from app.figures import palette
+from app.figures.markup import inert_series
 
 #: Ward names are written on the map when no more areas than this are drawn (there is room to read them).
 MAX_LABELS = 40
@@ -152,10 +153,10 @@ def _rounded(values: pd.Series, digits: int) -> list:
 
 
 def _area_text(rows: pd.DataFrame, level: str) -> list[str]:
-    names = rows["area_name"].astype("string").fillna(rows["area_code"].astype("string"))
+    names = inert_series(rows["area_name"]).fillna(inert_series(rows["area_code"]))
     text = "<b>" + names + "</b>"
     if level == "ward" and "la_name" in rows:
-        text = text + ", " + rows["la_name"].astype("string").fillna("")
+        text = text + ", " + inert_series(rows["la_name"]).fillna("")
     population = rows["population"].map(lambda p: "not known" if p != p else f"{p:,.0f}")
     return (text + "<br>Residents: " + population).tolist()
 

@@ -10,6 +10,7 @@ import pandas as pd
 
 from app.cluster.disclosure import TOTAL
 from app.figures.charts import FONT, PALETTE, message
+from app.figures.markup import inert
 
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 
@@ -32,7 +33,7 @@ def category_bars(cells: pd.DataFrame, category_col: str, title: str) -> dict:
     if rows.empty:
         return message("No data for this selection.")
     rows = rows.assign(order=rows["shown"].fillna(-1)).sort_values("order")
-    labels = [f"{c} ({d})" if s != s else str(c) for c, d, s in
+    labels = [f"{inert(c)} ({d})" if s != s else inert(c) for c, d, s in
               zip(rows[category_col], rows["display"], rows["shown"])]
     return {
         "data": [{
@@ -57,11 +58,11 @@ def over_time(cells: pd.DataFrame, category_col: str, title: str, top: int = 8) 
     for i, category in enumerate(keep):
         line = rows[rows[category_col] == category].sort_values("month")
         traces.append({
-            "type": "scatter", "mode": "lines+markers", "name": str(category),
+            "type": "scatter", "mode": "lines+markers", "name": inert(category),
             "x": line["month"].tolist(), "y": [None if v != v else v for v in line["shown"]],
             "text": line["display"].tolist(), "connectgaps": False,
             "line": {"color": PALETTE[i % len(PALETTE)], "dash": DASHES[i % len(DASHES)]},
-            "hovertemplate": f"{category}<br>%{{x}}: %{{text}}<extra></extra>",
+            "hovertemplate": f"{inert(category)}<br>%{{x}}: %{{text}}<extra></extra>",
         })
     return {
         "data": traces,

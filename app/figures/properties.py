@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from app.figures import maps
+from app.figures.markup import inert_series
 
 POINTS = maps.HIGHLIGHT + 1  # after every trace of the ward map
 #: (label, symbol, colour): Okabe-Ito colours, and a different symbol for each, so colour is not needed.
@@ -44,9 +45,9 @@ def points_update(props: pd.DataFrame) -> dict:
         f"{a}<br>{p} · {prov}<br>{o if o == o else 'occupancy not given'} of {b} bedspaces occupied"
         f"<br>{OCCUPANCY[k][0]} · status: {s}"
         for a, p, prov, o, b, k, s in zip(
-            located["address"].astype("string").fillna(""), located["postcode"].astype("string").fillna(""),
-            located["provider"].astype("string").fillna(""), occ.round(1).tolist(),
-            located["bedspaces"].astype("string").fillna("?"), band, located["status"].astype("string").fillna(""),
+            inert_series(located["address"]).fillna(""), inert_series(located["postcode"]).fillna(""),
+            inert_series(located["provider"]).fillna(""), occ.round(1).tolist(),
+            inert_series(located["bedspaces"]).fillna("?"), band, inert_series(located["status"]).fillna(""),
         )
     ]
     return {

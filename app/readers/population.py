@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from app.problems import ProblemLog
+from app.problems import InputRefused, ProblemLog
 from app.readers.archive import check_workbook_archive
+from app.readers.sandbox import read_frames
 from app.readers.result import ReadResult
 
 COLUMNS = {
@@ -76,7 +77,7 @@ def _read_grid(path: Path, log: ProblemLog) -> list[tuple[str | None, pd.DataFra
         check_workbook_archive(path)
     try:
         if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
-            sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=str, engine="calamine")
+            sheets = read_frames(path)  # in a separate process with memory and time limits
             return list(sheets.items())
         for encoding in ("utf-8-sig", "cp1252"):
             try:
@@ -87,6 +88,9 @@ def _read_grid(path: Path, log: ProblemLog) -> list[tuple[str | None, pd.DataFra
             if rows:
                 return [(None, pd.DataFrame(rows, dtype="string"))]
             break
+    except InputRefused as refused:
+        if any(p.code == "too_large" for p in refused.problems):  # too big to read safely: say so
+            raise
     except Exception:
         pass
     log.refuse("the file could not be read as a CSV or Excel table (it is empty, damaged or of another kind)",

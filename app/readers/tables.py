@@ -297,7 +297,8 @@ def _read_text(path: Path) -> RawSheet:
 
 
 def _read_workbook(path: Path, start: bytes, sheet: str | None, limits: ArchiveLimits | None) -> list[RawSheet]:
-    from python_calamine import CalamineWorkbook, PasswordError
+    from app.readers.sandbox import PasswordProtected as PasswordError
+    from app.readers.sandbox import open_workbook
 
     file = path.name
     if start.startswith(_OLE) and "EncryptedPackage".encode("utf-16-le") in path.read_bytes()[:1 << 20]:
@@ -311,8 +312,10 @@ def _read_workbook(path: Path, start: bytes, sheet: str | None, limits: ArchiveL
     if start.startswith(_ZIP):
         check_workbook_archive(path, limits)
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = open_workbook(path, limits)  # parsed in a separate process with memory and time limits
         metadata = {m.name: m for m in book.sheets_metadata}
+    except InputRefused:
+        raise
     except PasswordError:
         raise refuse(file, "the workbook is protected by a password: remove the password and send it again",
                      code="password") from None

@@ -38,6 +38,8 @@ class User:
     lad_code: str | None
     region_code: str | None
     auth_version: int
+    #: signs in through single sign-on (``sso_subject`` set)
+    sso: bool = False
 
     @property
     def session_id(self) -> str:
@@ -45,7 +47,8 @@ class User:
 
 
 def _user(row) -> User:
-    return User(int(row.id), row.username, row.role, row.lad_code, row.region_code, int(row.auth_version))
+    return User(int(row.id), row.username, row.role, row.lad_code, row.region_code, int(row.auth_version),
+                row.sso_subject is not None)
 
 
 def _check_area(role: str, lad_code: str | None, region_code: str | None) -> None:
@@ -55,7 +58,7 @@ def _check_area(role: str, lad_code: str | None, region_code: str | None) -> Non
         if code is not None and not _LAD.match(code):
             raise AccountError(f"'{code}' is not a GSS area code (e.g. E06000002)")
     if role in ("officer", "member") and not (lad_code or region_code):
-        raise AccountError(f"a {role} account needs an LA (--la CODE)")
+        raise AccountError(f"{'an' if role == 'officer' else 'a'} {role} account needs an LA (--la CODE)")
     if role == "officer" and not lad_code:
         raise AccountError("an officer account needs an LA, not a region")
 
@@ -217,7 +220,7 @@ def unlock(engine: Engine, username: str, unlocked_by: str) -> None:
 @dataclass(frozen=True)
 class Outcome:
     user: User | None
-    #: "ok", "bad" (unknown name or wrong password: one answer for both), "locked" or "throttled"
+    #: "ok", "bad" (unknown name or wrong password: one answer for both) or "locked" (wait until ``until``)
     result: str
     until: datetime | None = None
 
@@ -225,13 +228,12 @@ class Outcome:
 def authenticate(engine: Engine, username: str, password: str, remote_addr: str | None = None) -> Outcome:
     """Check a log-in and audit it. Unknown names and wrong passwords take the same path and time."""
     name = limits.normalise_username(username)
-    if limits.address_blocked(engine, remote_addr):
-        audit.record(engine, name or "anonymous", audit.LOGIN_REFUSED, name, {"reason": "address throttled"},
-                     remote_addr)
-        return Outcome(None, "throttled")
-    state = limits.lock_state(engine, name)
+    remote_addr = remote_addr or "unknown"  # failures without an address still count, as one address
+    state = limits.lock_state(engine, name, remote_addr)
     if state.locked:
-        audit.record(engine, name or "anonymous", audit.LOGIN_REFUSED, name, {"reason": "locked"}, remote_addr)
+        audit.record(engine, name or "anonymous", audit.LOGIN_REFUSED, name,
+                     {"reason": "throttled", "failures": state.failures, "wait_s": state.wait_seconds},
+                     remote_addr)
         return Outcome(None, "locked", state.until)
     with engine.connect() as conn:
         row = conn.execute(sa.select(_users).where(_users.c.username == name)).first() if name else None

@@ -115,11 +115,26 @@ def count(engine: Engine, action: str, *, what: str | None = None, remote_addr: 
         return int(conn.execute(stmt).scalar_one())
 
 
-def latest(engine: Engine, actions: Sequence[str], what: str) -> datetime | None:
-    """When the newest of ``actions`` about ``what`` happened, or None."""
+def latest(engine: Engine, actions: Sequence[str], what: str, remote_addr: str | None = None) -> datetime | None:
+    """When the newest of ``actions`` about ``what`` (from ``remote_addr`` when given) happened, or None."""
     stmt = sa.select(sa.func.max(_table.c.at)).where(_table.c.what == what, _table.c.action.in_(list(actions)))
+    if remote_addr is not None:
+        stmt = stmt.where(_table.c.remote_addr == remote_addr)
     with engine.connect() as conn:
         value = conn.execute(stmt).scalar_one_or_none()
+    return _utc(value)
+
+
+def latest_address(engine: Engine, action: str, what: str, since: datetime) -> str | None:
+    """The address of the newest ``action`` about ``what`` since ``since``."""
+    stmt = (sa.select(_table.c.remote_addr).where(_table.c.what == what, _table.c.action == action,
+                                                   _table.c.at >= since)
+            .order_by(_table.c.at.desc(), _table.c.id.desc()).limit(1))
+    with engine.connect() as conn:
+        return conn.execute(stmt).scalar_one_or_none()
+
+
+def _utc(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:  # SQLite keeps no zone: everything written here is UTC
         value = value.replace(tzinfo=UTC)
     return value

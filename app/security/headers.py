@@ -69,6 +69,29 @@ def policy(script_hashes: list[str], unsafe_eval: bool = UNSAFE_EVAL, extra_orig
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 
+def _with_sign_in_provider(csp: str) -> str:
+    """Sign-out posts a form that redirects to the single sign-on provider's end-session endpoint, which
+    ``form-action`` must allow (browsers apply it to the redirect too)."""
+    settings = flask.current_app.config.get("DISPERSAL_SETTINGS")
+    issuer = getattr(settings, "oidc_issuer", "")
+    if not issuer:
+        return csp
+    origins = {_origin(issuer)}
+    try:
+        from app.security import oidc
+
+        origins.add(_origin(oidc.cached_metadata(settings).get("end_session_endpoint") or issuer))
+    except Exception:  # not fetched yet: the issuer's origin is what most providers use
+        pass
+    extra = " ".join(sorted(o for o in origins if o))
+    return csp.replace("form-action 'self'", f"form-action 'self' {extra}") if extra else csp
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("https", "http") and parts.netloc else ""
+
+
 def install(app) -> None:
     """Add the headers to every response of ``app`` (a Dash app); the CSP is computed at the first response,
     after every page has registered its callbacks."""
@@ -86,7 +109,7 @@ def install(app) -> None:
         headers = response.headers
         for name, value in BASE_HEADERS.items():
             headers.setdefault(name, value)
-        headers["Content-Security-Policy"] = content_security_policy()
+        headers["Content-Security-Policy"] = _with_sign_in_provider(content_security_policy())
         path = flask.request.path
         if path.startswith(CACHEABLE_PREFIXES) and response.status_code == 200:
             headers["Cache-Control"] = "private, max-age=31536000, immutable" \

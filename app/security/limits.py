@@ -1,13 +1,22 @@
-"""Limits that keep abuse cheap to refuse: log-in throttling and lock-out, upload size, type and shape.
+"""Limits that keep abuse cheap to refuse: log-in throttling, upload size, type and shape.
 
-Log-in throttling is counted from the audit log, which every worker shares
-through the store, so several gunicorn workers enforce one limit:
+Log-in throttling slows guessing down without ever locking out the right
+password. Failures are counted per (account name, client address) from the
+audit log, which every worker shares through the store:
 
-* an account name (known or not, so that lock-out tells nothing about which
-  names exist) is locked for :data:`LOCK_MINUTES` after :data:`MAX_FAILURES`
-  failed log-ins within that time; a good log-in or an admin unlock resets it;
-* one client address may fail at most :data:`MAX_FAILURES_PER_ADDRESS` times in
-  :data:`LOCK_MINUTES` (password spraying across many names).
+* the first :data:`FREE_FAILURES` failures cost nothing; after that each attempt
+  for that name from that address must wait :data:`BASE_DELAY_S` x 2^(n - free)
+  seconds after the last failure, at most :data:`MAX_DELAY_S` (one minute);
+* an attempt made during the wait is refused without checking the password and
+  is not counted as a failure, so the wait never grows past the cap and never
+  reaches other addresses: an attacker elsewhere (or behind the same NAT but
+  guessing a different name) cannot keep a colleague out, and the right password
+  opens the account at most a minute after the last wrong one;
+* a successful log-in or an admin unlock resets the count; failures older
+  than :data:`WINDOW_MINUTES` are forgotten.
+
+Each refusal is written to the audit log (``login_refused``, with the failure
+count and the wait), which the Administration page shows.
 
 Uploads are checked before any reader sees them: size, extension, that the
 bytes are what the extension claims, and for workbooks that the zip archive
@@ -27,9 +36,10 @@ from sqlalchemy import Engine
 
 from app.security import audit
 
-MAX_FAILURES = 5
-MAX_FAILURES_PER_ADDRESS = 30
-LOCK_MINUTES = 15
+FREE_FAILURES = 3
+BASE_DELAY_S = 2.0
+MAX_DELAY_S = 60.0
+WINDOW_MINUTES = 15
 
 #: Largest upload accepted, in MiB (``DISPERSAL_MAX_UPLOAD_MB``). A national monthly extract is ~10 MiB as CSV.
 DEFAULT_MAX_UPLOAD_MB = 50
@@ -45,30 +55,45 @@ _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(
 
 @dataclass(frozen=True)
 class LockState:
+    """Whether an attempt must wait: ``locked`` while it must, ``until`` when it may try again."""
+
     locked: bool
     failures: int
     until: datetime | None
 
+    @property
+    def wait_seconds(self) -> int:
+        if not self.locked or self.until is None:
+            return 0
+        return max(1, int((self.until - audit.now()).total_seconds() + 0.999))
 
-def lock_state(engine: Engine, username: str) -> LockState:
-    """Whether log-ins for this name are locked now (the same answer for names that do not exist)."""
+
+def delay_after(failures: int) -> float:
+    """Seconds to wait after the ``failures``-th consecutive failure."""
+    if failures < FREE_FAILURES:
+        return 0.0
+    return min(MAX_DELAY_S, BASE_DELAY_S * 2.0 ** min(failures - FREE_FAILURES, 30))
+
+
+def lock_state(engine: Engine, username: str, remote_addr: str | None = None) -> LockState:
+    """Whether an attempt for this name (from this address, or from the latest failing one when no address
+    is given) must wait now. The same answer for names that do not exist."""
     name = normalise_username(username)
-    since = audit.window(LOCK_MINUTES)
+    since = audit.window(WINDOW_MINUTES)
     reset = audit.latest(engine, (audit.LOGIN, audit.ACCOUNT_UNLOCKED), name)
     if reset is not None and reset > since:
         since = reset
-    failures = audit.count(engine, audit.LOGIN_FAILED, what=name, since=since)
-    if failures < MAX_FAILURES:
+    if remote_addr is None:
+        remote_addr = audit.latest_address(engine, audit.LOGIN_FAILED, name, since)
+        if remote_addr is None:
+            return LockState(False, 0, None)
+    failures = audit.count(engine, audit.LOGIN_FAILED, what=name, remote_addr=remote_addr, since=since)
+    wait = delay_after(failures)
+    if not wait:
         return LockState(False, failures, None)
-    last = audit.latest(engine, (audit.LOGIN_FAILED,), name)
-    return LockState(True, failures, (last or audit.now()) + timedelta(minutes=LOCK_MINUTES))
-
-
-def address_blocked(engine: Engine, remote_addr: str | None) -> bool:
-    if not remote_addr:
-        return False
-    since = audit.window(LOCK_MINUTES)
-    return audit.count(engine, audit.LOGIN_FAILED, remote_addr=remote_addr, since=since) >= MAX_FAILURES_PER_ADDRESS
+    last = audit.latest(engine, (audit.LOGIN_FAILED,), name, remote_addr=remote_addr)
+    until = (last or audit.now()) + timedelta(seconds=wait)
+    return LockState(until > audit.now(), failures, until)
 
 
 def normalise_username(username: str) -> str:
@@ -136,6 +161,13 @@ def _check_workbook(name: str, content: bytes) -> None:
     packed = sum(m.compress_size for m in members) or 1
     if total > MAX_UNCOMPRESSED or total / packed > MAX_RATIO:
         raise UploadRefused(f"'{name}' would expand to {total / 2**20:,.0f} MB: refused as unsafe (a 'zip bomb')")
+    from app.problems import InputRefused
+    from app.readers.archive import check_workbook_archive
+
+    try:  # the real decompressed bytes, not what the directory declares; any zip or CRC error refuses
+        check_workbook_archive(content, file=name)
+    except InputRefused as refused:
+        raise UploadRefused(f"'{name}': {refused.problems[0].message}") from None
     for member in members:
         if not member.filename.endswith((".xml", ".rels", ".vml")):
             continue
@@ -154,7 +186,9 @@ def _check_dimension(name: str, head: bytes) -> None:
     first_row, last_col, last_row = int(match.group(2)), match.group(3), int(match.group(4))
     columns = _column_number(last_col) - _column_number(match.group(1)) + 1
     cells = (last_row - first_row + 1) * columns
-    if cells > MAX_CELLS:
+    from app.readers.archive import ArchiveLimits
+
+    if cells > max(MAX_CELLS, ArchiveLimits.from_env().max_cells):
         raise UploadRefused(f"'{name}' declares a sheet of {cells:,} cells: refused as unsafe")
 
 

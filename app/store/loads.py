@@ -311,6 +311,27 @@ def _check_lengths(frame: pd.DataFrame, table: sa.Table, columns: list[str]) -> 
             )
 
 
+def overlong(frame: pd.DataFrame, table: sa.Table, file: str, first: int = 20) -> list[Problem]:
+    """Refusals for cells too long for the store (found when a file is checked, not when it is loaded),
+    naming the row the officer sees (``source_row``) and the field."""
+    problems: list[Problem] = []
+    for name in [c.name for c in table.columns if c.name in frame.columns]:
+        length = getattr(table.c[name].type, "length", None)
+        series = frame[name]
+        if length is None or isinstance(table.c[name].type, sa.LargeBinary) or \
+                not (pd.api.types.is_string_dtype(series) or series.dtype == object):
+            continue
+        sizes = series.astype("string").str.len()
+        too_long = (sizes > length).fillna(False).to_numpy()
+        rows = frame["source_row"].to_numpy()[too_long] if "source_row" in frame else [None] * int(too_long.sum())
+        for row, size in list(zip(rows, sizes.to_numpy()[too_long]))[:first]:
+            problems.append(Problem(f"a value of {int(size):,} characters is too long for "
+                                    f"{name.replace('_', ' ')} (at most {length:,} characters)", file=file,
+                                    row=None if row is None or row != row else int(row),
+                                    column=name.replace("_", " "), code="too_long"))
+    return problems
+
+
 def _raw(conn: sa.Connection, statement: str, run) -> None:
     """Run ``run(cursor)`` on the driver's cursor, raising driver errors as SQLAlchemy's (e.g. IntegrityError)."""
     dbapi = conn.dialect.loaded_dbapi

@@ -13,8 +13,21 @@ its password or logging out ends its sessions at once. Sessions end after
 :data:`IDLE_MINUTES` without a request and :data:`ABSOLUTE_HOURS` after
 signing in, whatever the activity. There is no "remember me".
 
-Single sign-on (OIDC) later: a ``/login/oidc`` route pair would find the
-account by ``users.sso_subject`` and call :func:`start_session` like the form.
+Single sign-on: ``/login/oidc`` sends the browser to the council's OpenID
+Connect provider and ``/login/oidc/callback`` takes it back
+(:mod:`app.security.oidc` checks the answer and finds the account by
+``users.sso_subject``), then :func:`start_session` as for the form. With
+``local_accounts`` off the form is gone and only single sign-on remains.
+
+Sign-out is a POST with the CSRF token (a GET only shows the button, so an
+``<img src=/logout>`` on another site ends nothing); after single sign-on it
+continues to the provider's ``end_session_endpoint`` when it has one.
+
+``session_protection`` is off on purpose: flask-login's "strong" mode does
+nothing for permanent sessions (it only marks them not fresh), and binding a
+session to the client address would sign out officers whose address changes
+behind a council proxy. A stolen cookie is bounded instead by the idle and
+absolute limits and dies at sign-out (``auth_version``).
 """
 from __future__ import annotations
 
@@ -28,20 +41,24 @@ from urllib.parse import urlsplit
 
 import dash
 import flask
+from flask.json.provider import DefaultJSONProvider
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 from markupsafe import escape
 
-from app.config import ROOT
-from app.security import accounts, audit, limits
+from app.config import ROOT, Settings
+from app.security import accounts, audit, limits, logs, oidc, uploads
+from app.web import errors
 
 #: Paths anyone may request: the log-in form and what it needs to render.
-PUBLIC = frozenset({"/login", "/assets/style.css", "/_favicon.ico"})
+PUBLIC = frozenset({"/login", "/login/oidc", "/login/oidc/callback", "/logout", "/assets/style.css",
+                    "/_favicon.ico"})
 IDLE_MINUTES = 30
 ABSOLUTE_HOURS = 10
 #: Dash's JSON callback endpoint: exempt from the form CSRF check (it takes only JSON bodies, which a
 #: cross-site form cannot send, and the SameSite=Lax cookie is not sent on cross-site POSTs).
 DASH_DISPATCH = ("dash.dash.dispatch", "dash.dash.async_dispatch")
+DISPATCH_PATHS = ("/_dash-update-component",)
 SECRET_FILE = ROOT / "data" / "secret_key"
 
 csrf = CSRFProtect()
@@ -69,10 +86,16 @@ def _engine():
     return data.engine()
 
 
+def _settings() -> Settings:
+    return flask.current_app.config["DISPERSAL_SETTINGS"]
+
+
 @login_manager.user_loader
 def _load(session_id: str) -> SignedIn | None:
     user = accounts.by_session_id(_engine(), session_id)
-    return SignedIn(user) if user else None
+    if user is None or (not user.sso and not _settings().local_accounts):
+        return None
+    return SignedIn(user)
 
 
 # ------------------------------------------------------------------ configuration
@@ -132,14 +155,46 @@ def install(app: dash.Dash) -> None:
     """Sessions, the guard, CSRF protection and the log-in/log-out routes on ``app``'s Flask server."""
     server = app.server
     configure(server)
-    login_manager.session_protection = "strong"
+    oidc.check_settings(server.config["DISPERSAL_SETTINGS"])
+    logs.install()
+    uploads.start_sweeper()
+    server.json_provider_class = StrictJSON
+    server.json = StrictJSON(server)
+    login_manager.session_protection = None
     login_manager.init_app(server)
     server.before_request(guard)  # before CSRFProtect's check: anonymous requests get 401, not 400
     csrf.init_app(server)
     for view in DASH_DISPATCH:
         csrf.exempt(view)
     server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
+    server.add_url_rule("/login/oidc", "oidc_start", oidc_start, methods=["GET"])
+    server.add_url_rule("/login/oidc/callback", "oidc_callback", oidc_callback, methods=["GET"])
     server.add_url_rule("/logout", "logout", logout, methods=["GET", "POST"])
+
+
+class StrictJSON(DefaultJSONProvider):
+    """Request bodies are strict JSON: ``NaN`` and ``Infinity`` (which Python's parser takes by default and
+    no browser sends) are a 400, not a float that fails deep in a callback."""
+
+    def loads(self, s, **kwargs):
+        kwargs.setdefault("parse_constant", _no_constant)
+        return super().loads(s, **kwargs)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def same_origin() -> bool:
+    """A POST to the callback endpoint from a page of this site: its ``Origin`` (which browsers send on
+    every POST) names this server, and the fetch is not cross-site."""
+    request = flask.request
+    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
+        return False
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return True  # not a browser: a script with a session cookie gets nothing a cross-site page could
+    return origin.rstrip("/") == request.host_url.rstrip("/")
 
 
 # ------------------------------------------------------------------ the guard
@@ -176,6 +231,11 @@ def guard() -> flask.Response | None:
         return None
     if not current_user.is_authenticated:
         return refuse()
+    if flask.request.method == "POST" and flask.request.path.startswith(DISPATCH_PATHS) and not same_origin():
+        audit.record(_engine(), current_user.username, audit.ACCESS_DENIED, flask.request.path[:100],
+                     {"reason": "cross-origin callback", "origin": str(flask.request.headers.get("Origin"))[:100]},
+                     flask.request.remote_addr)
+        return errors.respond(403, "This request came from another site and was refused.")
     now = time.time()
     session = flask.session
     born, seen = session.get("born"), session.get("seen")
@@ -213,44 +273,142 @@ def start_session(user: accounts.User) -> None:
 
 MESSAGES = {
     "bad": "The user name or password is not right.",
-    "locked": "Too many failed attempts for this user name. Try again after {until} (UTC).",
-    "throttled": "Too many failed sign-in attempts from your network. Try again in {minutes} minutes.",
+    "locked": "Too many failed attempts for this user name. Wait {seconds} seconds and try again.",
+    "local_off": "Sign in with your council account: user names and passwords are switched off here.",
 }
 
 
 def login():
     request = flask.request
-    if request.method == "GET":
+    if request.method != "POST":  # GET and HEAD (which Flask routes here too) only show the form
         if current_user.is_authenticated:
             return flask.redirect(safe_next(request.args.get("next")))
         return _form(next_path=request.args.get("next", ""))
+    if not _settings().local_accounts:
+        return _form(MESSAGES["local_off"], next_path=request.form.get("next", "")), 403
     username = request.form.get("username", "")
     password = request.form.get("password", "")
     outcome = accounts.authenticate(_engine(), username, password, request.remote_addr)
     if outcome.result == "ok":
         start_session(outcome.user)
         return flask.redirect(safe_next(request.form.get("next")))
-    until = outcome.until.strftime("%H:%M") if outcome.until else ""
-    message = MESSAGES[outcome.result].format(until=until, minutes=limits.LOCK_MINUTES)
+    seconds = max(1, int((outcome.until - audit.now()).total_seconds() + 0.999)) if outcome.until else 0
+    message = MESSAGES[outcome.result].format(seconds=seconds)
     status = 401 if outcome.result == "bad" else 429
-    return _form(message, username, request.form.get("next", "")), status
+    response = flask.make_response(_form(message, username, request.form.get("next", "")), status)
+    if seconds:
+        response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def logout():
+    """POST (with the CSRF token, checked by CSRFProtect) signs out; GET offers the button."""
+    request = flask.request
+    if request.method != "POST":
+        if not current_user.is_authenticated:
+            return flask.redirect("/login")
+        return LOGOUT_PAGE.format(csrf=escape(generate_csrf()))
+    end_session = None
     if current_user.is_authenticated:
+        if flask.session.get("via") == "oidc":
+            end_session = _end_session_url()
         accounts.end_sessions(_engine(), current_user.id)
         audit.record(_engine(), current_user.username, audit.LOGOUT, current_user.username, None,
-                     flask.request.remote_addr)
+                     request.remote_addr)
         logout_user()
     flask.session.clear()
-    return flask.redirect("/login")
+    return flask.redirect(end_session or "/login")
+
+
+# ------------------------------------------------------------------ single sign-on
+
+
+def _redirect_uri() -> str:
+    return _settings().oidc_redirect_uri or flask.url_for("oidc_callback", _external=True)
+
+
+def _end_session_url() -> str | None:
+    settings = _settings()
+    try:
+        endpoint = oidc.metadata(settings).get("end_session_endpoint")
+    except Exception:  # the provider unreachable: the local session still ends
+        return None
+    if not endpoint:
+        return None
+    back = _redirect_uri().rsplit("/login/oidc/callback", 1)[0] + "/login"
+    return oidc.client(settings).create_logout_url(post_logout_redirect_uri=back,
+                                                   client_id=settings.oidc_client_id)["url"]
+
+
+def oidc_start():
+    settings = _settings()
+    if not oidc.enabled(settings):
+        flask.abort(404)
+    try:
+        oidc.metadata(settings)
+    except Exception as error:
+        errors.log.warning("single sign-on provider unreachable: %s", type(error).__name__)
+        return _sso_page("The sign-in service cannot be reached", "Your council's sign-in service did not "
+                         "answer. Try again in a minute; if it goes on, tell your administrator."), 503
+    flask.session["oidc_next"] = safe_next(flask.request.args.get("next"))
+    return oidc.client(settings).authorize_redirect(_redirect_uri(), nonce=secrets.token_urlsafe(24))
+
+
+def oidc_callback():
+    settings = _settings()
+    if not oidc.enabled(settings):
+        flask.abort(404)
+    request = flask.request
+    try:
+        token = oidc.client(settings).authorize_access_token(claims_options=oidc.claims_options(settings),
+                                                             leeway=oidc.LEEWAY)
+        claims = token.get("userinfo")
+        if not claims:
+            raise ValueError("the provider sent no ID token")
+    except Exception as error:  # state, code, signature, issuer, audience, expiry, nonce: all refused alike
+        reason = getattr(error, "error", None) or type(error).__name__
+        if getattr(error, "description", None):
+            reason = f"{reason}: {error.description}"
+        audit.record(_engine(), "anonymous", audit.LOGIN_FAILED, "single sign-on",
+                     {"via": "oidc", "reason": str(reason)[:100]}, request.remote_addr)
+        return _sso_page("Sign-in did not complete", "The answer from your council's sign-in service could "
+                         "not be accepted (it may have expired or been used already). Sign in again."), 400
+    next_path = flask.session.get("oidc_next") or "/"
+    try:
+        user = oidc.sign_in(_engine(), dict(claims), settings, request.remote_addr)
+    except oidc.NoAccess as refused:
+        flask.session.clear()
+        return _sso_page("You do not have access", f"You are signed in to your council as {refused.username}, "
+                         "but your account is not in a group that gives access to Dispersal Monitor. Ask your "
+                         "administrator to add you to the right group."), 403
+    if user is None:
+        return _sso_page("Sign-in did not complete", "Sign in again."), 400
+    start_session(user)
+    flask.session["via"] = "oidc"
+    return flask.redirect(safe_next(next_path))
+
+
+def _sso_page(title: str, text: str) -> str:
+    return errors.PAGE.format(title=escape(title), text=escape(text), extra="",
+                              link='<p><a href="/login">Back to sign in</a></p>')
 
 
 def _form(message: str = "", username: str = "", next_path: str = "") -> str:
+    settings = _settings()
     error = (f'<div class="error-summary" role="alert"><h2>There is a problem</h2><p>{escape(message)}</p></div>'
              if message else "")
-    return LOGIN_PAGE.format(error=error, username=escape(username[:100]), csrf=escape(generate_csrf()),
-                             next=escape(safe_next(next_path) if next_path else ""))
+    next_value = escape(safe_next(next_path) if next_path else "")
+    sso = ""
+    if oidc.enabled(settings):
+        target = f"/login/oidc?next={_quote(safe_next(next_path))}" if next_path else "/login/oidc"
+        sso = (f'<p><a class="button" id="sso-sign-in" href="{escape(target)}">Sign in with your council '
+               'account</a></p>')
+    form = ""
+    if settings.local_accounts:
+        form = LOGIN_FORM.format(username=escape(username[:100]), csrf=escape(generate_csrf()), next=next_value)
+        if sso:
+            form = "<h2>Or with a user name and password</h2>" + form
+    return LOGIN_PAGE.format(error=error, sso=sso, form=form)
 
 
 LOGIN_PAGE = """<!DOCTYPE html>
@@ -267,7 +425,13 @@ LOGIN_PAGE = """<!DOCTYPE html>
 <h1>Sign in</h1>
 <p>This service holds OFFICIAL-SENSITIVE information. Sign in with the account your administrator gave you.</p>
 {error}
-<form method="post" action="/login" autocomplete="on">
+{sso}
+{form}
+</main>
+</body>
+</html>"""
+
+LOGIN_FORM = """<form method="post" action="/login" autocomplete="on">
 <input type="hidden" name="csrf_token" value="{csrf}">
 <input type="hidden" name="next" value="{next}">
 <p><label for="username">User name</label><br>
@@ -276,7 +440,25 @@ LOGIN_PAGE = """<!DOCTYPE html>
 <p><label for="password">Password</label><br>
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="1024"></p>
 <p><button type="submit">Sign in</button></p>
+</form>"""
+
+LOGOUT_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Sign out - Dispersal Monitor</title>
+<link rel="stylesheet" href="/assets/style.css">
+</head>
+<body>
+<header class="header"><span class="brand">Dispersal Monitor</span></header>
+<main id="main" class="login">
+<h1>Sign out</h1>
+<form method="post" action="/logout">
+<input type="hidden" name="csrf_token" value="{csrf}">
+<p><button type="submit" id="sign-out">Sign out</button></p>
 </form>
+<p><a href="/">Back to the dashboard</a></p>
 </main>
 </body>
 </html>"""

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from markupsafe import escape
 from werkzeug.exceptions import HTTPException
 
+from app.security.logs import Verbatim
 from app.security.roles import Forbidden, NotSignedIn
 from app.store.db import StoreError
 
@@ -43,6 +44,11 @@ TITLES = {
     500: ("Sorry, something went wrong", "The problem has been recorded. Try again; if it goes on, tell your "
           "administrator and give them the reference below."),
 }
+
+
+DISPATCH = "/_dash-update-component"
+MALFORMED = "A value sent by the page could not be used. Reload the page and try again."
+MALFORMED_ERRORS = (TypeError, ValueError, OverflowError, AttributeError)
 
 
 def install(server: flask.Flask) -> None:
@@ -77,6 +83,15 @@ def handle(exc: BaseException):
         code = 401
     elif isinstance(exc, HTTPException):
         code = exc.code or 500
+        if code == 400 and flask.request.path.startswith(DISPATCH):
+            message = MALFORMED
+    elif flask.request.path.startswith(DISPATCH) and isinstance(exc, MALFORMED_ERRORS):
+        # A value no page sends (a list for a single choice, a huge number...) fails in the callback:
+        # the request is bad, not the server. The frames are logged in case it was a fault after all.
+        code, message = 400, MALFORMED
+        frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
+        log.warning("callback input not usable: %s at %s\n%s", type(exc).__name__, flask.request.path,
+                    Verbatim(frames))
     elif isinstance(exc, DependencyException):  # a component-suite file Dash does not know
         code = 404
     elif store_unreachable(exc):
@@ -87,7 +102,7 @@ def handle(exc: BaseException):
         reference = secrets.token_hex(4)
         frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
         log.error("unexpected %s at %s %s (reference %s)\n%s", type(exc).__name__, flask.request.method,
-                  flask.request.path, reference, frames)
+                  flask.request.path, reference, Verbatim(frames))
     return respond(code, message, reference)
 
 

@@ -45,7 +45,8 @@ def navigation(role: str | None = None) -> html.Nav:
 
 
 def account(scope) -> html.Div:
-    """Who is signed in, as what, and the way out (a plain link: ``/logout`` is a server route, not a page)."""
+    """Who is signed in, as what, and the way out: a form posting the CSRF token to ``/logout`` (a server
+    route, not a page), so that no link on another site can sign anyone out."""
     if scope is None:
         return html.Div(id="account")
     return html.Div(
@@ -53,10 +54,21 @@ def account(scope) -> html.Div:
             html.Span(["Signed in as ", html.Strong(scope.user, id="account-user"), " (",
                        html.Span(ROLE_WORDS.get(scope.role, scope.role), id="account-role"), ")"]),
             " ",
-            html.A("Sign out", href="/logout", id="account-sign-out", style={"color": "#ffffff"}),
+            html.Form(
+                [dcc.Input(type="hidden", name="csrf_token", value=_csrf_token()),
+                 html.Button("Sign out", type="submit", id="account-sign-out", className="link-button",
+                             style={"color": "#ffffff"})],
+                method="post", action="/logout", style={"display": "inline"},
+            ),
         ],
         id="account", className="account", style={"color": "#ffffff", "paddingBottom": "10px"},
     )
+
+
+def _csrf_token() -> str:
+    from flask_wtf.csrf import generate_csrf
+
+    return generate_csrf()
 
 
 def shell() -> html.Div:

@@ -7,12 +7,15 @@ will share one secret key (created once in ``data/secret_key`` unless
 ``DISPERSAL_THREADS`` threads each (default 4). Each worker builds its own
 app (one Dash app per process) and its own connection pool. For a shared
 deployment use PostgreSQL and put a reverse proxy with TLS in front (README,
-"Deployment"); set ``DISPERSAL_PROXIES`` to the number of proxies so that the
-client address (log-in throttling, audit) and https are taken from their
-``X-Forwarded-*`` headers.
+"Deployment"); set ``DISPERSAL_PROXIES`` to the proxies' addresses (comma-separated
+addresses or networks, e.g. ``10.0.0.5,10.0.0.6``) so that the client address
+(log-in throttling, audit) and https are taken from their ``X-Forwarded-*``
+headers, and only from them: a request from any other address keeps its own.
+The access log escapes control characters (:class:`app.security.logs.AccessLogger`).
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import sys
 
@@ -34,12 +37,64 @@ def wsgi_app(db_url: str | None = None):
     from app.web import create_app
 
     app = create_app(load_settings(db_url))
-    proxies = int(os.environ.get("DISPERSAL_PROXIES", "0") or 0)
-    if proxies:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.server.wsgi_app = ProxyFix(app.server.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    networks = trusted_proxies()
+    if networks:
+        app.server.wsgi_app = TrustedProxies(app.server.wsgi_app, networks)
     return app.server
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def trusted_proxies(raw: str | None = None) -> list[Network]:
+    """The reverse proxies ``DISPERSAL_PROXIES`` lists (addresses or networks, comma-separated)."""
+    raw = os.environ.get("DISPERSAL_PROXIES", "") if raw is None else raw
+    networks = []
+    for part in (p.strip() for p in raw.split(",")):
+        if not part:
+            continue
+        if part.isdigit():
+            raise ValueError(f"DISPERSAL_PROXIES={raw!r}: list the reverse proxies' addresses (e.g. 10.0.0.5 or "
+                             "10.0.0.0/29), not how many there are: X-Forwarded-For is trusted only from them")
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"DISPERSAL_PROXIES: '{part}' is not an IP address or network") from None
+    return networks
+
+
+class TrustedProxies:
+    """Take the client address, scheme and host from ``X-Forwarded-*`` only when the request came from a
+    listed proxy; the client is the nearest address in ``X-Forwarded-For`` that is not itself a proxy."""
+
+    def __init__(self, app, networks: list[Network]):
+        self.app = app
+        self.networks = networks
+
+    def trusted(self, address: str | None) -> bool:
+        try:
+            ip = ipaddress.ip_address((address or "").strip())
+        except ValueError:
+            return False
+        return any(ip in network for network in self.networks)
+
+    def __call__(self, environ, start_response):
+        peer = environ.get("REMOTE_ADDR")
+        if self.trusted(peer):
+            hops = [h.strip() for h in environ.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+            client = peer
+            for hop in reversed(hops):
+                client = hop
+                if not self.trusted(hop):
+                    break
+            environ["REMOTE_ADDR"] = client
+            proto = environ.get("HTTP_X_FORWARDED_PROTO", "").split(",")[-1].strip().lower()
+            if proto in ("http", "https"):
+                environ["wsgi.url_scheme"] = proto
+            host = environ.get("HTTP_X_FORWARDED_HOST", "").split(",")[-1].strip()
+            if host:
+                environ["HTTP_HOST"] = host
+        return self.app(environ, start_response)
 
 
 def options(host: str, port: int) -> dict:
@@ -57,7 +112,10 @@ def options(host: str, port: int) -> dict:
         "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms',
         "errorlog": "-",
         "preload_app": False,
-        "forwarded_allow_ips": "*" if os.environ.get("DISPERSAL_PROXIES") else "127.0.0.1",
+        "logger_class": "app.security.logs.AccessLogger",
+        # gunicorn takes single addresses only; TrustedProxies handles networks itself.
+        "forwarded_allow_ips": ",".join(str(n.network_address) for n in trusted_proxies()
+                                        if n.num_addresses == 1) or "127.0.0.1",
     }
 
 
@@ -68,6 +126,10 @@ def serve(db_url: str | None, host: str = "127.0.0.1", port: int = 8050, demo: b
     from app.web import auth
 
     settings = load_settings(db_url)
+    trusted_proxies()  # a wrong DISPERSAL_PROXIES stops here, with its message, not in every worker
+    from app.security import oidc
+
+    oidc.check_settings(settings)  # likewise half a single sign-on configuration
     engine = db.connect(settings.db_url)
     db.check_ready(engine)
     db.dispose(settings.db_url)  # no connection crosses the fork into the workers

@@ -63,21 +63,26 @@ def test_sessions_follow_auth_version(engine):
         assert accounts.by_session_id(engine, junk) is None
 
 
-def test_authenticate_and_lock_out(engine):
+def test_authenticate_and_slow_down(engine, monkeypatch):
+    monkeypatch.setattr(limits, "BASE_DELAY_S", 30.0)
     accounts.add(engine, "rita", GOOD, "regional")
     assert accounts.authenticate(engine, "rita", GOOD, "10.9.0.1").result == "ok"
-    for _ in range(limits.MAX_FAILURES):
+    for _ in range(limits.FREE_FAILURES):
         assert accounts.authenticate(engine, "Rita", "nope nope nope", "10.9.0.1").result == "bad"
-    locked = accounts.authenticate(engine, "rita", GOOD, "10.9.0.1")
-    assert locked.result == "locked" and locked.user is None and locked.until is not None
-    for _ in range(limits.MAX_FAILURES):
+    waiting = accounts.authenticate(engine, "rita", GOOD, "10.9.0.1")
+    assert waiting.result == "locked" and waiting.user is None and waiting.until is not None
+    assert 25 < (waiting.until - audit.now()).total_seconds() <= 30
+    assert accounts.authenticate(engine, "rita", GOOD, "10.9.0.9").result == "ok"  # another address
+    for _ in range(limits.FREE_FAILURES):
         accounts.authenticate(engine, "ghost", "nope nope nope", "10.9.0.2")
     assert accounts.authenticate(engine, "ghost", "nope nope nope", "10.9.0.2").result == "locked"
+    for _ in range(limits.FREE_FAILURES):
+        accounts.authenticate(engine, "rita", "nope nope nope", "10.9.0.1")
     assert accounts.listing(engine).set_index("username").loc["rita", "locked"]
     accounts.unlock(engine, "rita", "admin")
     assert accounts.authenticate(engine, "rita", GOOD, "10.9.0.1").result == "ok"
     failed = audit.query(engine, action=audit.LOGIN_FAILED)
-    assert set(failed["what"]) == {"rita", "ghost"} and len(failed) == 2 * limits.MAX_FAILURES
+    assert set(failed["what"]) == {"rita", "ghost"} and len(failed) == 3 * limits.FREE_FAILURES
 
 
 def test_audit_log_is_append_only_in_the_database(engine):

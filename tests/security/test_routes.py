@@ -64,7 +64,13 @@ def test_pages_redirect_to_login_and_data_endpoints_say_401(client):
 
 
 def test_the_public_list_is_short_and_holds_no_data(client):
-    assert PUBLIC == {"/login", "/assets/style.css", "/_favicon.ico"}
+    assert PUBLIC == {"/login", "/login/oidc", "/login/oidc/callback", "/logout", "/assets/style.css",
+                      "/_favicon.ico"}
+    # without single sign-on configured its routes do not exist; sign-out without a session goes to sign-in
+    assert client.get("/login/oidc").status_code == 404
+    assert client.get("/login/oidc/callback?code=x&state=y").status_code == 404
+    logout = client.get("/logout")
+    assert logout.status_code == 302 and logout.headers["Location"] == "/login"
     login_page = client.get("/login")
     assert login_page.status_code == 200
     text = login_page.get_data(as_text=True)

@@ -14,6 +14,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html, no_update
 
 from app.cluster.whatif import PropertyCheck, check_property
 from app.figures import maps
+from app.figures.markup import inert
 from app.geography.postcodes import PostcodeError, normalise_postcode
 from app.security.roles import CHECK_PROPERTY, Forbidden, require, roles_allowed, view_properties
 from app.store import db, queries
@@ -90,7 +91,7 @@ def check_map(scope, check: PropertyCheck, place: dict, lad_code: str) -> dict:
                              title=f"Wards of {check.la_after.area_name} after the proposed property")
     figure["data"].append({
         "type": "scattergeo", "mode": "markers+text", "name": "★ Proposed property",
-        "lon": [place["lon"]], "lat": [place["lat"]], "text": [place["postcode"]], "textposition": "top center",
+        "lon": [place["lon"]], "lat": [place["lat"]], "text": [inert(place["postcode"])], "textposition": "top center",
         "marker": {"symbol": "star", "size": 16, "color": "#0b0c0c", "line": {"color": "#ffffff", "width": 1.5}},
         "hovertemplate": "Proposed property at %{text}<extra></extra>",
     })

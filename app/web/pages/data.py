@@ -28,7 +28,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html
 
 from app import ingest
 from app.problems import InputRefused, Problem
-from app.security import audit, limits
+from app.security import audit, limits, uploads
 from app.security.roles import LOAD, UNDO, Forbidden, audit_event, require, roles_allowed
 from app.store import db, loads, queries
 from app.web import changes, data
@@ -39,7 +39,7 @@ HOME_OFFICE, PROPERTIES = "home_office", "properties"
 KINDS = {HOME_OFFICE: "Monthly Home Office file", PROPERTIES: "Provider property list"}
 #: Loads that undo can withdraw; a geography load replaces the map itself and is reloaded instead.
 UNDOABLE = ("home_office", "properties", "public_stats")
-UPLOAD_PREFIX = "dispersal-upload-"
+UPLOAD_PREFIX = uploads.UPLOAD_PREFIX
 TABLE_LIMIT = 500
 #: Roles that may upload, load and undo.
 LOADERS = roles_allowed(LOAD)
@@ -241,7 +241,9 @@ def upload(contents, filename, kind, provider, month=None):
     with _pending_lock:
         _pending[token] = (scope.user, prepared)
         while len(_pending) > 8:
-            _pending.pop(next(iter(_pending)))
+            evicted = next(iter(_pending))
+            _pending.pop(evicted)
+            uploads.remove(Path(tempfile.gettempdir()) / evicted)  # its file goes with it
     pending = {"token": token, "file": path.name, "kind": kind, "provider": provider, "month": month}
     return html.Div([preview(prepared.report), changes.preview_panel(scope, prepared)]), pending, False
 
@@ -317,6 +319,8 @@ def actions(_confirm_clicks, _undo_clicks, pending):
         ("id", "Load"), ("kind", "Kind"), ("file_name", "File"), ("period", "Period"), ("provider", "Provider"),
         ("loaded_at", "Loaded (UTC)"), ("loaded_by", "By"), ("rows", "Rows"), ("status", "Status"),
         ("in_force", "In force for"), ("n_problems", "Notes")], "Loads, newest first")
+    # the notes quote cells of the files: who read them is recorded
+    audit_event(audit.VIEW_RESTRICTED, "data-quality notes", {"notes": int(len(problems))})
     problems_part = table(problems.assign(file=problems["file_name"]).to_dict("records"),
                           [("load_id", "Load"), ("severity", "Severity"), *PROBLEM_COLUMNS],
                           "Data-quality notes of the loads in use")
