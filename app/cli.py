@@ -200,7 +200,8 @@ def _store_errors() -> tuple[type[Exception], ...]:
 COMMAND_ACTIONS = {
     "init": "load", "geography": "load", "ingest": "load", "demo": "load", "generate": None, "serve": None,
     "summary": "view LA aggregates", "reconcile": "view property rows", "check-property": "check a property",
-    "report": "make a pack for an area", "users": "manage accounts",
+    "report": "make a pack for an area", "users": "manage accounts", "changes": "view LA aggregates",
+    "limit": "load", "plan": "load", "rebuild": "load",
 }
 
 

@@ -14,7 +14,8 @@ from app.readers.archive import ArchiveLimits
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 #: Modules that read ``DISPERSAL_<FIELD>`` for each field of a dataclass (f-strings the scan below cannot see).
-FIELD_READERS = {"app/config.py": Settings, "app/readers/archive.py": ArchiveLimits}
+FIELD_READERS = {"app/config.py": Settings, "app/readers/archive.py": ArchiveLimits,
+                 "app/security/oidc.py": Settings}
 #: A value for each setting that differs from its default, as TOML text and as the loaded value.
 SAMPLES = {
     "db_url": ('"sqlite:///elsewhere.sqlite"', "sqlite:///elsewhere.sqlite"),
@@ -29,6 +30,13 @@ SAMPLES = {
     "suppressed_high": ("4.5", 4.5),
     "population_year": ("2011", 2011),
     "reference_dir": ('"/tmp/reference"', Path("/tmp/reference")),
+    "oidc_issuer": ('"https://login.example.org/tenant/v2.0"', "https://login.example.org/tenant/v2.0"),
+    "oidc_client_id": ('"dispersal-monitor"', "dispersal-monitor"),
+    "oidc_client_secret": ('"s3cret"', "s3cret"),
+    "oidc_groups_claim": ('"roles"', "roles"),
+    "oidc_mapping_file": ('"/etc/dispersal/mapping.toml"', "/etc/dispersal/mapping.toml"),
+    "oidc_redirect_uri": ('"https://dm.example.org/login/oidc/callback"', "https://dm.example.org/login/oidc/callback"),
+    "local_accounts": ("false", False),
     "tile_url": ('"https://tiles.example.org/{z}/{x}/{y}.png"', "https://tiles.example.org/{z}/{x}/{y}.png"),
 }
 
