@@ -87,7 +87,7 @@ def recompute(conn: sa.Connection, month: str, lad_codes: Iterable[str] | None =
         records = queries.ho_records(conn, months=[month], load_ids=load_ids)
     records.index = pd.RangeIndex(len(records))
     written = 0
-    if len(records):
+    if len(records) and lads:
         quarter = ap.quarter_of(month)
         props = pd.concat([queries.properties(conn, quarter=q) for q in (quarter, ap.previous_quarter(quarter))],
                           ignore_index=True)
@@ -97,7 +97,7 @@ def recompute(conn: sa.Connection, month: str, lad_codes: Iterable[str] | None =
         written += loads.insert_frame(conn, figures, rows)
 
     region_of = areas.loc[areas["level"] == "lad"].set_index("area_code")["region_code"].dropna()
-    regions = sorted(set(region_of.reindex(sorted(lads)).dropna().astype(str)))
+    regions = sorted(set(region_of.reindex(sorted(lads)).dropna().astype(str))) if lads else []
     if regions:
         conn.execute(sa.delete(figures).where(figures.c.month == month, figures.c.level == position.REGION,
                                               figures.c.area_code.in_(regions)))

@@ -1,8 +1,8 @@
 """Figures materialised at load: apportioned people per (month, level, area, accommodation and support type).
 
-The table starts empty and the store is marked for a rebuild, which the
-first read (or ``python -m app rebuild``) does, so an upgraded store shows
-the same figures as before.
+The table starts empty; a store that already holds Home Office loads is
+marked for a rebuild, which the first read (or ``python -m app rebuild``)
+does, so an upgraded store shows the same figures as before.
 
 Revision ID: 0007
 Revises: 0004
@@ -37,9 +37,11 @@ def upgrade() -> None:
     op.create_index("ix_area_figures_month", "area_figures", ["month", "level", "lad_code"])
     op.create_index("ix_area_figures_area", "area_figures", ["area_code", "month"])
     meta = sa.table("store_meta", sa.column("key"), sa.column("value"))
+    loads = sa.table("loads", sa.column("id"), sa.column("kind"))
     bind = op.get_bind()
-    bind.execute(sa.delete(meta).where(meta.c.key == "figures_pending"))
-    bind.execute(sa.insert(meta).values(key="figures_pending", value="1"))
+    if bind.execute(sa.select(loads.c.id).where(loads.c.kind == "home_office").limit(1)).first() is not None:
+        bind.execute(sa.delete(meta).where(meta.c.key == "figures_pending"))
+        bind.execute(sa.insert(meta).values(key="figures_pending", value="1"))
 
 
 def downgrade() -> None:
