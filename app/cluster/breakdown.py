@@ -136,7 +136,7 @@ def people_from_figures(
         reported = keys.isin(pairs)
         rows["people"] = np.where(reported, rows["people"].fillna(0.0), np.nan)
         rows["unallocated"] = np.where(reported, rows["unallocated"].fillna(0.0), np.nan)
-        rows["method"] = np.where(reported, rows["method"].fillna(""), "")
+        rows["method"] = pd.Series(np.where(reported, rows["method"].fillna(""), ""), dtype=object)
         rows["las_reported"] = reported.astype(int)
         rows["las_expected"] = 1
         frames.append(rows.assign(level=level))
@@ -144,7 +144,8 @@ def people_from_figures(
         frames.append(_regions(summed, lads, months_index, pairs))
     columns = ["level", "month", "area_code", "lad_code", "people", "unallocated", "method", "las_reported",
                "las_expected"]
-    out = pd.concat([f[columns].astype({"lad_code": "string"}) for f in frames], ignore_index=True)
+    out = pd.concat([f[columns].astype({"lad_code": "string", "area_code": object, "people": float,
+                                        "unallocated": float, "method": object}) for f in frames], ignore_index=True)
     return out[out["level"].isin(levels) | (out["level"] == position.LAD)]
 
 
@@ -167,5 +168,5 @@ def _regions(summed: pd.DataFrame, lads: pd.DataFrame, months: pd.Index, pairs: 
     some = rows["las_reported"] > 0
     rows["people"] = np.where(some, rows["people"].fillna(0.0), np.nan)
     rows["unallocated"] = np.where(some, rows["unallocated"].fillna(0.0), np.nan)
-    rows["method"] = np.where(some, rows["method"].fillna(""), "")
+    rows["method"] = pd.Series(np.where(some, rows["method"].fillna(""), ""), dtype=object)
     return rows.assign(level=position.REGION, lad_code=pd.NA)
