@@ -94,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
     chg.add_argument("--la", type=str.upper, help="only this LA (GSS code) and its wards")
     chg.add_argument("--format", choices=["text", "csv", "json"], default="text")
 
+    sub.add_parser("rebuild", parents=[common],
+                   help="recompute every derived figure from the inputs as loaded (progress on standard error)")
+
     rc = sub.add_parser("reconcile", parents=[common],
                         help="Home Office counts against the provider's lists or the published table")
     rc.add_argument("--month", type=_month, required=True)
@@ -258,7 +261,7 @@ def _run(args) -> int:
     if command == "geography":
         report = ingest.load_geography(
             engine, wards=args.wards, lads=args.lads, population=args.population,
-            postcodes=args.postcodes, region=args.region, loaded_by=_who(args),
+            postcodes=args.postcodes, region=args.region, loaded_by=_who(args), progress=_progress,
         )
     elif command == "ingest" and args.kind == "home-office":
         report = ingest.ingest_home_office(engine, args.file, month=args.month, profile=args.profile,
@@ -268,6 +271,13 @@ def _run(args) -> int:
                                           profile=args.profile, sheet=args.sheet, loaded_by=_who(args))
     elif command == "ingest":
         report = ingest.ingest_public_stats(engine, args.file, loaded_by=_who(args))
+    elif command == "rebuild":
+        from app import materialise
+
+        with db.writing(engine) as conn:
+            done = materialise.rebuild(conn, _progress)
+        print(f"figures recomputed for {done} month(s)")
+        return DONE
     elif command == "summary":
         return _summary(engine, settings, args)
     elif command == "reconcile":
@@ -282,6 +292,10 @@ def _run(args) -> int:
         raise UsageError(f"unknown command {command}")
     print("\n".join(report.lines()))
     return DONE
+
+
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
 
 
 def _users(args) -> int:

@@ -26,6 +26,7 @@ from app.distinct import per_distinct
 from app.geography import boundaries as gb
 from app.geography.la_names import resolve_local_authorities
 from app.geography.placement import place_points
+from app import materialise
 from app.problems import InputRefused, Problem, ProblemLog
 from app.readers.boundaries import read_boundaries
 from app.readers.home_office import read_home_office
@@ -125,6 +126,7 @@ class Prepared:
                                              provider=None, new_load_id=load_id)
             loads.insert_frame(conn, self.target, self.table, load_id=load_id)
             loads.add_problems(conn, load_id, report.warnings)
+            materialise.refresh(conn, load_id)
         return LoadReport(report.kind, report.file, load_id, report.period, report.rows, False, superseded,
                           report.warnings, report.facts, replaced if report.kind in COVERING else {})
 
@@ -150,8 +152,12 @@ def load_geography(
     postcodes: list[Path],
     region: str | None = None,
     loaded_by: str = "cli",
+    progress: materialise.Progress | None = None,
 ) -> LoadReport:
-    """Boundaries, populations and postcodes, replacing the store's geography as one load."""
+    """Boundaries, populations and postcodes, replacing the store's geography as one load.
+
+    Every month's figures are recomputed over the new wards in the same transaction (``progress`` hears of each).
+    """
     log = ProblemLog("geography")
     files = [wards, lads, population, *postcodes]
     checksum = hashlib.sha256(("".join(loads.file_checksum(p) for p in files) + (region or "")).encode()).hexdigest()
@@ -220,6 +226,7 @@ def load_geography(
         )
         loads.add_problems(conn, load_id, warnings)
         loads.set_meta(conn, "population_years", json.dumps(sorted(int(y) for y in pop_table["source_year"].dropna().unique())))
+        materialise.refresh(conn, load_id, progress)
     return LoadReport("geography", Path(wards).name, load_id, None, len(ward_gdf), False, superseded, warnings, facts)
 
 

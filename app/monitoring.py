@@ -1,40 +1,64 @@
-"""The cluster position computed from the store, for the CLI and the dashboard.
+"""The cluster position read from the store, for the CLI and the dashboard.
 
-Ward figures are derived on read from the sector-level records as loaded
-(so a property list loaded later improves earlier months' apportionment);
-results are cached per store version, which every load bumps.
+Ward figures are computed at load time (:mod:`app.materialise`) for the
+LA-months each load changes; here they are read back for the month and
+scope asked, and turned into the monitoring table with the current
+settings (counted types, limit ratio), so no process holds all history.
+The inputs themselves (records, property lists, apportionment) are read
+only when a caller asks for them.
 """
 from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from collections import OrderedDict
 from functools import cached_property
 
 import pandas as pd
 from sqlalchemy import Engine
 
+from app import materialise
 from app.cluster import apportion as ap
+from app.cluster import breakdown
 from app.cluster import coverage as cov
 from app.cluster import position, reconcile
 from app.config import Settings
 from app.store import db, queries
 
 
-@dataclass
 class Snapshot:
-    """Everything the core needs, read from the store at one version."""
+    """The store at one version: small reference frames at once, figures and inputs when asked."""
 
-    version: int
-    areas: pd.DataFrame
-    population: pd.DataFrame
-    weights: pd.DataFrame
-    records: pd.DataFrame
-    properties: pd.DataFrame
-    limit_overrides: pd.Series
-    settings: Settings
-    #: (month, LA) pairs a load is in force for: :func:`app.cluster.coverage.covered`.
-    covered: pd.DataFrame
+    def __init__(self, version: int, engine: Engine, settings: Settings, areas: pd.DataFrame,
+                 population: pd.DataFrame, limit_overrides: pd.Series, covered: pd.DataFrame):
+        self.version = version
+        self.engine = engine
+        self.settings = settings
+        self.areas = areas
+        self.population = population
+        self.limit_overrides = limit_overrides
+        #: (month, LA) pairs a load is in force for: :func:`app.cluster.coverage.covered`.
+        self.covered = covered
+        self._tables: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    @cached_property
+    def weights(self) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            return queries.sector_weights(conn)
+
+    @cached_property
+    def records(self) -> pd.DataFrame:
+        """Every record in force (read only on demand: it grows with history)."""
+        with self.engine.connect() as conn:
+            records = queries.ho_records(conn)
+        records.index = pd.RangeIndex(len(records))
+        return records
+
+    @cached_property
+    def properties(self) -> pd.DataFrame:
+        with self.engine.connect() as conn:
+            return queries.properties(conn)
 
     @cached_property
     def apportioned(self) -> ap.Apportioned:
@@ -42,9 +66,62 @@ class Snapshot:
         return cov.in_force(split, self.records, self.covered)
 
     @cached_property
+    def _population_by_area(self) -> pd.DataFrame:
+        return position.population_by_area(self.areas, self.population)
+
+    def _figures(self, months: list[str], levels: tuple[str, ...], lad_codes: list[str] | None) -> pd.DataFrame:
+        read_levels = set(levels) | ({position.LAD} if position.REGION in levels else set())
+        with self.engine.connect() as conn:
+            rows = materialise.read(conn, month=months, levels=tuple(sorted(read_levels)))
+        if lad_codes is not None:
+            rows = rows[(rows["level"] == position.REGION) | rows["lad_code"].isin(lad_codes)]
+        return rows
+
+    def people_for(self, months: list[str], levels: tuple[str, ...] = position.LEVELS,
+                   lad_codes: list[str] | None = None, counted: bool = True) -> pd.DataFrame:
+        """:func:`app.cluster.position.people_by_area` for some months (and LAs), from the stored figures."""
+        rows = self._figures(months, levels, lad_codes)
+        return breakdown.people_from_figures(rows, self.areas, self.covered, months,
+                                             self.settings if counted else None, levels,
+                                             None if lad_codes is None else set(lad_codes))
+
+    def table_for(self, month: str | list[str], level: str | None = None,
+                  lad_codes: list[str] | None = None) -> pd.DataFrame:
+        """The monitoring table for one month (or a few) and level (None: every level), optionally some LAs.
+
+        Regions are not narrowed by ``lad_codes``. Kept for the last few questions asked.
+        """
+        months = [month] if isinstance(month, str) else list(month)
+        levels = position.LEVELS if level is None else (level,)
+        key = (tuple(months), levels, None if lad_codes is None else tuple(sorted(lad_codes)))
+        with self._lock:
+            if key in self._tables:
+                self._tables.move_to_end(key)
+                return self._tables[key]
+        people = self.people_for(months, levels, lad_codes)
+        table = position.monitoring_table(people, self.areas, self._population_by_area, self.settings,
+                                          self.limit_overrides)
+        table = table[table["level"].isin(levels)].reset_index(drop=True)
+        with self._lock:
+            self._tables[key] = table
+            while len(self._tables) > 16:
+                self._tables.popitem(last=False)
+        return table
+
+    def series(self, area_codes: list[str], months: list[str] | None = None) -> pd.DataFrame:
+        """A narrow (area, month) series for trends: the monitoring-table rows of those areas only."""
+        months = months if months is not None else self.months
+        codes = set(area_codes)
+        levels = tuple(sorted(set(self.areas.loc[self.areas["area_code"].isin(codes), "level"].map(
+            {"ward": position.WARD, "lad": position.LAD})) | {position.REGION}))
+        lads = sorted(set(self.areas.loc[self.areas["area_code"].isin(codes), "lad_code"].dropna().astype(str))
+                      | (codes & set(self.areas.loc[self.areas["level"] == "lad", "area_code"])))
+        table = self.table_for(months, None if len(levels) > 1 else levels[0], lads or None)
+        return table[table["area_code"].isin(codes)].reset_index(drop=True)
+
+    @cached_property
     def people(self) -> pd.DataFrame:
-        mask = position.counted(self.records, self.settings)
-        return position.people_by_area(self.records, self.apportioned, self.areas, mask, self.covered)
+        return self.people_for(self.months)
 
     @cached_property
     def supported_by_la(self) -> pd.DataFrame:
@@ -52,16 +129,17 @@ class Snapshot:
 
         An LA-month no file covers has no row: it is not a zero to compare.
         """
-        everyone = position.people_by_area(self.records, self.apportioned, self.areas, covered=self.covered)
-        everyone = everyone[everyone["people"].notna()]
-        las = everyone[everyone["level"] == position.LAD]
-        return las[["month", "area_code", "people"]].rename(columns={"area_code": "lad_code"})
+        everyone = self.people_for(self.months, (position.LAD,), counted=False)
+        everyone = everyone[everyone["people"].notna() & (everyone["level"] == position.LAD)]
+        return everyone[["month", "area_code", "people"]].rename(columns={"area_code": "lad_code"}).reset_index(
+            drop=True)
 
     @cached_property
     def table(self) -> pd.DataFrame:
-        """The monitoring table for every level and month."""
-        pop = position.population_by_area(self.areas, self.population)
-        return position.monitoring_table(self.people, self.areas, pop, self.settings, self.limit_overrides)
+        """The monitoring table for every level and month (prefer :meth:`table_for`: it reads one month)."""
+        if not self.months:
+            return self.table_for([])
+        return self.table_for(self.months)
 
     @property
     def months(self) -> list[str]:
@@ -91,7 +169,8 @@ _lock = threading.Lock()
 
 
 def snapshot(engine: Engine, settings: Settings) -> Snapshot:
-    """The current snapshot of the store, read once per store version."""
+    """The current snapshot of the store, read once per store version (small: no records, no figures)."""
+    materialise.ensure(engine)
     version = db.store_version(engine)
     key = (str(engine.url), version, settings)
     with _lock:
@@ -100,14 +179,10 @@ def snapshot(engine: Engine, settings: Settings) -> Snapshot:
     with engine.connect() as conn:
         areas = queries.areas(conn)
         pop = queries.population(conn, settings.population_year)
-        weights = queries.sector_weights(conn)
-        records = queries.ho_records(conn)
-        props = queries.properties(conn)
         overrides = queries.area_settings(conn)
         covered = cov.covered(queries.coverage(conn, "home_office"))
-    records.index = pd.RangeIndex(len(records))
     limit_overrides = overrides.set_index("area_code")["limit_ratio"] if len(overrides) else pd.Series(dtype=float)
-    snap = Snapshot(version, areas, pop, weights, records, props, limit_overrides, settings, covered)
+    snap = Snapshot(version, engine, settings, areas, pop, limit_overrides, covered)
     with _lock:
         for stale in [k for k in _cache if k[0] == key[0]]:
             del _cache[stale]
@@ -115,20 +190,58 @@ def snapshot(engine: Engine, settings: Settings) -> Snapshot:
     return snap
 
 
+_answers: OrderedDict = OrderedDict()
+_answers_lock = threading.Lock()
+
+
 def summary(
     engine: Engine, settings: Settings, *, level: str, month: str, lad: str | None = None
 ) -> pd.DataFrame:
-    """The ``summary`` command's table (interface.md), rounded and ordered."""
-    snap = snapshot(engine, settings)
-    table = snap.table
+    """The ``summary`` command's table (interface.md), rounded and ordered: one month, one scope, read alone.
+
+    Answers are kept per (month stamp, scope): a load of another month leaves them valid.
+    """
+    materialise.ensure(engine)
+    key = (str(engine.url), materialise.stamps(engine, [month]), settings, level, month, lad)
+    with _answers_lock:
+        if key in _answers:
+            _answers.move_to_end(key)
+            return _answers[key].copy()
+    with engine.connect() as conn:
+        lads = queries.areas(conn, level="lad")
+        if lad and level == position.REGION:
+            region = lads.loc[lads["area_code"] == lad, "region_code"].dropna()
+            scope = sorted(lads.loc[lads["region_code"].isin(region), "area_code"].astype(str))
+        else:
+            scope = [lad] if lad else None
+        areas = queries.areas(conn, lad_codes=scope) if scope else queries.areas(conn)
+        if scope:
+            areas = pd.concat([areas, lads[lads["area_code"].isin(scope) & ~lads["area_code"].isin(areas["area_code"])]])
+        pop = queries.population(conn, settings.population_year)
+        overrides = queries.area_settings(conn)
+        covered = cov.covered(queries.coverage(conn, "home_office", periods=[month]))
+        levels = (level, position.LAD) if level == position.REGION else (level,)
+        rows = materialise.read(conn, month=month, levels=levels, lad_codes=scope if level != position.REGION else None)
+    if scope and level == position.REGION:
+        rows = rows[(rows["level"] == position.REGION) | rows["lad_code"].isin(scope)]
+    limit_overrides = overrides.set_index("area_code")["limit_ratio"] if len(overrides) else pd.Series(dtype=float)
+    people = breakdown.people_from_figures(rows, areas, covered, [month], settings, (level,),
+                                           set(scope) if scope else None)
+    table = position.monitoring_table(people, areas, position.population_by_area(areas, pop), settings,
+                                      limit_overrides)
     rows = table[(table["level"] == level) & (table["month"] == month)]
     if lad:
         if level == position.REGION:
-            region = snap.areas.loc[snap.areas["area_code"] == lad, "region_code"]
+            region = areas.loc[areas["area_code"] == lad, "region_code"]
             rows = rows[rows["area_code"].isin(region)]
         else:
             rows = rows[rows["lad_code"] == lad]
-    return position.format_summary(rows)
+    answer = position.format_summary(rows)
+    with _answers_lock:
+        _answers[key] = answer
+        while len(_answers) > 64:
+            _answers.popitem(last=False)
+    return answer.copy()
 
 
 def reconciliation(engine: Engine, settings: Settings, *, month: str, against: str,

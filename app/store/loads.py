@@ -237,6 +237,10 @@ def undo_load(conn: sa.Connection, load_id: int) -> None:
     conn.execute(sa.update(loads).where(loads.c.id == load_id).values(status=UNDONE))
     _settle_statuses(conn, touched)
     bump_version(conn)
+    # The figures kept for what the load covered are recomputed in the same transaction, whoever undoes it.
+    from app import materialise
+
+    materialise.refresh(conn, load_id)
 
 
 def _clip(value: str | None, column: sa.Column) -> str | None:

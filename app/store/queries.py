@@ -167,14 +167,17 @@ def sector_weights(conn: Bind) -> pd.DataFrame:
     return _frame(conn, sa.select(*table.c).order_by(table.c.postcode_sector, table.c.ward_code))
 
 
-def ho_records(conn: Bind, months: list[str] | None = None, lad_codes: list[str] | None = None) -> pd.DataFrame:
-    """Home Office records in force for their LA-month, in the order they were loaded."""
+def ho_records(conn: Bind, months: list[str] | None = None, lad_codes: list[str] | None = None,
+               load_ids: list[int] | None = None) -> pd.DataFrame:
+    """Home Office records in force for their LA-month, in the order they were loaded (of ``load_ids`` if given)."""
     table = schema.ho_records
     query = sa.select(*table.c).where(_in_force(table, table.c.month)).order_by(table.c.month, table.c.id)
     if months is not None:
         query = query.where(table.c.month.in_(list(months)))
     if lad_codes is not None:
         query = query.where(table.c.lad_code.in_(list(lad_codes)))
+    if load_ids is not None:
+        query = query.where(table.c.load_id.in_([int(i) for i in load_ids]))
     return _frame(conn, query)
 
 

@@ -219,6 +219,26 @@ public_stats = Table(
     Column("people", Integer, nullable=False),
 )
 
+#: People per (month, area) as apportioned at load time, split by accommodation and support type so that
+#: any counted-types setting is applied on read. Derived from the inputs above: ``python -m app rebuild``
+#: recomputes it. Only LA-months some load covers have rows; an LA-month with none is "no data".
+area_figures = Table(
+    "area_figures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("month", String(7), nullable=False),
+    Column("level", String(8), nullable=False),  # ward / la / region
+    Column("area_code", String(16), nullable=False),
+    Column("lad_code", String(16), nullable=False),  # the ward's or LA's own LA; '' for a region
+    Column("accommodation_type", String(60), nullable=False),  # '' when the file gave none
+    Column("support_type", String(40), nullable=False),  # '' when the file gave none
+    Column("people", Float, nullable=False),  # an LA's include its unallocated people
+    Column("unallocated", Float, nullable=False),
+    Column("method", String(16), nullable=False),
+)
+Index("ix_area_figures_month", area_figures.c.month, area_figures.c.level, area_figures.c.lad_code)
+Index("ix_area_figures_area", area_figures.c.area_code, area_figures.c.month)
+
 #: Small facts about the store (geography vintage, population year...).
 store_meta = Table(
     "store_meta",

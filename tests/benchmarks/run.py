@@ -125,6 +125,7 @@ BENCHES = {
     "browser": _lazy("tests.benchmarks.browser", "bench_browser"),
     "fuzz": _lazy("tests.benchmarks.fuzz", "bench_fuzz"),
     "load": _lazy("tests.benchmarks.load", "bench_load"),
+    "history": _lazy("tests.benchmarks.history", "bench_history"),
 }
 
 

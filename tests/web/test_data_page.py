@@ -74,7 +74,10 @@ def store_rows(engine) -> dict:
 
 
 def without_load(snapshot: dict, load_id: int) -> dict:
-    """The store's rows except those the given load added, and the version counter."""
+    """The store's rows except those the given load added, and the version counter.
+
+    The kept figures are recomputed on undo (new row ids, new month stamps): their values must be the same.
+    """
     out = {}
     for name, rows in snapshot.items():
         if name == "loads":
@@ -82,7 +85,9 @@ def without_load(snapshot: dict, load_id: int) -> dict:
         elif name in ("ho_records", "problems", "properties", "public_stats", "load_coverage"):
             rows = [r for r in rows if r[1] != load_id]
         elif name == "store_meta":
-            rows = [r for r in rows if r[0] != "version"]
+            rows = [r for r in rows if r[0] != "version" and not r[0].startswith("figures:")]
+        elif name == "area_figures":
+            rows = sorted((*r[1:7], round(r[7], 9), round(r[8], 9), r[9]) for r in rows)
         out[name] = rows
     return out
 
