@@ -4,6 +4,7 @@ Thin: parse arguments, call ``app.ingest`` / ``app.monitoring`` / the store,
 print. Exit status 0 done; 1 input refused (reasons on standard error,
 store unchanged); 2 wrong usage.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,26 +42,41 @@ def _quarter(text: str) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="URL", help="SQLAlchemy URL of the store (default: $DISPERSAL_DB, else "
-                        "sqlite:///data/dispersal.sqlite)")
+    common.add_argument(
+        "--db",
+        metavar="URL",
+        help="SQLAlchemy URL of the store (default: $DISPERSAL_DB, else sqlite:///data/dispersal.sqlite)",
+    )
     common.add_argument("--user", default=None, help="who is loading (recorded in the load history; default: $USER)")
 
-    parser = argparse.ArgumentParser(prog="python -m app", description="Dispersal Monitor: asylum dispersal against "
-                                     "the cluster limit (1 per 200 residents), by ward and local authority.")
+    parser = argparse.ArgumentParser(
+        prog="python -m app",
+        description="Dispersal Monitor: asylum dispersal against "
+        "the cluster limit (1 per 200 residents), by ward and local authority.",
+    )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     sub.add_parser("init", parents=[common], help="create or upgrade the store's schema")
 
     geo = sub.add_parser("geography", help="boundaries, population and postcodes")
     geo_sub = geo.add_subparsers(dest="action", required=True, metavar="ACTION")
-    load = geo_sub.add_parser("load", parents=[common], help="load ward and LA boundaries, population and postcodes",
-                              description="Load ONS-style boundaries (GeoJSON, GeoPackage, Shapefile, GeoParquet; "
-                              "BNG or WGS84), populations and a postcode lookup. Replaces the store's geography.")
+    load = geo_sub.add_parser(
+        "load",
+        parents=[common],
+        help="load ward and LA boundaries, population and postcodes",
+        description="Load ONS-style boundaries (GeoJSON, GeoPackage, Shapefile, GeoParquet; "
+        "BNG or WGS84), populations and a postcode lookup. Replaces the store's geography.",
+    )
     load.add_argument("--wards", type=Path, required=True, help="ward boundaries file")
     load.add_argument("--lads", type=Path, required=True, help="local authority boundaries file")
     load.add_argument("--population", type=Path, required=True, help="ward and LA populations (total and 0-17)")
-    load.add_argument("--postcodes", type=Path, required=True, action="append",
-                      help="postcode lookup (ONSPD/NSPL style); repeat for several files")
+    load.add_argument(
+        "--postcodes",
+        type=Path,
+        required=True,
+        action="append",
+        help="postcode lookup (ONSPD/NSPL style); repeat for several files",
+    )
     load.add_argument("--region", help="load only the LAs of this region code, e.g. E12000001 (North East)")
 
     ingest = sub.add_parser("ingest", help="load a data file")
@@ -84,48 +100,68 @@ def build_parser() -> argparse.ArgumentParser:
     sm.add_argument("--month", type=_month, required=True)
     sm.add_argument("--la", help="only this LA (GSS code); with --level region, the LA's region")
     sm.add_argument("--format", choices=["csv", "json"], default="csv")
-    sm.add_argument("--account", help="the rows as this account sees them on the dashboard (members: disclosure-"
-                                   "controlled); without it, the whole table for the person holding the store")
+    sm.add_argument(
+        "--account",
+        help="the rows as this account sees them on the dashboard (members: disclosure-"
+        "controlled); without it, the whole table for the person holding the store",
+    )
 
-    chg = sub.add_parser("changes", parents=[common],
-                         help="what changed since the month before: areas over or near the limit, either way, "
-                         "the largest rises, LAs with no file")
+    chg = sub.add_parser(
+        "changes",
+        parents=[common],
+        help="what changed since the month before: areas over or near the limit, either way, "
+        "the largest rises, LAs with no file",
+    )
     chg.add_argument("--month", type=_month, required=True)
     chg.add_argument("--la", type=str.upper, help="only this LA (GSS code) and its wards")
     chg.add_argument("--format", choices=["text", "csv", "json"], default="text")
 
-    sub.add_parser("rebuild", parents=[common],
-                   help="recompute every derived figure from the inputs as loaded (progress on standard error)")
+    sub.add_parser(
+        "rebuild",
+        parents=[common],
+        help="recompute every derived figure from the inputs as loaded (progress on standard error)",
+    )
 
-    rc = sub.add_parser("reconcile", parents=[common],
-                        help="Home Office counts against the provider's lists or the published table")
+    rc = sub.add_parser(
+        "reconcile", parents=[common], help="Home Office counts against the provider's lists or the published table"
+    )
     rc.add_argument("--month", type=_month, required=True)
-    rc.add_argument("--against", choices=["provider", "published"], default="provider",
-                    help="provider: per sector, against occupied bedspaces in the property lists; published: per LA, "
-                         "everyone supported against the Home Office published table (quarter-end months)")
+    rc.add_argument(
+        "--against",
+        choices=["provider", "published"],
+        default="provider",
+        help="provider: per sector, against occupied bedspaces in the property lists; published: per LA, "
+        "everyone supported against the Home Office published table (quarter-end months)",
+    )
     rc.add_argument("--la", help="only this LA (GSS code)")
     rc.add_argument("--mismatches", action="store_true", help="only the rows that disagree")
     rc.add_argument("--format", choices=["csv", "json"], default="csv")
 
-    cp = sub.add_parser("check-property", parents=[common],
-                        help="what a proposed property would do to its ward and LA")
+    cp = sub.add_parser("check-property", parents=[common], help="what a proposed property would do to its ward and LA")
     cp.add_argument("--postcode", required=True)
     cp.add_argument("--bedspaces", type=int, required=True)
     cp.add_argument("--month", type=_month, help="position to start from (default: the latest month)")
 
-    rp = sub.add_parser("report", parents=[common], help="the provider meeting pack (.pdf, .html or .xlsx)",
-                        description="The provider meeting pack for one LA or region and quarter, in the format of "
-                        "--out's extension. --user NAME: the account the pack is for (its role decides what the "
-                        "pack shows); without it, the person running the command, with administrator scope. "
-                        "Every pack made is recorded in the audit log.")
+    rp = sub.add_parser(
+        "report",
+        parents=[common],
+        help="the provider meeting pack (.pdf, .html or .xlsx)",
+        description="The provider meeting pack for one LA or region and quarter, in the format of "
+        "--out's extension. --user NAME: the account the pack is for (its role decides what the "
+        "pack shows); without it, the person running the command, with administrator scope. "
+        "Every pack made is recorded in the audit log.",
+    )
     where = rp.add_mutually_exclusive_group(required=True)
     where.add_argument("--la", type=str.upper, help="the LA's GSS code, e.g. E06000002")
     where.add_argument("--region", type=str.upper, help="the region's code (e.g. E12000001): all its LAs")
     rp.add_argument("--quarter", type=_quarter, required=True)
     rp.add_argument("--out", type=Path, required=True, help="FILE.pdf, FILE.html or FILE.xlsx")
-    rp.add_argument("--as-role", choices=["officer", "member"],
-                    help="narrow the pack to this role for the LA: 'member' makes the councillors' pack "
-                    "(no addresses, counts under 5 suppressed)")
+    rp.add_argument(
+        "--as-role",
+        choices=["officer", "member"],
+        help="narrow the pack to this role for the LA: 'member' makes the councillors' pack "
+        "(no addresses, counts under 5 suppressed)",
+    )
 
     lim = sub.add_parser("limit", help="an LA's agreed limit variation")
     lim_sub = lim.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -156,7 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--port", type=int, default=8050)
 
     dm = sub.add_parser("demo", parents=[common], help="build the demo store and serve it")
-    dm.add_argument("--geography", type=Path, help="use real boundaries from this folder instead of the synthetic region")
+    dm.add_argument(
+        "--geography", type=Path, help="use real boundaries from this folder instead of the synthetic region"
+    )
     dm.add_argument("--no-serve", action="store_true", help="build the store only")
     dm.add_argument("--port", type=int, default=8050, help="port to serve on (default 8050)")
 
@@ -201,10 +239,21 @@ def _store_errors() -> tuple[type[Exception], ...]:
 #: runs for the person holding the store itself, who is asked as an administrator; ``report --user`` and
 #: ``summary --account`` take that account's scope.
 COMMAND_ACTIONS = {
-    "init": "load", "geography": "load", "ingest": "load", "demo": "load", "generate": None, "serve": None,
-    "summary": "view LA aggregates", "reconcile": "view property rows", "check-property": "check a property",
-    "report": "make a pack for an area", "users": "manage accounts", "changes": "view LA aggregates",
-    "limit": "load", "plan": "load", "rebuild": "load",
+    "init": "load",
+    "geography": "load",
+    "ingest": "load",
+    "demo": "load",
+    "generate": None,
+    "serve": None,
+    "summary": "view LA aggregates",
+    "reconcile": "view property rows",
+    "check-property": "check a property",
+    "report": "make a pack for an area",
+    "users": "manage accounts",
+    "changes": "view LA aggregates",
+    "limit": "load",
+    "plan": "load",
+    "rebuild": "load",
 }
 
 
@@ -260,15 +309,29 @@ def _run(args) -> int:
 
     if command == "geography":
         report = ingest.load_geography(
-            engine, wards=args.wards, lads=args.lads, population=args.population,
-            postcodes=args.postcodes, region=args.region, loaded_by=_who(args), progress=_progress,
+            engine,
+            wards=args.wards,
+            lads=args.lads,
+            population=args.population,
+            postcodes=args.postcodes,
+            region=args.region,
+            loaded_by=_who(args),
+            progress=_progress,
         )
     elif command == "ingest" and args.kind == "home-office":
-        report = ingest.ingest_home_office(engine, args.file, month=args.month, profile=args.profile,
-                                           sheet=args.sheet, loaded_by=_who(args))
+        report = ingest.ingest_home_office(
+            engine, args.file, month=args.month, profile=args.profile, sheet=args.sheet, loaded_by=_who(args)
+        )
     elif command == "ingest" and args.kind == "properties":
-        report = ingest.ingest_properties(engine, args.file, provider=args.provider, quarter=args.quarter,
-                                          profile=args.profile, sheet=args.sheet, loaded_by=_who(args))
+        report = ingest.ingest_properties(
+            engine,
+            args.file,
+            provider=args.provider,
+            quarter=args.quarter,
+            profile=args.profile,
+            sheet=args.sheet,
+            loaded_by=_who(args),
+        )
     elif command == "ingest":
         report = ingest.ingest_public_stats(engine, args.file, loaded_by=_who(args))
     elif command == "rebuild":
@@ -309,8 +372,9 @@ def _users(args) -> int:
         if args.action == "add":
             password = sys.stdin.readline().rstrip("\r\n")
             lad, region = _account_area(engine, args.role, args.la)
-            user = accounts.add(engine, args.name, password, args.role, lad_code=lad, region_code=region,
-                                created_by=_who(args))
+            user = accounts.add(
+                engine, args.name, password, args.role, lad_code=lad, region_code=region, created_by=_who(args)
+            )
             print(f"added {user.username} ({user.role}{', ' + (lad or region) if lad or region else ''})")
         elif args.action == "remove":
             accounts.remove(engine, args.name, removed_by=_who(args))
@@ -357,8 +421,11 @@ def _summary(engine, settings, args) -> int:
         lads = [args.la]
     reported = snap.reporting(args.month, lads)
     if not reported["complete"]:
-        print(f"note: {coverage_headline(reported)} Their rows have status no_data and no people; region totals "
-              "add up the LAs that reported.", file=sys.stderr)
+        print(
+            f"note: {coverage_headline(reported)} Their rows have status no_data and no people; region totals "
+            "add up the LAs that reported.",
+            file=sys.stderr,
+        )
     return DONE
 
 
@@ -371,20 +438,20 @@ def _summary_for(engine, snap, args):
     account = accounts.get(engine, args.account)
     if account is None:
         raise UsageError(f"there is no account called '{args.account}'")
-    return monitoring_rows(snap.table, snap.areas, scope_for(account, snap.areas), level=args.level,
-                           month=args.month, lad=args.la)
+    return monitoring_rows(
+        snap.table, snap.areas, scope_for(account, snap.areas), level=args.level, month=args.month, lad=args.la
+    )
 
 
 def _area_setting(engine, args) -> int:
-    from app.store import area_settings
+    from app.security import area_settings
 
     try:
         if args.command == "limit":
             row = area_settings.set_values(engine, args.la, who=_who(args), limit_ratio=args.ratio, note=args.note)
             print(f"{args.la}: limit set to 1 person per {row['limit_ratio']:,.0f} residents")
         else:
-            row = area_settings.set_values(engine, args.la, who=_who(args), allocation=args.bedspaces,
-                                           note=args.note)
+            row = area_settings.set_values(engine, args.la, who=_who(args), allocation=args.bedspaces, note=args.note)
             print(f"{args.la}: dispersal-plan allocation set to {row['allocation']:,} bedspaces")
     except area_settings.SettingRefused as refused:
         print(f"Refused: {refused}. Nothing was changed.", file=sys.stderr)
@@ -404,8 +471,14 @@ def _changes(engine, settings, args) -> int:
         raise UsageError(f"{args.la} is not a local authority in the store")
     found = monitoring.changes(engine, settings, month=args.month, lad=args.la)
     table = found.rows.copy()
-    for column, places in (("people_before", 2), ("people", 2), ("rise", 2), ("limit", 2),
-                           ("share_before", 4), ("share_of_limit", 4)):
+    for column, places in (
+        ("people_before", 2),
+        ("people", 2),
+        ("rise", 2),
+        ("limit", 2),
+        ("share_before", 4),
+        ("share_of_limit", 4),
+    ):
         table[column] = table[column].astype(float).round(places)
     if args.format == "json":
         sys.stdout.write(monitoring.to_json(table) + "\n")
@@ -426,14 +499,18 @@ def _reconcile(engine, settings, args) -> int:
         published = monitoring.published_months(engine)
         if args.month not in published:
             span = f"{published[0]} to {published[-1]}" if published else "none loaded"
-            print(f"no published figures for {args.month}: the published table gives quarter-end months "
-                  f"({span})", file=sys.stderr)
+            print(
+                f"no published figures for {args.month}: the published table gives quarter-end months ({span})",
+                file=sys.stderr,
+            )
             return REFUSED
     table = monitoring.reconciliation(engine, settings, month=args.month, against=args.against, lad=args.la)
     missing = snap.reporting(args.month, [args.la] if args.la else None)
     if args.against == "published" and not missing["complete"]:
-        print(f"note: not compared, no restricted file for {args.month}: " + ", ".join(missing["missing_names"]),
-              file=sys.stderr)
+        print(
+            f"note: not compared, no restricted file for {args.month}: " + ", ".join(missing["missing_names"]),
+            file=sys.stderr,
+        )
     if args.mismatches:
         table = table[table["mismatch"]]
     if args.format == "json":
@@ -480,6 +557,8 @@ def _generate(args) -> int:
         from app.synthetic.activity import generate_activity
 
         activity = generate_activity(region, args.out / "activity", seed=args.seed, months=args.months)
-        print(f"{len(activity.home_office)} Home Office files and {len(activity.properties)} property lists "
-              f"written to {args.out / 'activity'}")
+        print(
+            f"{len(activity.home_office)} Home Office files and {len(activity.properties)} property lists "
+            f"written to {args.out / 'activity'}"
+        )
     return DONE

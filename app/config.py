@@ -4,6 +4,7 @@ Defaults follow ``domain.md``; each can be overridden by environment
 variable (``DISPERSAL_*``) or a TOML file named by ``DISPERSAL_CONFIG``.
 Per-LA limit variations and allocations live in the store, not here.
 """
+
 from __future__ import annotations
 
 import os

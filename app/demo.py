@@ -6,6 +6,7 @@ touches real data. Every file goes through the same :mod:`app.ingest` path an
 officer's file would (the CLI's commands are thin wrappers over it; the demo
 does not call the CLI, which calls the demo).
 """
+
 from __future__ import annotations
 
 import os
@@ -59,8 +60,15 @@ def build_synthetic(url: str, inputs: Path = DEMO_DIR, seed: int = 1, start: str
     from app import ingest
 
     engine = _fresh_store(url)
-    _load("the geography", ingest.load_geography, engine, wards=region.wards, lads=region.lads,
-          population=region.population, postcodes=[region.postcodes])
+    _load(
+        "the geography",
+        ingest.load_geography,
+        engine,
+        wards=region.wards,
+        lads=region.lads,
+        population=region.population,
+        postcodes=[region.postcodes],
+    )
     manifest = pd.read_csv(activity.manifest, dtype=str)
     base = Path(activity.manifest).parent
     for row in manifest.itertuples():
@@ -70,8 +78,9 @@ def build_synthetic(url: str, inputs: Path = DEMO_DIR, seed: int = 1, start: str
             _load(row.path, ingest.ingest_home_office, engine, base / row.path)
 
 
-def build_on_geography(url: str, geography: Path, inputs: Path = DEMO_DIR, seed: int = 1,
-                       region: str = NORTH_EAST, months: int = 12) -> None:
+def build_on_geography(
+    url: str, geography: Path, inputs: Path = DEMO_DIR, seed: int = 1, region: str = NORTH_EAST, months: int = 12
+) -> None:
     """Real boundaries, population and postcodes (files named as in ``shared/reference``) with synthetic months."""
     from app.store import queries
     from app.synthetic.on_geography import month_range, monthly_files
@@ -82,8 +91,16 @@ def build_on_geography(url: str, geography: Path, inputs: Path = DEMO_DIR, seed:
     from app import ingest
 
     engine = _fresh_store(url)
-    _load("the geography", ingest.load_geography, engine, wards=geography / "wards.geojson",
-          lads=geography / "lad.geojson", population=geography / "population.csv", postcodes=postcodes, region=region)
+    _load(
+        "the geography",
+        ingest.load_geography,
+        engine,
+        wards=geography / "wards.geojson",
+        lads=geography / "lad.geojson",
+        population=geography / "population.csv",
+        postcodes=postcodes,
+        region=region,
+    )
     with engine.connect() as conn:
         weights = queries.sector_weights(conn)
         lads = queries.areas(conn, level="lad").merge(queries.population(conn), on="area_code")
@@ -127,8 +144,11 @@ def demo_accounts(url: str) -> dict[str, tuple[str, str]]:
 
 
 def print_accounts(made: dict[str, tuple[str, str]]) -> None:
-    print("\nDemo log-ins (user name / password). The passwords are NEW on every run of `demo`; the ones printed "
-          "by an earlier run no longer work:", file=sys.stderr)
+    print(
+        "\nDemo log-ins (user name / password). The passwords are NEW on every run of `demo`; the ones printed "
+        "by an earlier run no longer work:",
+        file=sys.stderr,
+    )
     for name, (role, password) in made.items():
         print(f"  {name:16} {password}   ({role})", file=sys.stderr)
 

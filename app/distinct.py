@@ -5,6 +5,7 @@ sectors, 20 nationalities, 6 age bands in a national month), so cleaning
 each distinct value once and spreading the results back is what keeps
 reading a file close to the cost of parsing it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable

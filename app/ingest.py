@@ -5,6 +5,7 @@ or raises :class:`~app.problems.InputRefused` having written nothing. The
 same bytes loaded twice change nothing; a new file for the same period and
 area supersedes the old one, which stays in the history.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -19,14 +20,13 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy import Engine
 
+from app import materialise
 from app.cluster import apportion as ap
 from app.cluster import coverage as cover
 from app.cluster import reconcile as rc
-from app.distinct import per_distinct
 from app.geography import boundaries as gb
 from app.geography.la_names import resolve_local_authorities
 from app.geography.placement import place_points
-from app import materialise
 from app.problems import InputRefused, Problem, ProblemLog
 from app.readers.boundaries import read_boundaries
 from app.readers.home_office import read_home_office
@@ -111,24 +111,48 @@ class Prepared:
             return report
         with db.writing(self.engine) as conn:
             load_id = loads.start_load(
-                conn, kind=report.kind, file_name=report.file, checksum=self.checksum, period=report.period,
-                scope=",".join(sorted(self.scope)) or None, provider=self.details.get("provider"),
-                loaded_by=self.loaded_by, rows=report.rows, details=self.details,
+                conn,
+                kind=report.kind,
+                file_name=report.file,
+                checksum=self.checksum,
+                period=report.period,
+                scope=",".join(sorted(self.scope)) or None,
+                provider=self.details.get("provider"),
+                loaded_by=self.loaded_by,
+                rows=report.rows,
+                details=self.details,
             )
             if report.kind in COVERING:
-                replaced = loads.cover(conn, load_id=load_id, kind=report.kind, period=report.period,
-                                       lad_codes=self.scope, provider=self.details.get("provider"),
-                                       incomplete=self.details.get("partly_covered", ()))
+                replaced = loads.cover(
+                    conn,
+                    load_id=load_id,
+                    kind=report.kind,
+                    period=report.period,
+                    lad_codes=self.scope,
+                    provider=self.details.get("provider"),
+                    incomplete=self.details.get("partly_covered", ()),
+                )
                 superseded = sorted(set(replaced.values()))
             else:
                 # Published tables carry every quarter, so a new edition replaces the old one whatever its date.
-                superseded = loads.supersede(conn, kind=report.kind, period=None, scope_codes=None,
-                                             provider=None, new_load_id=load_id)
+                superseded = loads.supersede(
+                    conn, kind=report.kind, period=None, scope_codes=None, provider=None, new_load_id=load_id
+                )
             loads.insert_frame(conn, self.target, self.table, load_id=load_id)
             loads.add_problems(conn, load_id, report.warnings)
             materialise.refresh(conn, load_id)
-        return LoadReport(report.kind, report.file, load_id, report.period, report.rows, False, superseded,
-                          report.warnings, report.facts, replaced if report.kind in COVERING else {})
+        return LoadReport(
+            report.kind,
+            report.file,
+            load_id,
+            report.period,
+            report.rows,
+            False,
+            superseded,
+            report.warnings,
+            report.facts,
+            replaced if report.kind in COVERING else {},
+        )
 
 
 def _already_loaded(engine: Engine, kind: str, path: Path) -> tuple[str, Prepared | None]:
@@ -176,8 +200,12 @@ def load_geography(
     if outside.any() and not region:
         sample = ", ".join(ward_gdf.loc[outside, "area_code"].head(5))
         raise InputRefused(
-            [Problem(f"{int(outside.sum())} ward(s) lie in no local authority of {Path(lads).name} (e.g. {sample})",
-                     Path(wards).name)]
+            [
+                Problem(
+                    f"{int(outside.sum())} ward(s) lie in no local authority of {Path(lads).name} (e.g. {sample})",
+                    Path(wards).name,
+                )
+            ]
         )
     ward_gdf = ward_gdf[~outside].copy()
     ward_gdf["region_code"] = ward_gdf["lad_code"].map(lad_gdf.set_index("area_code")["region_code"])
@@ -190,8 +218,10 @@ def load_geography(
         log.warn(f"{len(missing)} ward(s) have no population row (e.g. {', '.join(missing[:5])})", code="no_population")
     names = pd.concat([ward_gdf, lad_gdf]).set_index("area_code")["area_name"]
     for code in pop_table.loc[pop_table["population"].isna(), "area_code"]:
-        log.warn(f"{names.get(code, code)} ({code}) has no population figure, so its limit cannot be computed",
-                 code="no_population")
+        log.warn(
+            f"{names.get(code, code)} ({code}) has no population figure, so its limit cannot be computed",
+            code="no_population",
+        )
 
     lookup = read_postcode_lookups(postcodes)
     placed = place_postcodes(lookup.table, ward_gdf, set(lad_gdf["area_code"]))
@@ -215,17 +245,33 @@ def load_geography(
     warnings = log.warnings + lookup.warnings + [w for w in pop.warnings if w.code != "missing_population"]
     with db.writing(engine) as conn:
         load_id = loads.start_load(
-            conn, kind="geography", file_name=Path(wards).name, checksum=checksum, period=None,
-            scope=region, provider=None, loaded_by=loaded_by, rows=len(ward_gdf) + len(lad_gdf), details=details,
+            conn,
+            kind="geography",
+            file_name=Path(wards).name,
+            checksum=checksum,
+            period=None,
+            scope=region,
+            provider=None,
+            loaded_by=loaded_by,
+            rows=len(ward_gdf) + len(lad_gdf),
+            details=details,
         )
-        superseded = loads.supersede(conn, kind="geography", period=None, scope_codes=None, provider=None,
-                                     new_load_id=load_id)
+        superseded = loads.supersede(
+            conn, kind="geography", period=None, scope_codes=None, provider=None, new_load_id=load_id
+        )
         loads.replace_geography(
-            conn, areas=areas, display=display, population=pop_table,
-            postcodes=placed, sector_weights=weights, load_id=load_id,
+            conn,
+            areas=areas,
+            display=display,
+            population=pop_table,
+            postcodes=placed,
+            sector_weights=weights,
+            load_id=load_id,
         )
         loads.add_problems(conn, load_id, warnings)
-        loads.set_meta(conn, "population_years", json.dumps(sorted(int(y) for y in pop_table["source_year"].dropna().unique())))
+        loads.set_meta(
+            conn, "population_years", json.dumps(sorted(int(y) for y in pop_table["source_year"].dropna().unique()))
+        )
         materialise.refresh(conn, load_id, progress)
     return LoadReport("geography", Path(wards).name, load_id, None, len(ward_gdf), False, superseded, warnings, facts)
 
@@ -256,8 +302,9 @@ def place_postcodes(lookup: pd.DataFrame, wards, lad_codes: set[str]) -> pd.Data
 
 def _areas_and_display(ward_gdf, lad_gdf) -> tuple[pd.DataFrame, pd.DataFrame]:
     regions = lad_gdf.dissolve(by="region_code", as_index=False, aggfunc={"region_name": "first"})
-    regions = regions.assign(area_code=regions["region_code"], area_name=regions["region_name"], lad_code=pd.NA,
-                             vintage="")
+    regions = regions.assign(
+        area_code=regions["region_code"], area_name=regions["region_name"], lad_code=pd.NA, vintage=""
+    )
     frames, display = [], []
     for level, gdf in (("ward", ward_gdf), ("lad", lad_gdf), ("region", regions)):
         gdf = gdf.reset_index(drop=True)
@@ -278,8 +325,9 @@ def _areas_and_display(ward_gdf, lad_gdf) -> tuple[pd.DataFrame, pd.DataFrame]:
         )
         for detail, series in gb.display_geometries(gdf).items():
             display.append(
-                pd.DataFrame({"area_code": gdf["area_code"], "detail": detail,
-                              "geojson": shapely.to_geojson(series.to_numpy())})
+                pd.DataFrame(
+                    {"area_code": gdf["area_code"], "detail": detail, "geojson": shapely.to_geojson(series.to_numpy())}
+                )
             )
     return pd.concat(frames, ignore_index=True), pd.concat(display, ignore_index=True)
 
@@ -287,8 +335,9 @@ def _areas_and_display(ward_gdf, lad_gdf) -> tuple[pd.DataFrame, pd.DataFrame]:
 # ---------------------------------------------------------------- monthly data
 
 
-def _refuse_unresolved(table: pd.DataFrame, unresolved: pd.Series, file: str, what: str,
-                       column: str | None = None) -> None:
+def _refuse_unresolved(
+    table: pd.DataFrame, unresolved: pd.Series, file: str, what: str, column: str | None = None
+) -> None:
     """One refusal per distinct value that names no loaded LA, with its rows, under the file's own header."""
     if not unresolved.any():
         return
@@ -297,9 +346,16 @@ def _refuse_unresolved(table: pd.DataFrame, unresolved: pd.Series, file: str, wh
     problems = []
     for (name, sheet), rows in bad.groupby(["local_authority", "sheet"], dropna=False, sort=False)["source_row"]:
         rows = sorted(int(r) for r in rows)
-        problems.append(Problem(f"{what} '{name}' ({row_ranges(rows)}) is not a local authority in the loaded "
-                                "geography: write the council's name or its GSS code (e.g. E08000035)", file,
-                                None if pd.isna(sheet) else sheet, rows[0], header))
+        problems.append(
+            Problem(
+                f"{what} '{name}' ({row_ranges(rows)}) is not a local authority in the loaded "
+                "geography: write the council's name or its GSS code (e.g. E08000035)",
+                file,
+                None if pd.isna(sheet) else sheet,
+                rows[0],
+                header,
+            )
+        )
     raise InputRefused(problems[:200])
 
 
@@ -364,12 +420,20 @@ def ingest_home_office(engine: Engine, path: Path, **options) -> LoadReport:
 def _refuse_unplaceable(table: pd.DataFrame, lost: pd.DataFrame, file: str) -> None:
     """People whose sector is unknown in a file that names no LA could be counted in no LA at all: refuse."""
     rows = table.loc[lost["record"], ["sheet", "source_row", "postcode_sector", "people"]]
-    raise InputRefused([
-        Problem(f"postcode sector '{sector}' is not a known sector and the file names no local authority, so its "
+    raise InputRefused(
+        [
+            Problem(
+                f"postcode sector '{sector}' is not a known sector and the file names no local authority, so its "
                 f"{_people(people)} people could be counted in no LA: add a local authority column, or correct "
-                "the sector", file, sheet, int(row), "postcode_sector")
-        for sheet, row, sector, people in rows.itertuples(index=False)
-    ][:200])
+                "the sector",
+                file,
+                sheet,
+                int(row),
+                "postcode_sector",
+            )
+            for sheet, row, sector, people in rows.itertuples(index=False)
+        ][:200]
+    )
 
 
 def _stated_total(meta: dict) -> str:
@@ -382,8 +446,10 @@ def _stated_total(meta: dict) -> str:
     loaded = meta.get("loaded_total", stated)
     if abs(loaded - stated) < 0.05:
         return f"{_people(stated)} (matches the {_people(loaded)} loaded{per_block})"
-    return (f"{_people(stated)} (the {_people(loaded)} loaded differ only by the estimates of suppressed counts, "
-            f"within their range{per_block})")
+    return (
+        f"{_people(stated)} (the {_people(loaded)} loaded differ only by the estimates of suppressed counts, "
+        f"within their range{per_block})"
+    )
 
 
 def _people(value: float) -> str:
@@ -398,13 +464,23 @@ def _placement_warnings(table: pd.DataFrame, split: ap.Apportioned, lads: pd.Dat
     out = []
     for reason, sheet, row in lost[["reason", "sheet", "source_row"]].itertuples(index=False):
         reason = re.sub(r"in ([EWSN]\d{8})$", lambda m: f"in {names.get(m.group(1), m.group(1))}", reason)
-        out.append(Problem(reason + "; its people are counted in the LA but in no ward", file, sheet, int(row),
-                           "postcode_sector", "unknown_sector", "warn"))
+        out.append(
+            Problem(
+                reason + "; its people are counted in the LA but in no ward",
+                file,
+                sheet,
+                int(row),
+                "postcode_sector",
+                "unknown_sector",
+                "warn",
+            )
+        )
     return out
 
 
-def _provider_mismatches(engine: Engine, table: pd.DataFrame, month: str, scope: set[str], lads: pd.DataFrame,
-                         file: str, limit: int = 50) -> list[Problem]:
+def _provider_mismatches(
+    engine: Engine, table: pd.DataFrame, month: str, scope: set[str], lads: pd.DataFrame, file: str, limit: int = 50
+) -> list[Problem]:
     """Sectors where this month's count and the provider's occupancy disagree (when a list covers the month)."""
     quarters = [ap.quarter_of(month), ap.previous_quarter(ap.quarter_of(month))]
     with engine.connect() as conn:
@@ -417,15 +493,26 @@ def _provider_mismatches(engine: Engine, table: pd.DataFrame, month: str, scope:
     found = found[found["mismatch"]]
     names = lads.set_index("area_code")["area_name"]
     out = [
-        Problem(f"sector {row.postcode_sector} in {names.get(row.lad_code, row.lad_code)}: the Home Office count is "
-                f"{row.home_office:g} but the provider's list for {row.quarter} shows {row.provider:g} people in "
-                "dispersal properties there", file, column="postcode_sector", code="provider_mismatch",
-                severity="warn")
+        Problem(
+            f"sector {row.postcode_sector} in {names.get(row.lad_code, row.lad_code)}: the Home Office count is "
+            f"{row.home_office:g} but the provider's list for {row.quarter} shows {row.provider:g} people in "
+            "dispersal properties there",
+            file,
+            column="postcode_sector",
+            code="provider_mismatch",
+            severity="warn",
+        )
         for row in found.head(limit).itertuples()
     ]
     if len(found) > limit:
-        out.append(Problem(f"{len(found) - limit} more sectors disagree with the provider's list", file,
-                           code="provider_mismatch", severity="warn"))
+        out.append(
+            Problem(
+                f"{len(found) - limit} more sectors disagree with the provider's list",
+                file,
+                code="provider_mismatch",
+                severity="warn",
+            )
+        )
     return out
 
 
@@ -465,12 +552,32 @@ def prepare_properties(
     warnings = list(result.warnings)
     unmatched = table["postcode"].notna() & table["ward_code"].isna()
     for postcode, sheet_name, row in table.loc[unmatched, ["postcode", "sheet", "source_row"]].itertuples(index=False):
-        warnings.append(Problem(f"postcode {postcode} is not in the postcode lookup, so the property is on no map",
-                                path.name, sheet_name, int(row), "postcode", "unmatched_postcode", "warn"))
+        warnings.append(
+            Problem(
+                f"postcode {postcode} is not in the postcode lookup, so the property is on no map",
+                path.name,
+                sheet_name,
+                int(row),
+                "postcode",
+                "unmatched_postcode",
+                "warn",
+            )
+        )
     disagree = named.notna() & table["lad_code"].notna() & (named != table["lad_code"])
-    for written, sheet_name, row in table.loc[disagree, ["local_authority", "sheet", "source_row"]].itertuples(index=False):
-        warnings.append(Problem(f"the list says '{written}' but the postcode lies in another local authority",
-                                path.name, sheet_name, int(row), "local_authority", "la_mismatch", "warn"))
+    for written, sheet_name, row in table.loc[disagree, ["local_authority", "sheet", "source_row"]].itertuples(
+        index=False
+    ):
+        warnings.append(
+            Problem(
+                f"the list says '{written}' but the postcode lies in another local authority",
+                path.name,
+                sheet_name,
+                int(row),
+                "local_authority",
+                "la_mismatch",
+                "warn",
+            )
+        )
     table["lad_code"] = table["lad_code"].fillna(named)
     provider_name = table["provider"].iloc[0] if len(table) else provider
     quarter_found = result.meta["quarter"]
@@ -521,8 +628,9 @@ def prepare_public_stats(engine: Engine, path: Path, *, loaded_by: str = "cli") 
         "people in the latest quarter": int(table.loc[table["date"] == latest, "people"].sum()) if latest else 0,
     }
     report = LoadReport("public_stats", path.name, None, latest, len(table), False, [], result.warnings, facts)
-    return Prepared(report, table, s.public_stats, checksum, set(), loaded_by, _jsonable(dict(result.meta, **facts)),
-                    engine)
+    return Prepared(
+        report, table, s.public_stats, checksum, set(), loaded_by, _jsonable(dict(result.meta, **facts)), engine
+    )
 
 
 def ingest_public_stats(engine: Engine, path: Path, *, loaded_by: str = "cli") -> LoadReport:

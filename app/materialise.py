@@ -15,6 +15,7 @@ the store version that wrote it) so that cached answers for other months
 stay valid. The inputs are kept as received: :func:`rebuild` recomputes
 every figure from them.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -24,9 +25,8 @@ import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from app.cluster import apportion as ap
-from app.cluster import breakdown
+from app.cluster import breakdown, position
 from app.cluster import coverage as cov
-from app.cluster import position
 from app.store import db, loads, queries, schema
 
 PENDING = "figures_pending"
@@ -65,8 +65,9 @@ def _home_office_months(conn: sa.Connection) -> list[str]:
     return sorted(str(m) for m in conn.execute(query).scalars())
 
 
-def recompute(conn: sa.Connection, month: str, lad_codes: Iterable[str] | None = None,
-              inputs: _Inputs | None = None) -> int:
+def recompute(
+    conn: sa.Connection, month: str, lad_codes: Iterable[str] | None = None, inputs: _Inputs | None = None
+) -> int:
     """Replace the figures of ``month`` for ``lad_codes`` (None: every LA) and their regions; rows written."""
     inputs = inputs or _Inputs(conn)
     areas = inputs.areas
@@ -79,9 +80,13 @@ def recompute(conn: sa.Connection, month: str, lad_codes: Iterable[str] | None =
     else:
         codes = sorted(lads)
         for start in range(0, len(codes), 500):
-            conn.execute(sa.delete(figures).where(
-                figures.c.month == month, figures.c.level.in_([position.WARD, position.LAD]),
-                figures.c.lad_code.in_(codes[start:start + 500])))
+            conn.execute(
+                sa.delete(figures).where(
+                    figures.c.month == month,
+                    figures.c.level.in_([position.WARD, position.LAD]),
+                    figures.c.lad_code.in_(codes[start : start + 500]),
+                )
+            )
         in_force = coverage[coverage["lad_code"].astype(str).isin(lads)]
         load_ids = sorted({int(x) for x in in_force["load_id"]})
         records = queries.ho_records(conn, months=[month], load_ids=load_ids)
@@ -89,8 +94,9 @@ def recompute(conn: sa.Connection, month: str, lad_codes: Iterable[str] | None =
     written = 0
     if len(records) and lads:
         quarter = ap.quarter_of(month)
-        props = pd.concat([queries.properties(conn, quarter=q) for q in (quarter, ap.previous_quarter(quarter))],
-                          ignore_index=True)
+        props = pd.concat(
+            [queries.properties(conn, quarter=q) for q in (quarter, ap.previous_quarter(quarter))], ignore_index=True
+        )
         split = ap.apportion(records, inputs.weights, ap.property_occupancy(props))
         split = cov.in_force(split, records, coverage)
         rows = breakdown.figure_rows(records, split, areas, lads)
@@ -99,8 +105,11 @@ def recompute(conn: sa.Connection, month: str, lad_codes: Iterable[str] | None =
     region_of = areas.loc[areas["level"] == "lad"].set_index("area_code")["region_code"].dropna()
     regions = sorted(set(region_of.reindex(sorted(lads)).dropna().astype(str))) if lads else []
     if regions:
-        conn.execute(sa.delete(figures).where(figures.c.month == month, figures.c.level == position.REGION,
-                                              figures.c.area_code.in_(regions)))
+        conn.execute(
+            sa.delete(figures).where(
+                figures.c.month == month, figures.c.level == position.REGION, figures.c.area_code.in_(regions)
+            )
+        )
         members = sorted(region_of[region_of.isin(regions)].index.astype(str))
         lad_rows = read(conn, month=month, levels=(position.LAD,), lad_codes=members)
         written += loads.insert_frame(conn, figures, breakdown.region_rows(lad_rows, areas))
@@ -115,12 +124,13 @@ def _version(conn: sa.Connection) -> int:
 
 def affected(conn: sa.Connection, load_id: int) -> dict[str, set[str] | None]:
     """The LA-months (month -> LAs, None for every LA) whose figures load ``load_id`` changes, loaded or undone."""
-    row = conn.execute(sa.select(schema.loads.c.kind, schema.loads.c.period)
-                       .where(schema.loads.c.id == load_id)).one_or_none()
+    row = conn.execute(
+        sa.select(schema.loads.c.kind, schema.loads.c.period).where(schema.loads.c.id == load_id)
+    ).one_or_none()
     if row is None:
         return {}
     if row.kind == "geography":
-        return {month: None for month in _home_office_months(conn)}
+        return dict.fromkeys(_home_office_months(conn))
     coverage = schema.load_coverage
     if row.kind == "home_office":
         found: dict[str, set[str] | None] = {}
@@ -176,8 +186,14 @@ def ensure(engine: Engine) -> None:
                 rebuild(conn)
 
 
-def read(conn: sa.Connection | Engine, *, month: str | list[str] | None = None, levels: tuple[str, ...] | None = None,
-         lad_codes: Iterable[str] | None = None, area_codes: Iterable[str] | None = None) -> pd.DataFrame:
+def read(
+    conn: sa.Connection | Engine,
+    *,
+    month: str | list[str] | None = None,
+    levels: tuple[str, ...] | None = None,
+    lad_codes: Iterable[str] | None = None,
+    area_codes: Iterable[str] | None = None,
+) -> pd.DataFrame:
     """Stored figure rows, narrowed to the months, levels, LAs or areas asked for."""
     table = schema.area_figures
     query = sa.select(*[table.c[name] for name in breakdown.FIGURE_COLUMNS])

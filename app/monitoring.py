@@ -7,6 +7,7 @@ settings (counted types, limit ratio), so no process holds all history.
 The inputs themselves (records, property lists, apportionment) are read
 only when a caller asks for them.
 """
+
 from __future__ import annotations
 
 import json
@@ -19,9 +20,8 @@ from sqlalchemy import Engine
 
 from app import materialise
 from app.cluster import apportion as ap
-from app.cluster import breakdown
+from app.cluster import breakdown, position, reconcile
 from app.cluster import coverage as cov
-from app.cluster import position, reconcile
 from app.config import Settings
 from app.store import db, queries
 
@@ -29,8 +29,16 @@ from app.store import db, queries
 class Snapshot:
     """The store at one version: small reference frames at once, figures and inputs when asked."""
 
-    def __init__(self, version: int, engine: Engine, settings: Settings, areas: pd.DataFrame,
-                 population: pd.DataFrame, limit_overrides: pd.Series, covered: pd.DataFrame):
+    def __init__(
+        self,
+        version: int,
+        engine: Engine,
+        settings: Settings,
+        areas: pd.DataFrame,
+        population: pd.DataFrame,
+        limit_overrides: pd.Series,
+        covered: pd.DataFrame,
+    ):
         self.version = version
         self.engine = engine
         self.settings = settings
@@ -77,16 +85,28 @@ class Snapshot:
             rows = rows[(rows["level"] == position.REGION) | rows["lad_code"].isin(lad_codes)]
         return rows
 
-    def people_for(self, months: list[str], levels: tuple[str, ...] = position.LEVELS,
-                   lad_codes: list[str] | None = None, counted: bool = True) -> pd.DataFrame:
+    def people_for(
+        self,
+        months: list[str],
+        levels: tuple[str, ...] = position.LEVELS,
+        lad_codes: list[str] | None = None,
+        counted: bool = True,
+    ) -> pd.DataFrame:
         """:func:`app.cluster.position.people_by_area` for some months (and LAs), from the stored figures."""
         rows = self._figures(months, levels, lad_codes)
-        return breakdown.people_from_figures(rows, self.areas, self.covered, months,
-                                             self.settings if counted else None, levels,
-                                             None if lad_codes is None else set(lad_codes))
+        return breakdown.people_from_figures(
+            rows,
+            self.areas,
+            self.covered,
+            months,
+            self.settings if counted else None,
+            levels,
+            None if lad_codes is None else set(lad_codes),
+        )
 
-    def table_for(self, month: str | list[str], level: str | None = None,
-                  lad_codes: list[str] | None = None) -> pd.DataFrame:
+    def table_for(
+        self, month: str | list[str], level: str | None = None, lad_codes: list[str] | None = None
+    ) -> pd.DataFrame:
         """The monitoring table for one month (or a few) and level (None: every level), optionally some LAs.
 
         Regions are not narrowed by ``lad_codes``. Kept for the last few questions asked.
@@ -99,8 +119,9 @@ class Snapshot:
                 self._tables.move_to_end(key)
                 return self._tables[key]
         people = self.people_for(months, levels, lad_codes)
-        table = position.monitoring_table(people, self.areas, self._population_by_area, self.settings,
-                                          self.limit_overrides)
+        table = position.monitoring_table(
+            people, self.areas, self._population_by_area, self.settings, self.limit_overrides
+        )
         table = table[table["level"].isin(levels)].reset_index(drop=True)
         with self._lock:
             self._tables[key] = table
@@ -112,10 +133,20 @@ class Snapshot:
         """A narrow (area, month) series for trends: the monitoring-table rows of those areas only."""
         months = months if months is not None else self.months
         codes = set(area_codes)
-        levels = tuple(sorted(set(self.areas.loc[self.areas["area_code"].isin(codes), "level"].map(
-            {"ward": position.WARD, "lad": position.LAD})) | {position.REGION}))
-        lads = sorted(set(self.areas.loc[self.areas["area_code"].isin(codes), "lad_code"].dropna().astype(str))
-                      | (codes & set(self.areas.loc[self.areas["level"] == "lad", "area_code"])))
+        levels = tuple(
+            sorted(
+                set(
+                    self.areas.loc[self.areas["area_code"].isin(codes), "level"].map(
+                        {"ward": position.WARD, "lad": position.LAD}
+                    )
+                )
+                | {position.REGION}
+            )
+        )
+        lads = sorted(
+            set(self.areas.loc[self.areas["area_code"].isin(codes), "lad_code"].dropna().astype(str))
+            | (codes & set(self.areas.loc[self.areas["level"] == "lad", "area_code"]))
+        )
         table = self.table_for(months, None if len(levels) > 1 else levels[0], lads or None)
         return table[table["area_code"].isin(codes)].reset_index(drop=True)
 
@@ -131,8 +162,9 @@ class Snapshot:
         """
         everyone = self.people_for(self.months, (position.LAD,), counted=False)
         everyone = everyone[everyone["people"].notna() & (everyone["level"] == position.LAD)]
-        return everyone[["month", "area_code", "people"]].rename(columns={"area_code": "lad_code"}).reset_index(
-            drop=True)
+        return (
+            everyone[["month", "area_code", "people"]].rename(columns={"area_code": "lad_code"}).reset_index(drop=True)
+        )
 
     @cached_property
     def table(self) -> pd.DataFrame:
@@ -194,9 +226,7 @@ _answers: OrderedDict = OrderedDict()
 _answers_lock = threading.Lock()
 
 
-def summary(
-    engine: Engine, settings: Settings, *, level: str, month: str, lad: str | None = None
-) -> pd.DataFrame:
+def summary(engine: Engine, settings: Settings, *, level: str, month: str, lad: str | None = None) -> pd.DataFrame:
     """The ``summary`` command's table (interface.md), rounded and ordered: one month, one scope, read alone.
 
     Answers are kept per (month stamp, scope): a load of another month leaves them valid.
@@ -216,7 +246,9 @@ def summary(
             scope = [lad] if lad else None
         areas = queries.areas(conn, lad_codes=scope) if scope else queries.areas(conn)
         if scope:
-            areas = pd.concat([areas, lads[lads["area_code"].isin(scope) & ~lads["area_code"].isin(areas["area_code"])]])
+            areas = pd.concat(
+                [areas, lads[lads["area_code"].isin(scope) & ~lads["area_code"].isin(areas["area_code"])]]
+            )
         pop = queries.population(conn, settings.population_year)
         overrides = queries.area_settings(conn)
         covered = cov.covered(queries.coverage(conn, "home_office", periods=[month]))
@@ -225,10 +257,10 @@ def summary(
     if scope and level == position.REGION:
         rows = rows[(rows["level"] == position.REGION) | rows["lad_code"].isin(scope)]
     limit_overrides = overrides.set_index("area_code")["limit_ratio"] if len(overrides) else pd.Series(dtype=float)
-    people = breakdown.people_from_figures(rows, areas, covered, [month], settings, (level,),
-                                           set(scope) if scope else None)
-    table = position.monitoring_table(people, areas, position.population_by_area(areas, pop), settings,
-                                      limit_overrides)
+    people = breakdown.people_from_figures(
+        rows, areas, covered, [month], settings, (level,), set(scope) if scope else None
+    )
+    table = position.monitoring_table(people, areas, position.population_by_area(areas, pop), settings, limit_overrides)
     rows = table[(table["level"] == level) & (table["month"] == month)]
     if lad:
         if level == position.REGION:
@@ -244,8 +276,9 @@ def summary(
     return answer.copy()
 
 
-def reconciliation(engine: Engine, settings: Settings, *, month: str, against: str,
-                   lad: str | None = None) -> pd.DataFrame:
+def reconciliation(
+    engine: Engine, settings: Settings, *, month: str, against: str, lad: str | None = None
+) -> pd.DataFrame:
     """Home Office counts against the provider's lists (per sector) or the published table (per LA)."""
     snap = snapshot(engine, settings)
     if against == "published":

@@ -5,6 +5,7 @@ is loaded as a data-quality record and shown in the dashboard. Row numbers
 are the ones the officer sees in Excel or a text editor (1-based, counting
 banner lines and the header).
 """
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -67,7 +68,7 @@ class ProblemLog:
     problems: list[Problem] = field(default_factory=list)
 
     @classmethod
-    def for_path(cls, path: str | Path, sheet: str | None = None) -> "ProblemLog":
+    def for_path(cls, path: str | Path, sheet: str | None = None) -> ProblemLog:
         return cls(Path(path).name, sheet)
 
     def refuse(self, message: str, *, row: int | None = None, column: str | None = None, code: str = "invalid") -> None:

@@ -11,6 +11,7 @@ Fixtures
   ``postgres`` system user. Without the Debian ``postgresql`` binaries the PostgreSQL cases are
   skipped, except on CI (``CI=true``) where they fail: ``make test`` installs them.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -66,7 +67,9 @@ class PostgresServer:
     def admin(self, sql: str) -> None:
         import psycopg
 
-        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname="postgres", autocommit=True) as c:
+        with psycopg.connect(
+            host="127.0.0.1", port=self.port, user="postgres", dbname="postgres", autocommit=True
+        ) as c:
             c.execute(sql)
 
     def new_database(self) -> str:
@@ -92,8 +95,18 @@ def _start_postgres(bindir: Path) -> PostgresServer:
             return server.run(" ".join(f"'{a}'" for a in args))
         return server.run(*args)
 
-    init = run(str(bindir / "initdb"), "-D", str(server.data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-               "--locale=C", "--no-sync")
+    init = run(
+        str(bindir / "initdb"),
+        "-D",
+        str(server.data),
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "-E",
+        "UTF8",
+        "--locale=C",
+        "--no-sync",
+    )
     if init.returncode != 0:
         raise RuntimeError(f"initdb failed:\n{init.stdout}\n{init.stderr}")
     for _attempt in range(5):
@@ -102,8 +115,19 @@ def _start_postgres(bindir: Path) -> PostgresServer:
             f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
             "-c full_page_writes=off -c synchronous_commit=off -c max_connections=100"
         )
-        start = run(str(bindir / "pg_ctl"), "-D", str(server.data), "-l", str(root / "server.log"),
-                    "-o", options, "-w", "-t", "60", "start")
+        start = run(
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(server.data),
+            "-l",
+            str(root / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
         if start.returncode == 0:
             return server
     log = (root / "server.log").read_text(errors="replace") if (root / "server.log").exists() else ""
@@ -217,8 +241,16 @@ def ho_frame():
 # ------------------------------------------------------------------ markers (registered in pyproject.toml)
 
 #: Directories and files whose tests take long (stores built from generated files, fuzzing, PDFs, timing).
-SLOW = ("tests/fuzz/", "tests/faults/", "tests/integration/", "tests/report/", "tests/benchmarks/",
-        "tests/unit/test_notebook.py", "tests/store/test_insert_speed.py", "tests/security/test_concurrent_writes.py")
+SLOW = (
+    "tests/fuzz/",
+    "tests/faults/",
+    "tests/integration/",
+    "tests/report/",
+    "tests/benchmarks/",
+    "tests/unit/test_notebook.py",
+    "tests/store/test_insert_speed.py",
+    "tests/security/test_concurrent_writes.py",
+)
 #: Tests that drive headless Chromium.
 BROWSER = ("tests/e2e/", "tests/security/test_csp_browser.py")
 

@@ -16,6 +16,7 @@ the method, the wards of a sector receive exactly what the sector held; a
 record that cannot be placed in any ward is returned as *unallocated* (it
 still counts towards its LA when the LA is known), never dropped.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -55,9 +56,10 @@ def sector_weights(postcodes: pd.DataFrame, ward_population: pd.Series | None = 
     counts["weight_population"] = np.nan
     if ward_population is not None:
         ward_postcodes = counts.groupby("ward_code")["n_postcodes"].transform("sum")
-        residents = ward_population.reindex(counts["ward_code"]).to_numpy() * (
-            counts["n_postcodes"] / ward_postcodes
-        ).to_numpy()
+        residents = (
+            ward_population.reindex(counts["ward_code"]).to_numpy()
+            * (counts["n_postcodes"] / ward_postcodes).to_numpy()
+        )
         counts["_residents"] = residents
         total = counts.groupby("postcode_sector")["_residents"].transform(lambda s: s.sum(min_count=len(s)))
         counts["weight_population"] = counts["_residents"] / total
@@ -92,10 +94,11 @@ def property_occupancy(properties: pd.DataFrame) -> pd.DataFrame:
     evidence of where people are).
     """
     if properties is None or properties.empty:
-        return pd.DataFrame(columns=["quarter", "postcode_sector", "ward_code", "lad_code", "accommodation_type", "occupied"])
+        return pd.DataFrame(
+            columns=["quarter", "postcode_sector", "ward_code", "lad_code", "accommodation_type", "occupied"]
+        )
     usable = properties[
-        properties["ward_code"].notna()
-        & (properties["status"].isna() | properties["status"].eq("in use"))
+        properties["ward_code"].notna() & (properties["status"].isna() | properties["status"].eq("in use"))
     ]
     occupied = usable["occupied"].astype("Float64").fillna(usable["bedspaces"].astype("Float64"))
     frame = pd.DataFrame(
@@ -109,9 +112,9 @@ def property_occupancy(properties: pd.DataFrame) -> pd.DataFrame:
         }
     )
     frame = frame[frame["occupied"] > 0]
-    return frame.groupby(
-        ["quarter", "postcode_sector", "ward_code", "lad_code", "accommodation_type"], as_index=False
-    )["occupied"].sum()
+    return frame.groupby(["quarter", "postcode_sector", "ward_code", "lad_code", "accommodation_type"], as_index=False)[
+        "occupied"
+    ].sum()
 
 
 @dataclass

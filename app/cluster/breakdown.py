@@ -7,6 +7,7 @@ against the limit is a setting applied when they are read
 result of reading equals :func:`app.cluster.position.people_by_area` over
 the records themselves.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -29,7 +30,9 @@ def _types(records: pd.DataFrame, rows: pd.Series) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def figure_rows(records: pd.DataFrame, apportioned: Apportioned, areas: pd.DataFrame, lad_codes: set[str]) -> pd.DataFrame:
+def figure_rows(
+    records: pd.DataFrame, apportioned: Apportioned, areas: pd.DataFrame, lad_codes: set[str]
+) -> pd.DataFrame:
     """Ward and LA rows for the shares landing in ``lad_codes`` (shares already filtered to those in force).
 
     ``records`` (indexed like the apportionment) needs ``month``. Wards not in
@@ -41,32 +44,48 @@ def figure_rows(records: pd.DataFrame, apportioned: Apportioned, areas: pd.DataF
 
     wards = apportioned.wards
     wards = wards[wards["ward_code"].isin(ward_lad.index)]
-    wards = pd.concat([
-        pd.DataFrame({"month": month_of.reindex(wards["record"]).to_numpy(),
-                      "area_code": wards["ward_code"].astype(str).to_numpy(),
-                      "people": wards["people"].astype(float).to_numpy(),
-                      "method": wards["method"].astype(str).to_numpy()}),
-        _types(records, wards["record"]),
-    ], axis=1)
+    wards = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "month": month_of.reindex(wards["record"]).to_numpy(),
+                    "area_code": wards["ward_code"].astype(str).to_numpy(),
+                    "people": wards["people"].astype(float).to_numpy(),
+                    "method": wards["method"].astype(str).to_numpy(),
+                }
+            ),
+            _types(records, wards["record"]),
+        ],
+        axis=1,
+    )
     wards["lad_code"] = wards["area_code"].map(ward_lad)
     wards = wards[wards["lad_code"].isin(lad_codes)]
     ward_rows = wards.groupby(["month", "area_code", "lad_code", *TYPES], as_index=False, sort=False).agg(
-        people=("people", "sum"), method=("method", combine_methods))
+        people=("people", "sum"), method=("method", combine_methods)
+    )
     ward_rows["unallocated"] = 0.0
 
     lost = apportioned.unallocated
     lost = lost[lost["lad_code"].notna()]
-    lost = pd.concat([
-        pd.DataFrame({"month": month_of.reindex(lost["record"]).to_numpy(),
-                      "lad_code": lost["lad_code"].astype(str).to_numpy(),
-                      "unallocated": lost["people"].astype(float).to_numpy()}),
-        _types(records, lost["record"]),
-    ], axis=1)
+    lost = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "month": month_of.reindex(lost["record"]).to_numpy(),
+                    "lad_code": lost["lad_code"].astype(str).to_numpy(),
+                    "unallocated": lost["people"].astype(float).to_numpy(),
+                }
+            ),
+            _types(records, lost["record"]),
+        ],
+        axis=1,
+    )
     lost = lost[lost["lad_code"].isin(lad_codes)]
     lost = lost.groupby(["month", "lad_code", *TYPES], as_index=False, sort=False)["unallocated"].sum()
 
     in_wards = ward_rows.groupby(["month", "lad_code", *TYPES], as_index=False, sort=False).agg(
-        people=("people", "sum"), method=("method", _combine_nonempty))
+        people=("people", "sum"), method=("method", _combine_nonempty)
+    )
     lad_rows = in_wards.merge(lost, how="outer", on=["month", "lad_code", *TYPES])
     lad_rows["unallocated"] = lad_rows["unallocated"].fillna(0.0)
     lad_rows["people"] = lad_rows["people"].fillna(0.0) + lad_rows["unallocated"]
@@ -82,7 +101,8 @@ def region_rows(lad_rows: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     region_of = areas.loc[areas["level"] == "lad"].set_index("area_code")["region_code"]
     las = lad_rows.assign(area_code=lad_rows["lad_code"].map(region_of)).dropna(subset=["area_code"])
     rows = las.groupby(["month", "area_code", *TYPES], as_index=False, sort=False).agg(
-        people=("people", "sum"), unallocated=("unallocated", "sum"), method=("method", _combine_nonempty))
+        people=("people", "sum"), unallocated=("unallocated", "sum"), method=("method", _combine_nonempty)
+    )
     return rows.assign(level=position.REGION, lad_code="")[FIGURE_COLUMNS]
 
 
@@ -117,7 +137,8 @@ def people_from_figures(
     """
     figures = figures[counted_rows(figures, settings).to_numpy()] if len(figures) else figures
     summed = figures.groupby(["level", "month", "area_code"], sort=False).agg(
-        people=("people", "sum"), unallocated=("unallocated", "sum"), method=("method", _combine_nonempty))
+        people=("people", "sum"), unallocated=("unallocated", "sum"), method=("method", _combine_nonempty)
+    )
     months_index = pd.Index(sorted(months), name="month")
     pairs = pd.MultiIndex.from_arrays([covered["month"].astype(str), covered["lad_code"].astype(str)])
     lads = areas.loc[areas["level"] == "lad", ["area_code", "region_code"]]
@@ -142,10 +163,26 @@ def people_from_figures(
         frames.append(rows.assign(level=level))
     if position.REGION in levels:
         frames.append(_regions(summed, lads, months_index, pairs))
-    columns = ["level", "month", "area_code", "lad_code", "people", "unallocated", "method", "las_reported",
-               "las_expected"]
-    out = pd.concat([f[columns].astype({"lad_code": "string", "area_code": object, "people": float,
-                                        "unallocated": float, "method": object}) for f in frames], ignore_index=True)
+    columns = [
+        "level",
+        "month",
+        "area_code",
+        "lad_code",
+        "people",
+        "unallocated",
+        "method",
+        "las_reported",
+        "las_expected",
+    ]
+    out = pd.concat(
+        [
+            f[columns].astype(
+                {"lad_code": "string", "area_code": object, "people": float, "unallocated": float, "method": object}
+            )
+            for f in frames
+        ],
+        ignore_index=True,
+    )
     return out[out["level"].isin(levels) | (out["level"] == position.LAD)]
 
 
@@ -162,7 +199,8 @@ def _regions(summed: pd.DataFrame, lads: pd.DataFrame, months: pd.Index, pairs: 
     grid = grid.to_frame(index=False).merge(lads.rename(columns={"area_code": "lad_code"}), on="lad_code")
     grid["reported"] = pd.MultiIndex.from_arrays([grid["month"].astype(str), grid["lad_code"].astype(str)]).isin(pairs)
     state = grid.groupby(["month", "region_code"], as_index=False).agg(
-        las_reported=("reported", "sum"), las_expected=("reported", "size"))
+        las_reported=("reported", "sum"), las_expected=("reported", "size")
+    )
     state = state.rename(columns={"region_code": "area_code"})
     rows = state.merge(_level(summed, position.REGION), how="left", on=["month", "area_code"])
     some = rows["las_reported"] > 0

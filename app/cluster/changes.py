@@ -5,6 +5,7 @@ wards that newly crossed the approaching threshold or the limit, those that came
 rises, and the LAs with no file for the month. An area whose LA has no file in either month is not
 compared (no data is not zero): its LA is listed as missing instead.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -25,8 +26,21 @@ BACK_BELOW = "back below the threshold"
 RISE = "largest rises"
 KINDS = (MISSING, OVER, NEAR, BACK_UNDER, BACK_BELOW, RISE)
 
-COLUMNS = ["change", "level", "area_code", "area_name", "lad_code", "people_before", "people", "rise",
-           "limit", "share_before", "share_of_limit", "status_before", "status"]
+COLUMNS = [
+    "change",
+    "level",
+    "area_code",
+    "area_name",
+    "lad_code",
+    "people_before",
+    "people",
+    "rise",
+    "limit",
+    "share_before",
+    "share_of_limit",
+    "status_before",
+    "status",
+]
 
 _RANK = {OK: 0, APPROACHING: 1, BREACH: 2}
 
@@ -54,8 +68,15 @@ def previous_month(month: str) -> str:
     return f"{year - 1}-12" if number == 1 else f"{year}-{number - 1:02d}"
 
 
-def what_changed(table: pd.DataFrame, month: str, *, lad: str | None = None, missing: Iterable[str] = (),
-                 missing_before: Iterable[str] = (), rises: int = 5) -> Changes:
+def what_changed(
+    table: pd.DataFrame,
+    month: str,
+    *,
+    lad: str | None = None,
+    missing: Iterable[str] = (),
+    missing_before: Iterable[str] = (),
+    rises: int = 5,
+) -> Changes:
     """The changes between ``month`` and the calendar month before it.
 
     ``table``: the monitoring table (every level; at least the two months). LAs with status ``no_data``
@@ -72,16 +93,23 @@ def what_changed(table: pd.DataFrame, month: str, *, lad: str | None = None, mis
     gone_before = _missing(before, missing_before)
 
     lost = now[(now["level"] == LAD) & now["area_code"].isin(gone_now)]
-    lost = lost.assign(change=MISSING, people=float("nan"), share_of_limit=float("nan"),
-                       people_before=lost["area_code"].map(before.set_index("area_code")["people"]).astype(float))
+    lost = lost.assign(
+        change=MISSING,
+        people=float("nan"),
+        share_of_limit=float("nan"),
+        people_before=lost["area_code"].map(before.set_index("area_code")["people"]).astype(float),
+    )
 
     compared = not before.empty
-    pairs = now.merge(before[["area_code", "people", "share_of_limit", "status"]], on="area_code", how="inner",
-                      suffixes=("", "_before"))
+    pairs = now.merge(
+        before[["area_code", "people", "share_of_limit", "status"]],
+        on="area_code",
+        how="inner",
+        suffixes=("", "_before"),
+    )
     pairs = pairs[~pairs["lad_code"].isin(gone_now | gone_before)]
     pairs = pairs[pairs["status"].isin(_RANK) & pairs["status_before"].isin(_RANK)]
-    pairs = pairs.assign(rise=pairs["people"] - pairs["people_before"],
-                         share_before=pairs.pop("share_of_limit_before"))
+    pairs = pairs.assign(rise=pairs["people"] - pairs["people_before"], share_before=pairs.pop("share_of_limit_before"))
     rank, rank_before = pairs["status"].map(_RANK), pairs["status_before"].map(_RANK)
 
     over = pairs[(pairs["status"] == BREACH) & (pairs["status_before"] != BREACH)].assign(change=OVER)
@@ -168,8 +196,10 @@ def text_lines(changes: Changes) -> list[str]:
             if kind == MISSING:
                 detail = f"last month {whole(row.people_before)} people"
             else:
-                detail = (f"{whole(row.people_before)} -> {whole(row.people)} people "
-                          f"(limit {whole(row.limit)}, {_percent(row.share_of_limit)} of it)")
+                detail = (
+                    f"{whole(row.people_before)} -> {whole(row.people)} people "
+                    f"(limit {whole(row.limit)}, {_percent(row.share_of_limit)} of it)"
+                )
             lines.append(f"  {row.area_name} ({row.area_code}, {level}): {detail}")
     if len(lines) == 1 or (len(lines) == 2 and not changes.compared):
         lines.append("  No area crossed the threshold or the limit either way, and every LA has a file.")

@@ -5,6 +5,7 @@ store). An apportioned share counts only where its record's load is in force
 for the LA the share lands in, so a one-LA correction replaces that LA and
 nothing else, and an LA that no file covers has no figure at all.
 """
+
 from __future__ import annotations
 
 import re
@@ -20,8 +21,14 @@ COVERED_COLUMNS = ["month", "lad_code"]
 def covered(coverage: pd.DataFrame) -> pd.DataFrame:
     """The (month, LA) pairs some load covers, with the load in force and whether it covered the LA whole."""
     if coverage is None or coverage.empty:
-        return pd.DataFrame({"month": pd.Series(dtype="string"), "lad_code": pd.Series(dtype="string"),
-                             "load_id": pd.Series(dtype="Int64"), "complete": pd.Series(dtype="bool")})
+        return pd.DataFrame(
+            {
+                "month": pd.Series(dtype="string"),
+                "lad_code": pd.Series(dtype="string"),
+                "load_id": pd.Series(dtype="Int64"),
+                "complete": pd.Series(dtype="bool"),
+            }
+        )
     frame = coverage.rename(columns={"period": "month"})[["month", "lad_code", "load_id", "complete"]]
     return frame.drop_duplicates(COVERED_COLUMNS, keep="last").reset_index(drop=True)
 
@@ -35,22 +42,26 @@ def in_force(apportioned: Apportioned, records: pd.DataFrame, current: pd.DataFr
     """
     if "load_id" not in records or current is None:
         return apportioned
-    allowed = pd.DataFrame({
-        "load_id": current["load_id"].astype("int64").to_numpy(),
-        "month": current["month"].astype(str).to_numpy(),
-        "lad_code": current["lad_code"].astype(str).to_numpy(),
-    })
+    allowed = pd.DataFrame(
+        {
+            "load_id": current["load_id"].astype("int64").to_numpy(),
+            "month": current["month"].astype(str).to_numpy(),
+            "lad_code": current["lad_code"].astype(str).to_numpy(),
+        }
+    )
     load_of = records["load_id"].astype("int64")
     month_of = records["month"].astype(str)
 
     def keep(part: pd.DataFrame) -> pd.DataFrame:
         if part.empty:
             return part
-        probe = pd.DataFrame({
-            "load_id": load_of.reindex(part["record"]).to_numpy(),
-            "month": month_of.reindex(part["record"]).to_numpy(),
-            "lad_code": part["lad_code"].astype("string").fillna("").astype(str).to_numpy(),
-        })
+        probe = pd.DataFrame(
+            {
+                "load_id": load_of.reindex(part["record"]).to_numpy(),
+                "month": month_of.reindex(part["record"]).to_numpy(),
+                "lad_code": part["lad_code"].astype("string").fillna("").astype(str).to_numpy(),
+            }
+        )
         found = probe.merge(allowed.assign(_in=1), how="left", on=["load_id", "month", "lad_code"])["_in"]
         return part[found.notna().to_numpy()].reset_index(drop=True)
 
@@ -167,33 +178,56 @@ def file_scope(
         problems = []
         if named.isna().any():
             rows = records.loc[named.isna(), "source_row"].astype(int).tolist()
-            problems.append((f"the local authority is empty on {len(rows)} row(s) ({_rows(rows)}) while other rows "
-                             "name one: fill it in so that their people are counted in the right LA",
-                             "local_authority"))
+            problems.append(
+                (
+                    f"the local authority is empty on {len(rows)} row(s) ({_rows(rows)}) while other rows "
+                    "name one: fill it in so that their people are counted in the right LA",
+                    "local_authority",
+                )
+            )
         for code in sorted(scope):
             listed = sectors[named == code].dropna().drop_duplicates()
             outside = listed[[code not in sector_las.get(sec, set()) for sec in listed]]
             if len(listed) >= 2 and len(outside) > OUTSIDE_SHARE * len(listed):
-                problems.append((f"of the {len(listed)} postcode sectors listed for {names.get(code, code)}, "
-                                 f"{len(outside)} lie outside it ({_where(outside, weights, names)}): is the local "
-                                 "authority right?", "local_authority"))
+                problems.append(
+                    (
+                        f"of the {len(listed)} postcode sectors listed for {names.get(code, code)}, "
+                        f"{len(outside)} lie outside it ({_where(outside, weights, names)}): is the local "
+                        "authority right?",
+                        "local_authority",
+                    )
+                )
         return FileScope(scope, problems=problems)
 
     listed = sectors.dropna().drop_duplicates()
     known = listed[listed.isin(sector_las.index)]
     if len(listed) and len(listed) - len(known) > OUTSIDE_SHARE * len(listed):
         unknown = listed[~listed.isin(sector_las.index)]
-        return FileScope(set(), problems=[(
-            f"{len(unknown)} of the {len(listed)} postcode sectors in the file are not in the loaded geography "
-            f"(e.g. {', '.join(unknown.head(5))}): is this file for another area?", "postcode_sector")])
+        return FileScope(
+            set(),
+            problems=[
+                (
+                    f"{len(unknown)} of the {len(listed)} postcode sectors in the file are not in the loaded geography "
+                    f"(e.g. {', '.join(unknown.head(5))}): is this file for another area?",
+                    "postcode_sector",
+                )
+            ],
+        )
     touching = pd.Series([code for sec in known for code in sector_las[sec]], dtype="string").value_counts()
     if hint is not None:
         inside = int(touching.get(hint, 0))
         if inside <= OUTSIDE_SHARE * len(listed):
             outside = listed[[hint not in sector_las.get(sec, set()) for sec in listed]]
-            return FileScope(set(), problems=[(
-                f"the file name says {names.get(hint, hint)}, but only {inside} of its {len(listed)} postcode sectors "
-                f"lie there ({_where(outside, weights, names)})", "postcode_sector")])
+            return FileScope(
+                set(),
+                problems=[
+                    (
+                        f"the file name says {names.get(hint, hint)}, but only {inside} of its {len(listed)} postcode sectors "
+                        f"lie there ({_where(outside, weights, names)})",
+                        "postcode_sector",
+                    )
+                ],
+            )
         return FileScope({hint}, pinned=hint)
     if len(touching) and touching.iloc[0] >= SINGLE_LA_SHARE * len(known):
         top = str(touching.index[0])

@@ -24,6 +24,7 @@ suppressed entry is recoverable.
 Pure functions over DataFrames; no I/O. Reused for councillors' views and
 the meeting packs.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -85,7 +86,8 @@ def suppress(
     keys = table[group_cols].astype("string").fillna("Not known")
     summed = (
         table.assign(**{c: keys[c] for c in group_cols}, **{value_col: pd.to_numeric(table[value_col])})
-        .groupby(group_cols, as_index=False, sort=True)[value_col].sum()
+        .groupby(group_cols, as_index=False, sort=True)[value_col]
+        .sum()
     )
     summed[value_col] = whole_counts(summed[value_col])
     flagged = primary(summed[value_col], threshold)
@@ -95,8 +97,9 @@ def suppress(
     return summed
 
 
-def display_strings(values: pd.Series, reason: pd.Series, threshold: int = THRESHOLD,
-                    round_base: int | None = None) -> pd.Series:
+def display_strings(
+    values: pd.Series, reason: pd.Series, threshold: int = THRESHOLD, round_base: int | None = None
+) -> pd.Series:
     """What a reader sees: the count (rounded when asked), "fewer than 5", or "withheld"."""
     shown = round_to(values, round_base) if round_base else pd.to_numeric(values)
     text = shown.map(lambda v: f"{int(v):,}" if v == v else "")
@@ -137,8 +140,9 @@ def _bounds(reason: str, threshold: int, zeros_hidden: bool) -> tuple[float, flo
     return threshold, np.inf
 
 
-def _arcs(values: dict[Entry, int], reasons: dict[Entry, str], threshold: int,
-          zeros_hidden: bool = False) -> dict[tuple, list[tuple]]:
+def _arcs(
+    values: dict[Entry, int], reasons: dict[Entry, str], threshold: int, zeros_hidden: bool = False
+) -> dict[tuple, list[tuple]]:
     """Residual graph of the suppressed entries: an arc r->c raises the augmented entry, c->r lowers it."""
     graph: dict[tuple, list[tuple]] = {}
     for entry, reason in reasons.items():
@@ -176,8 +180,9 @@ def _free(graph: dict[tuple, list[tuple]], entry: Entry) -> bool:
     return (rises and _reaches(graph, c, r, entry)) or (falls and _reaches(graph, r, c, entry))
 
 
-def recoverable(values: dict[Entry, int], reasons: dict[Entry, str], threshold: int = THRESHOLD,
-                zeros_hidden: bool = False) -> list[Entry]:
+def recoverable(
+    values: dict[Entry, int], reasons: dict[Entry, str], threshold: int = THRESHOLD, zeros_hidden: bool = False
+) -> list[Entry]:
     """Suppressed entries whose value the published figures (and known bounds) fix exactly.
 
     With ``zeros_hidden`` the table's zeros are shown as "fewer than 5" too,
@@ -200,8 +205,9 @@ def _candidates(values: dict[Entry, int], reasons: dict[Entry, str], entry: Entr
     return sorted(cells, key=cost) + sorted(totals, key=cost)
 
 
-def _protect(values: dict[Entry, int], reasons: dict[Entry, str], threshold: int,
-             zeros_hidden: bool) -> dict[Entry, str] | None:
+def _protect(
+    values: dict[Entry, int], reasons: dict[Entry, str], threshold: int, zeros_hidden: bool
+) -> dict[Entry, str] | None:
     """Add secondary suppressions until nothing is recoverable; None when even hiding everything fails."""
     reasons = dict(reasons)
     while True:
@@ -213,8 +219,7 @@ def _protect(values: dict[Entry, int], reasons: dict[Entry, str], threshold: int
         if not candidates:
             return None
         chosen = next(
-            (c for c in candidates
-             if _free(_arcs(values, {**reasons, c: SECONDARY}, threshold, zeros_hidden), entry)),
+            (c for c in candidates if _free(_arcs(values, {**reasons, c: SECONDARY}, threshold, zeros_hidden), entry)),
             candidates[0],
         )
         reasons[chosen] = SECONDARY
@@ -237,7 +242,7 @@ def _protect_grid(grid: pd.DataFrame, threshold: int) -> tuple[dict[Entry, str],
     """(reasons, zeros_hidden): hide small figures; if the zeros still give one away, hide those too."""
     values = _augmented(grid)
     if 0 < values[Entry(TOTAL, TOTAL)] < threshold:
-        return {e: PRIMARY for e in values}, True
+        return dict.fromkeys(values, PRIMARY), True
     reasons = _protect(values, {e: PRIMARY for e, v in values.items() if 0 < v < threshold}, threshold, False)
     if reasons is not None:
         return reasons, False
@@ -273,9 +278,8 @@ def secondary_suppress(
     frames = []
     groups = table.groupby(by, sort=True, dropna=False) if by else [((), table)]
     for key, part in groups:
-        grid = (
-            part.pivot_table(index=row_col, columns=col_col, values=value_col, aggfunc="sum", fill_value=0)
-            .astype("int64")
+        grid = part.pivot_table(index=row_col, columns=col_col, values=value_col, aggfunc="sum", fill_value=0).astype(
+            "int64"
         )
         values = _augmented(grid)
         reasons, zeros_hidden = _protect_grid(grid, threshold)
@@ -293,8 +297,9 @@ def secondary_suppress(
             long[name] = value
         frames.append(long)
     if not frames:
-        return pd.DataFrame(columns=[*by, row_col, col_col, value_col, "suppressed", "reason", "shown", "display",
-                                     "zeros_hidden"])
+        return pd.DataFrame(
+            columns=[*by, row_col, col_col, value_col, "suppressed", "reason", "shown", "display", "zeros_hidden"]
+        )
     out = pd.concat(frames, ignore_index=True)
     out["suppressed"] = out["reason"].ne("")
     shown = round_to(out[value_col], round_base) if round_base else out[value_col].astype("float64")
@@ -323,7 +328,21 @@ def protect(
 
 
 __all__ = [
-    "THRESHOLD", "TOTAL", "PRIMARY", "SECONDARY", "WITHHELD_TEXT", "Entry", "fewer_than", "round_to", "primary",
-    "whole_counts", "suppress", "display_strings", "recoverable", "protect_grid", "secondary_suppress", "published",
+    "PRIMARY",
+    "SECONDARY",
+    "THRESHOLD",
+    "TOTAL",
+    "WITHHELD_TEXT",
+    "Entry",
+    "display_strings",
+    "fewer_than",
+    "primary",
     "protect",
+    "protect_grid",
+    "published",
+    "recoverable",
+    "round_to",
+    "secondary_suppress",
+    "suppress",
+    "whole_counts",
 ]

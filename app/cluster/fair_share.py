@@ -1,4 +1,5 @@
 """Fair share: each LA's share of the region's supported people against its share of residents."""
+
 from __future__ import annotations
 
 import pandas as pd

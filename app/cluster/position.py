@@ -6,6 +6,7 @@ ward), and LA figures add up to their region. The Home Office applies the
 limit to LAs only, so the LA status is the official flag and ward statuses
 are a local indicator.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -19,8 +20,18 @@ LEVELS = (WARD, LAD, REGION)
 BREACH, APPROACHING, OK, UNKNOWN, NO_DATA = "breach", "approaching", "ok", "unknown", "no_data"
 
 SUMMARY_COLUMNS = [
-    "level", "area_code", "area_name", "lad_code", "month", "people", "population",
-    "limit", "share_of_limit", "headroom", "status", "method",
+    "level",
+    "area_code",
+    "area_name",
+    "lad_code",
+    "month",
+    "people",
+    "population",
+    "limit",
+    "share_of_limit",
+    "headroom",
+    "status",
+    "method",
 ]
 
 
@@ -102,18 +113,38 @@ def people_by_area(
         rows.loc[~rows["reported"], ["people", "unallocated"] if "unallocated" in rows else ["people"]] = np.nan
         rows.loc[~rows["reported"], "method"] = ""
 
-    region_rows = lad_rows.dropna(subset=["region_code"]).groupby(["month", "region_code"], as_index=False).agg(
-        people=("people", lambda s: s.sum(min_count=1)), unallocated=("unallocated", lambda s: s.sum(min_count=1)),
-        method=("method", _combine_nonempty), las_reported=("reported", "sum"), las_expected=("reported", "size"),
+    region_rows = (
+        lad_rows.dropna(subset=["region_code"])
+        .groupby(["month", "region_code"], as_index=False)
+        .agg(
+            people=("people", lambda s: s.sum(min_count=1)),
+            unallocated=("unallocated", lambda s: s.sum(min_count=1)),
+            method=("method", _combine_nonempty),
+            las_reported=("reported", "sum"),
+            las_expected=("reported", "size"),
+        )
     )
     region_rows = region_rows.rename(columns={"region_code": "area_code"}).assign(lad_code=pd.NA)
 
-    ward_rows = ward_rows.assign(level=WARD, unallocated=np.where(ward_rows["reported"], 0.0, np.nan),
-                                 las_reported=ward_rows["reported"].astype(int), las_expected=1)
+    ward_rows = ward_rows.assign(
+        level=WARD,
+        unallocated=np.where(ward_rows["reported"], 0.0, np.nan),
+        las_reported=ward_rows["reported"].astype(int),
+        las_expected=1,
+    )
     lad_rows = lad_rows.assign(level=LAD, las_reported=lad_rows["reported"].astype(int), las_expected=1)
     region_rows = region_rows.assign(level=REGION)
-    columns = ["level", "month", "area_code", "lad_code", "people", "unallocated", "method", "las_reported",
-               "las_expected"]
+    columns = [
+        "level",
+        "month",
+        "area_code",
+        "lad_code",
+        "people",
+        "unallocated",
+        "method",
+        "las_reported",
+        "las_expected",
+    ]
     frames = [rows[columns].astype({"lad_code": "string"}) for rows in (ward_rows, lad_rows, region_rows)]
     return pd.concat(frames, ignore_index=True)
 
@@ -135,10 +166,14 @@ def population_by_area(areas: pd.DataFrame, population: pd.DataFrame) -> pd.Data
     """
     pop = population[["area_code", "population", "population_0_17", "source_year"]]
     lads = areas[areas["level"] == "lad"][["area_code", "region_code"]].merge(pop, on="area_code", how="left")
-    regions = lads.dropna(subset=["region_code"]).groupby("region_code").agg(
-        population=("population", lambda s: s.sum(min_count=len(s)) if s.notna().all() else np.nan),
-        population_0_17=("population_0_17", lambda s: s.sum(min_count=len(s)) if s.notna().all() else np.nan),
-        source_year=("source_year", "max"),
+    regions = (
+        lads.dropna(subset=["region_code"])
+        .groupby("region_code")
+        .agg(
+            population=("population", lambda s: s.sum(min_count=len(s)) if s.notna().all() else np.nan),
+            population_0_17=("population_0_17", lambda s: s.sum(min_count=len(s)) if s.notna().all() else np.nan),
+            source_year=("source_year", "max"),
+        )
     )
     regions = regions.reset_index().rename(columns={"region_code": "area_code"})
     return pd.concat([pop, regions], ignore_index=True).drop_duplicates("area_code")
@@ -195,8 +230,9 @@ def _partial_regions(table: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
         return table
     region_of = areas.loc[areas["level"] == "lad"].set_index("area_code")["region_code"]
     las = table[(table["level"] == LAD) & table["people"].notna()]
-    reported = las.assign(region=las["area_code"].map(region_of)).groupby(["month", "region"])["population"].sum(
-        min_count=1)
+    reported = (
+        las.assign(region=las["area_code"].map(region_of)).groupby(["month", "region"])["population"].sum(min_count=1)
+    )
     partial = (table["level"] == REGION) & (table["las_reported"] < table["las_expected"])
     keys = list(zip(table.loc[partial, "month"], table.loc[partial, "area_code"]))
     table.loc[partial, "population"] = [reported.get(key, np.nan) for key in keys]

@@ -1,4 +1,5 @@
 """Quarter-on-quarter changes in a provider's property list: new, left, capacity or status changed."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -29,6 +30,13 @@ def diff_quarters(previous: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame
     status_changed = kept["status_after"].fillna("").ne(kept["status_before"].fillna(""))
     out.append(kept[status_changed].assign(change=STATUS))
     result = pd.concat([o for o in out if len(o)] or [both.head(0).assign(change="")], ignore_index=True)
-    keep = ["change", *_KEY, *[c for c in _SHOWN if c in result], "bedspaces_before", "bedspaces_after",
-            "status_before", "status_after"]
+    keep = [
+        "change",
+        *_KEY,
+        *[c for c in _SHOWN if c in result],
+        "bedspaces_before",
+        "bedspaces_after",
+        "status_before",
+        "status_after",
+    ]
     return result[keep].sort_values(["change", "provider", "property_key"]).reset_index(drop=True)

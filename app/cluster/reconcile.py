@@ -5,6 +5,7 @@ placed in properties the list does not show, or listed occupancy the Home
 Office does not support), and a check on the monthly data against the
 official LA totals.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -23,7 +24,8 @@ def with_sector_la(records: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame
     """Records whose file named no LA get the LA holding most of their sector's postcodes."""
     main_la = (
         weights.sort_values("weight_postcodes", ascending=False)
-        .groupby(["postcode_sector", "lad_code"], as_index=False)["weight_postcodes"].sum()
+        .groupby(["postcode_sector", "lad_code"], as_index=False)["weight_postcodes"]
+        .sum()
         .sort_values("weight_postcodes", ascending=False)
         .drop_duplicates("postcode_sector")
         .set_index("postcode_sector")["lad_code"]
@@ -45,14 +47,16 @@ def sector_reconciliation(
     dispersal = month_records["accommodation_type"].astype("string").fillna(DISPERSAL).eq(DISPERSAL)
     ho = (
         month_records[dispersal]
-        .groupby(["lad_code", "postcode_sector"], dropna=False, as_index=False)["people"].sum()
+        .groupby(["lad_code", "postcode_sector"], dropna=False, as_index=False)["people"]
+        .sum()
         .rename(columns={"people": "home_office"})
     )
     occupancy = property_occupancy(properties)
     quarter = property_quarter_for(pd.Series([month]), set(occupancy["quarter"])).iloc[0] if len(occupancy) else ""
     occ = occupancy[(occupancy["quarter"] == quarter) & (occupancy["accommodation_type"] == DISPERSAL)]
     provider = (
-        occ.groupby(["lad_code", "postcode_sector"], as_index=False)["occupied"].sum()
+        occ.groupby(["lad_code", "postcode_sector"], as_index=False)["occupied"]
+        .sum()
         .rename(columns={"occupied": "provider"})
     )
     both = ho.merge(provider, on=["lad_code", "postcode_sector"], how="outer")
@@ -64,8 +68,9 @@ def sector_reconciliation(
     return both.sort_values(["lad_code", "postcode_sector"]).reset_index(drop=True)
 
 
-def published_comparison(all_supported: pd.DataFrame, public_stats: pd.DataFrame, tolerance: int = 5,
-                         share: float = 0.05) -> pd.DataFrame:
+def published_comparison(
+    all_supported: pd.DataFrame, public_stats: pd.DataFrame, tolerance: int = 5, share: float = 0.05
+) -> pd.DataFrame:
     """LA totals of the monthly data (all support and accommodation types) vs the published table.
 
     ``all_supported``: ``month``, ``lad_code``, ``people``. Published figures

@@ -1,4 +1,5 @@
 """Change over time: month-on-month change and months until the limit at the current trend."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,4 +1,5 @@
 """The National Transfer Scheme threshold for unaccompanied asylum-seeking children (UASC)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -26,7 +27,8 @@ def uasc_position(records: pd.DataFrame, children: pd.Series, settings: Settings
         return pd.DataFrame(columns=["month", "lad_code", "uasc", "children", "threshold_share", "threshold", "over"])
     counts = (
         marked.assign(u=marked["people"].where(marked["uasc"].astype(bool), 0.0))
-        .groupby(["month", "lad_code"], as_index=False)["u"].sum()
+        .groupby(["month", "lad_code"], as_index=False)["u"]
+        .sum()
         .rename(columns={"u": "uasc"})
     )
     counts["children"] = counts["lad_code"].map(children)

@@ -4,6 +4,7 @@ A proposed property is assumed full: its bedspaces are added as people to
 its ward and LA, because the provider will fill it and the LA must judge
 the worst case it is consulted on.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -61,7 +62,9 @@ def _position(row: pd.Series, add: float, approaching: float) -> Position:
     return Position(row["area_code"], row["area_name"], people, float(row["population"]), limit, flag)
 
 
-def check_property(table: pd.DataFrame, month: str, ward_code: str, bedspaces: int, approaching: float) -> PropertyCheck:
+def check_property(
+    table: pd.DataFrame, month: str, ward_code: str, bedspaces: int, approaching: float
+) -> PropertyCheck:
     """Before and after for the ward holding the property and its LA, from the monitoring table."""
     rows = table[table["month"] == month].set_index(["level", "area_code"], drop=False)
     ward = rows.loc[(WARD, ward_code)]

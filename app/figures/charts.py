@@ -11,13 +11,14 @@ and returns ``{"data": [...], "layout": {...}}``:
 - :func:`plan_vs_actual` — full-dispersal-plan allocation vs occupied bedspaces per LA.
 - :func:`message` — an empty chart that says why it is empty.
 """
+
 from __future__ import annotations
 
 import pandas as pd
 
 from app.figures.maps import APPROACHING, INK, LIMIT
-from app.figures.palette import percent
 from app.figures.markup import inert
+from app.figures.palette import percent
 
 #: Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
@@ -60,23 +61,68 @@ def message(text: str, height: int = 200) -> dict:
             height=height,
             xaxis={"visible": False},
             yaxis={"visible": False},
-            annotations=[{"text": text, "showarrow": False, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
-                          "font": {"size": 15}}],
+            annotations=[
+                {
+                    "text": text,
+                    "showarrow": False,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "x": 0.5,
+                    "y": 0.5,
+                    "font": {"size": 15},
+                }
+            ],
         ),
     }
 
 
 def _reference_lines(y_limit: float = LIMIT, y_approaching: float | None = APPROACHING) -> tuple[list, list]:
     """The limit and approaching lines on a share-of-the-limit axis (``y_approaching``: the settings' threshold)."""
-    shapes = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y_limit, "y1": y_limit,
-               "line": {"color": INK, "width": 2}}]
-    notes = [{"text": "Limit (1 in 200)", "xref": "paper", "x": 1, "xanchor": "right", "y": y_limit,
-              "yanchor": "bottom", "showarrow": False}]
+    shapes = [
+        {
+            "type": "line",
+            "xref": "paper",
+            "x0": 0,
+            "x1": 1,
+            "y0": y_limit,
+            "y1": y_limit,
+            "line": {"color": INK, "width": 2},
+        }
+    ]
+    notes = [
+        {
+            "text": "Limit (1 in 200)",
+            "xref": "paper",
+            "x": 1,
+            "xanchor": "right",
+            "y": y_limit,
+            "yanchor": "bottom",
+            "showarrow": False,
+        }
+    ]
     if y_approaching is not None:
-        shapes.append({"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": y_approaching, "y1": y_approaching,
-                       "line": {"color": INK, "width": 1, "dash": "dash"}})
-        notes.append({"text": f"Approaching ({percent(y_approaching)})", "xref": "paper", "x": 1, "xanchor": "right", "y": y_approaching,
-                      "yanchor": "top", "showarrow": False})
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "paper",
+                "x0": 0,
+                "x1": 1,
+                "y0": y_approaching,
+                "y1": y_approaching,
+                "line": {"color": INK, "width": 1, "dash": "dash"},
+            }
+        )
+        notes.append(
+            {
+                "text": f"Approaching ({percent(y_approaching)})",
+                "xref": "paper",
+                "x": 1,
+                "xanchor": "right",
+                "y": y_approaching,
+                "yanchor": "top",
+                "showarrow": False,
+            }
+        )
     return shapes, notes
 
 
@@ -88,44 +134,77 @@ def fair_share(shares: pd.DataFrame, title: str | None = "Fair share: people sup
     names = [inert(n) for n in ordered["area_name"]]
     ratio = ordered["ratio"].round(2).tolist()
     bars = [
-        {"type": "bar", "orientation": "h", "name": "Share of the region's people supported", "y": names,
-         "x": ordered["share_of_people"].round(4).tolist(), "marker": {"color": PALETTE[0]},
-         "customdata": ratio,
-         "hovertemplate": "%{y}: %{x:.1%} of the people supported<br>%{customdata}× its fair share<extra></extra>"},
-        {"type": "bar", "orientation": "h", "name": "Share of the region's residents", "y": names,
-         "x": ordered["share_of_residents"].round(4).tolist(),
-         "marker": {"color": "#ffffff", "line": {"color": INK, "width": 1.5}, "pattern": {"shape": "/"}},
-         "hovertemplate": "%{y}: %{x:.1%} of the residents<extra></extra>"},
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": "Share of the region's people supported",
+            "y": names,
+            "x": ordered["share_of_people"].round(4).tolist(),
+            "marker": {"color": PALETTE[0]},
+            "customdata": ratio,
+            "hovertemplate": "%{y}: %{x:.1%} of the people supported<br>%{customdata}× its fair share<extra></extra>",
+        },
+        {
+            "type": "bar",
+            "orientation": "h",
+            "name": "Share of the region's residents",
+            "y": names,
+            "x": ordered["share_of_residents"].round(4).tolist(),
+            "marker": {"color": "#ffffff", "line": {"color": INK, "width": 1.5}, "pattern": {"shape": "/"}},
+            "hovertemplate": "%{y}: %{x:.1%} of the residents<extra></extra>",
+        },
     ]
     return {
         "data": bars,
-        "layout": _layout(title, height=max(300, 60 + 44 * len(names)), barmode="group",
-                          xaxis=_axis("Share of the region", tickformat=".0%"), yaxis=_axis("")),
+        "layout": _layout(
+            title,
+            height=max(300, 60 + 44 * len(names)),
+            barmode="group",
+            xaxis=_axis("Share of the region", tickformat=".0%"),
+            yaxis=_axis(""),
+        ),
     }
 
 
-def trends(rows: pd.DataFrame, title: str | None = "Share of the limit over time",
-           highlight: list[str] | None = None, approaching: float = APPROACHING) -> dict:
+def trends(
+    rows: pd.DataFrame,
+    title: str | None = "Share of the limit over time",
+    highlight: list[str] | None = None,
+    approaching: float = APPROACHING,
+) -> dict:
     """One line per area: ``area_name``, ``month``, ``share_of_limit``."""
     if rows.empty:
         return message("No months loaded yet.")
     lines = []
     for i, (name, area) in enumerate(rows.sort_values("month").groupby("area_name", sort=True)):
-        lines.append({
-            "type": "scatter", "mode": "lines+markers", "name": inert(name),
-            "x": area["month"].astype(str).tolist(), "y": area["share_of_limit"].round(3).tolist(),
-            "line": {"color": PALETTE[i % len(PALETTE)], "dash": DASHES[(i // len(PALETTE)) % len(DASHES)],
-                     "width": 3 if highlight and name in highlight else 2},
-            "marker": {"size": 5},
-            "hovertemplate": f"{inert(name)}<br>%{{x}}: %{{y:.0%}} of the limit<extra></extra>",
-        })
+        lines.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": inert(name),
+                "x": area["month"].astype(str).tolist(),
+                "y": area["share_of_limit"].round(3).tolist(),
+                "line": {
+                    "color": PALETTE[i % len(PALETTE)],
+                    "dash": DASHES[(i // len(PALETTE)) % len(DASHES)],
+                    "width": 3 if highlight and name in highlight else 2,
+                },
+                "marker": {"size": 5},
+                "hovertemplate": f"{inert(name)}<br>%{{x}}: %{{y:.0%}} of the limit<extra></extra>",
+            }
+        )
     shapes, notes = _reference_lines(LIMIT, approaching)
     return {
         "data": lines,
-        "layout": _layout(title, height=420, shapes=shapes, annotations=notes,
-                          xaxis=_axis("Month", type="category"),
-                          yaxis=_axis("Share of the limit", tickformat=".0%", rangemode="tozero"),
-                          legend={"orientation": "v", "x": 1.02, "y": 1}),
+        "layout": _layout(
+            title,
+            height=420,
+            shapes=shapes,
+            annotations=notes,
+            xaxis=_axis("Month", type="category"),
+            yaxis=_axis("Share of the limit", tickformat=".0%", rangemode="tozero"),
+            legend={"orientation": "v", "x": 1.02, "y": 1},
+        ),
     }
 
 
@@ -136,17 +215,40 @@ def area_trend(rows: pd.DataFrame, title: str | None = None, approaching: float 
     rows = rows.sort_values("month")
     months = rows["month"].astype(str).tolist()
     data = [
-        {"type": "scatter", "mode": "lines+markers", "name": "People supported", "x": months,
-         "y": rows["people"].round(1).tolist(), "line": {"color": PALETTE[0], "width": 3},
-         "hovertemplate": "%{x}: %{y:,} people<extra></extra>"},
-        {"type": "scatter", "mode": "lines", "name": "Limit", "x": months, "y": rows["limit"].round(1).tolist(),
-         "line": {"color": INK, "width": 2}, "hovertemplate": "Limit: %{y:,.0f}<extra></extra>"},
-        {"type": "scatter", "mode": "lines", "name": f"Approaching ({percent(approaching)})", "x": months,
-         "y": (rows["limit"] * approaching).round(1).tolist(), "line": {"color": INK, "width": 1, "dash": "dash"},
-         "hovertemplate": f"{percent(approaching)} of the limit: %{{y:,.0f}}<extra></extra>"},
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": "People supported",
+            "x": months,
+            "y": rows["people"].round(1).tolist(),
+            "line": {"color": PALETTE[0], "width": 3},
+            "hovertemplate": "%{x}: %{y:,} people<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "Limit",
+            "x": months,
+            "y": rows["limit"].round(1).tolist(),
+            "line": {"color": INK, "width": 2},
+            "hovertemplate": "Limit: %{y:,.0f}<extra></extra>",
+        },
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": f"Approaching ({percent(approaching)})",
+            "x": months,
+            "y": (rows["limit"] * approaching).round(1).tolist(),
+            "line": {"color": INK, "width": 1, "dash": "dash"},
+            "hovertemplate": f"{percent(approaching)} of the limit: %{{y:,.0f}}<extra></extra>",
+        },
     ]
-    return {"data": data, "layout": _layout(title, height=300, xaxis=_axis("Month", type="category"),
-                                            yaxis=_axis("People", rangemode="tozero"))}
+    return {
+        "data": data,
+        "layout": _layout(
+            title, height=300, xaxis=_axis("Month", type="category"), yaxis=_axis("People", rangemode="tozero")
+        ),
+    }
 
 
 def accommodation_mix(mix: pd.DataFrame, title: str | None = "People by accommodation type") -> dict:
@@ -158,18 +260,28 @@ def accommodation_mix(mix: pd.DataFrame, title: str | None = "People by accommod
     months = [str(m) for m in wide.index]
     patterns = ("", "/", ".", "x", "-", "+")
     data = [
-        {"type": "bar", "name": str(kind).capitalize(), "x": months, "y": wide[kind].round(1).tolist(),
-         "marker": {"color": TYPE_COLOURS.get(kind, PALETTE[i % len(PALETTE)]),
-                    "pattern": {"shape": patterns[i % len(patterns)], "fgcolor": "#ffffff"}},
-         "hovertemplate": f"{str(kind).capitalize()}<br>%{{x}}: %{{y:,}} people<extra></extra>"}
+        {
+            "type": "bar",
+            "name": str(kind).capitalize(),
+            "x": months,
+            "y": wide[kind].round(1).tolist(),
+            "marker": {
+                "color": TYPE_COLOURS.get(kind, PALETTE[i % len(PALETTE)]),
+                "pattern": {"shape": patterns[i % len(patterns)], "fgcolor": "#ffffff"},
+            },
+            "hovertemplate": f"{str(kind).capitalize()}<br>%{{x}}: %{{y:,}} people<extra></extra>",
+        }
         for i, kind in enumerate(order)
     ]
-    return {"data": data, "layout": _layout(title, height=360, barmode="stack", xaxis=_axis("Month", type="category"),
-                                            yaxis=_axis("People"))}
+    return {
+        "data": data,
+        "layout": _layout(
+            title, height=360, barmode="stack", xaxis=_axis("Month", type="category"), yaxis=_axis("People")
+        ),
+    }
 
 
-def national_context(rates: pd.DataFrame, region_name: str, measure: str = "people",
-                     title: str | None = None) -> dict:
+def national_context(rates: pd.DataFrame, region_name: str, measure: str = "people", title: str | None = None) -> dict:
     """Every UK LA of the published table, sorted, this region's LAs highlighted.
 
     ``rates``: ``local_authority``, ``in_region`` (bool) and the ``measure`` column
@@ -181,27 +293,62 @@ def national_context(rates: pd.DataFrame, region_name: str, measure: str = "peop
     label = {"people": "People in dispersal accommodation", "per_1000": "People per 1,000 residents"}[measure]
     fmt = ",.0f" if measure == "people" else ".2f"
     data = []
-    for flag, name, colour in ((False, "Other UK local authorities", "#b1b4b6"), (True, inert(region_name), PALETTE[5])):
+    for flag, name, colour in (
+        (False, "Other UK local authorities", "#b1b4b6"),
+        (True, inert(region_name), PALETTE[5]),
+    ):
         part = ordered[ordered["in_region"] == flag]
-        data.append({
-            "type": "bar", "name": name, "x": part.index.tolist(), "y": part[measure].round(3).tolist(),
-            "text": [inert(v) for v in part["local_authority"]], "marker": {"color": colour},
-            "hovertemplate": f"%{{text}}: %{{y:{fmt}}}<extra>{name}</extra>",
-        })
+        data.append(
+            {
+                "type": "bar",
+                "name": name,
+                "x": part.index.tolist(),
+                "y": part[measure].round(3).tolist(),
+                "text": [inert(v) for v in part["local_authority"]],
+                "marker": {"color": colour},
+                "hovertemplate": f"%{{text}}: %{{y:{fmt}}}<extra>{name}</extra>",
+            }
+        )
     region = ordered[ordered["in_region"]]
-    notes = [{"x": int(i), "y": float(v), "text": inert(n), "showarrow": True, "arrowhead": 0, "ay": -30,
-              "textangle": -60, "font": {"size": 11}}
-             for i, v, n in zip(region.index[:12], region[measure][:12], region["local_authority"][:12])]
+    notes = [
+        {
+            "x": int(i),
+            "y": float(v),
+            "text": inert(n),
+            "showarrow": True,
+            "arrowhead": 0,
+            "ay": -30,
+            "textangle": -60,
+            "font": {"size": 11},
+        }
+        for i, v, n in zip(region.index[:12], region[measure][:12], region["local_authority"][:12])
+    ]
     shapes = []
     if measure == "per_1000":
         shapes = [{"type": "line", "xref": "paper", "x0": 0, "x1": 1, "y0": 5, "y1": 5, "line": {"color": INK}}]
-        notes.append({"text": "Limit: 5 per 1,000", "xref": "paper", "x": 1, "xanchor": "right", "y": 5,
-                      "yanchor": "bottom", "showarrow": False})
+        notes.append(
+            {
+                "text": "Limit: 5 per 1,000",
+                "xref": "paper",
+                "x": 1,
+                "xanchor": "right",
+                "y": 5,
+                "yanchor": "bottom",
+                "showarrow": False,
+            }
+        )
     return {
         "data": data,
-        "layout": _layout(title, height=400, barmode="overlay", bargap=0.1, annotations=notes, shapes=shapes,
-                          xaxis=_axis("Local authorities, highest first", showticklabels=False),
-                          yaxis=_axis(label)),
+        "layout": _layout(
+            title,
+            height=400,
+            barmode="overlay",
+            bargap=0.1,
+            annotations=notes,
+            shapes=shapes,
+            xaxis=_axis("Local authorities, highest first", showticklabels=False),
+            yaxis=_axis(label),
+        ),
     }
 
 
@@ -211,12 +358,24 @@ def plan_vs_actual(frame: pd.DataFrame, title: str | None = "Full dispersal plan
         return message("No allocations entered yet: add them per LA to compare plan with actual.")
     names = frame["area_name"].astype(str).tolist()
     data = [
-        {"type": "bar", "name": "Allocation (agreed bedspaces)", "x": names, "y": frame["allocation"].tolist(),
-         "marker": {"color": "#ffffff", "line": {"color": INK, "width": 1.5}, "pattern": {"shape": "/"}},
-         "hovertemplate": "%{x}: %{y:,} bedspaces allocated<extra></extra>"},
-        {"type": "bar", "name": "Occupied bedspaces (latest property lists)", "x": names,
-         "y": frame["occupied"].round(0).tolist(), "marker": {"color": PALETTE[0]},
-         "hovertemplate": "%{x}: %{y:,} occupied<extra></extra>"},
+        {
+            "type": "bar",
+            "name": "Allocation (agreed bedspaces)",
+            "x": names,
+            "y": frame["allocation"].tolist(),
+            "marker": {"color": "#ffffff", "line": {"color": INK, "width": 1.5}, "pattern": {"shape": "/"}},
+            "hovertemplate": "%{x}: %{y:,} bedspaces allocated<extra></extra>",
+        },
+        {
+            "type": "bar",
+            "name": "Occupied bedspaces (latest property lists)",
+            "x": names,
+            "y": frame["occupied"].round(0).tolist(),
+            "marker": {"color": PALETTE[0]},
+            "hovertemplate": "%{x}: %{y:,} occupied<extra></extra>",
+        },
     ]
-    return {"data": data, "layout": _layout(title, height=360, barmode="group", xaxis=_axis(""),
-                                            yaxis=_axis("Bedspaces"))}
+    return {
+        "data": data,
+        "layout": _layout(title, height=360, barmode="group", xaxis=_axis(""), yaxis=_axis("Bedspaces")),
+    }

@@ -36,6 +36,7 @@ filled the same way). With ``tile_url`` the same traces become ``choroplethmap``
 Offline: a ``choropleth`` (geo) trace makes plotly.js fetch a world topojson even when the
 base map is hidden, so every ``dcc.Graph`` showing these figures must pass :data:`GRAPH_CONFIG`.
 """
+
 from __future__ import annotations
 
 import json
@@ -111,8 +112,10 @@ def fitted_view(geometry: MapGeometry, codes: list[str]) -> dict | None:
         return None
     minx, miny, maxx, maxy = box["minx"].min(), box["miny"].min(), box["maxx"].max(), box["maxy"].max()
     padx, pady = max((maxx - minx) * FIT_PAD, 0.005), max((maxy - miny) * FIT_PAD, 0.005)
-    return {"lonaxis": {"range": [round(minx - padx, 4), round(maxx + padx, 4)]},
-            "lataxis": {"range": [round(miny - pady, 4), round(maxy + pady, 4)]}}
+    return {
+        "lonaxis": {"range": [round(minx - padx, 4), round(maxx + padx, 4)]},
+        "lataxis": {"range": [round(miny - pady, 4), round(maxy + pady, 4)]},
+    }
 
 
 def map_geometry(frame: pd.DataFrame) -> MapGeometry:
@@ -130,7 +133,8 @@ def map_geometry(frame: pd.DataFrame) -> MapGeometry:
     inside = shapely.point_on_surface(shapes) if len(codes) else shapes
     index = pd.Index(codes, name="area_code")
     points = pd.DataFrame(
-        {"lon": np.round(shapely.get_x(inside), 4), "lat": np.round(shapely.get_y(inside), 4)}, index=index,
+        {"lon": np.round(shapely.get_x(inside), 4), "lat": np.round(shapely.get_y(inside), 4)},
+        index=index,
     )
     extents = shapely.bounds(shapes) if len(codes) else np.empty((0, 4))
     bounds = pd.DataFrame(extents, columns=["minx", "miny", "maxx", "maxy"], index=index)
@@ -138,7 +142,7 @@ def map_geometry(frame: pd.DataFrame) -> MapGeometry:
 
 
 def one_in(people: float, population: float) -> str:
-    """"1 in N residents" in words."""
+    """ "1 in N residents" in words."""
     if population is None or population != population or population <= 0:
         return "population not known"
     if people is None or people != people:
@@ -171,23 +175,33 @@ def _customdata(rows: pd.DataFrame) -> list[list]:
     shown = rows["people_text"].tolist() if "people_text" in rows else [None] * len(rows)
     rates = rows["one_in_text"].tolist() if "one_in_text" in rows else [None] * len(rows)
     return [
-        ["no data", "no file loaded for this month", w, "no data"] if s == "no_data" or (p != p and t is None)
-        else [t if t is not None else f"{p:,.1f}", r if r is not None else one_in(p, n), w,
-              "not known" if z != z else f"{z:.0%}"]
+        ["no data", "no file loaded for this month", w, "no data"]
+        if s == "no_data" or (p != p and t is None)
+        else [
+            t if t is not None else f"{p:,.1f}",
+            r if r is not None else one_in(p, n),
+            w,
+            "not known" if z != z else f"{z:.0%}",
+        ]
         for p, n, w, z, s, t, r in zip(people, population, words, shares, statuses, shown, rates)
     ]
 
 
 #: Members' hover: the count as they may read it, "1 in N" said from the status band, the status.
-MEMBER_HOVER = ("%{text}<br>People supported (rounded to 5): %{customdata[0]}<br>%{customdata[1]}<br>"
-                "%{customdata[2]} — local indicator<extra></extra>")
+MEMBER_HOVER = (
+    "%{text}<br>People supported (rounded to 5): %{customdata[0]}<br>%{customdata[1]}<br>"
+    "%{customdata[2]} — local indicator<extra></extra>"
+)
 
 
 def _z(rows: pd.DataFrame) -> list:
     """Share of the limit for the colour; areas with no data get the grey step below zero."""
     values = _rounded(rows["share_of_limit"], 3)
-    missing = rows["status"].astype(str).eq("no_data").to_numpy() if "people_text" in rows \
+    missing = (
+        rows["status"].astype(str).eq("no_data").to_numpy()
+        if "people_text" in rows
         else rows["people"].isna().to_numpy()
+    )
     return [NO_DATA_Z if gone else v for v, gone in zip(values, missing)]
 
 
@@ -315,9 +329,17 @@ def choropleth(
     }
     if tiles:
         areas["marker"]["opacity"] = 0.75
-    boundaries: dict = {"type": kind, "geojson": {"type": "FeatureCollection", "features": []},
-                        "featureidkey": "id", "locations": [], "z": [], "hoverinfo": "skip",
-                        "showscale": False, "showlegend": False, "name": "LA boundaries"}
+    boundaries: dict = {
+        "type": kind,
+        "geojson": {"type": "FeatureCollection", "features": []},
+        "featureidkey": "id",
+        "locations": [],
+        "z": [],
+        "hoverinfo": "skip",
+        "showscale": False,
+        "showlegend": False,
+        "name": "LA boundaries",
+    }
     if outlines is not None:
         boundaries.update(
             geojson=outlines.features,
@@ -326,12 +348,28 @@ def choropleth(
             colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
             marker={"line": {"color": BOUNDARY_COLOUR, "width": 1.8}},
         )
-    names = {"type": "scattermap" if tiles else "scattergeo", "mode": "text", "name": "Ward names", "lon": [],
-             "lat": [], "text": [], "hoverinfo": "skip", "showlegend": False,
-             "textfont": {"size": 11, "color": INK, "family": "Arial, Helvetica, sans-serif"}}
-    outline = {"type": kind, "name": "Found", "featureidkey": "id", "hoverinfo": "skip", "showscale": False,
-               "showlegend": False, "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
-               "marker": {"line": {"color": "#1d70b8", "width": 4}}, **highlight(geometry, None)}
+    names = {
+        "type": "scattermap" if tiles else "scattergeo",
+        "mode": "text",
+        "name": "Ward names",
+        "lon": [],
+        "lat": [],
+        "text": [],
+        "hoverinfo": "skip",
+        "showlegend": False,
+        "textfont": {"size": 11, "color": INK, "family": "Arial, Helvetica, sans-serif"},
+    }
+    outline = {
+        "type": kind,
+        "name": "Found",
+        "featureidkey": "id",
+        "hoverinfo": "skip",
+        "showscale": False,
+        "showlegend": False,
+        "colorscale": [[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]],
+        "marker": {"line": {"color": "#1d70b8", "width": 4}},
+        **highlight(geometry, None),
+    }
     figure = {
         "data": [
             areas,
@@ -385,8 +423,11 @@ def table_rows(rows: pd.DataFrame, level: str = "ward") -> list[dict]:
             "la_name": rows["la_name"].astype("string").fillna("") if "la_name" in rows else "",
             "people": rows["people"].round(1),
             "population": rows["population"],
-            "one_in": (rows["one_in_text"].tolist() if "one_in_text" in rows
-                       else [one_in(p, n) for p, n in zip(rows["people"], rows["population"])]),
+            "one_in": (
+                rows["one_in_text"].tolist()
+                if "one_in_text" in rows
+                else [one_in(p, n) for p, n in zip(rows["people"], rows["population"])]
+            ),
             "share_of_limit": (rows["share_of_limit"] * 100).round(1),
             "headroom": rows["headroom"].round(1) if "headroom" in rows else np.nan,
             "status": [status_words(s, level) for s in rows["status"].astype(str)],

@@ -5,6 +5,7 @@ area name from an uploaded file could become a live link or change the layout of
 ``&``, ``<`` and ``>`` (plotly turns the entities back into the characters on screen) shows the text as
 written and nothing more.
 """
+
 from __future__ import annotations
 
 import pandas as pd

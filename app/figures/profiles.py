@@ -4,6 +4,7 @@ Every function takes the *published* table of :func:`app.cluster.disclosure.prot
 (``shown`` and ``display``, never the raw counts): a suppressed cell is a gap
 in the chart, and its hover says "fewer than 5" or "withheld".
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -33,17 +34,31 @@ def category_bars(cells: pd.DataFrame, category_col: str, title: str) -> dict:
     if rows.empty:
         return message("No data for this selection.")
     rows = rows.assign(order=rows["shown"].fillna(-1)).sort_values("order")
-    labels = [f"{inert(c)} ({d})" if s != s else inert(c) for c, d, s in
-              zip(rows[category_col], rows["display"], rows["shown"])]
+    labels = [
+        f"{inert(c)} ({d})" if s != s else inert(c)
+        for c, d, s in zip(rows[category_col], rows["display"], rows["shown"])
+    ]
     return {
-        "data": [{
-            "type": "bar", "orientation": "h", "x": [None if v != v else v for v in rows["shown"]],
-            "y": labels, "text": rows["display"].tolist(), "textposition": "outside",
-            "marker": {"color": PALETTE[0]}, "hovertemplate": "%{y}: %{text}<extra></extra>", "cliponaxis": False,
-        }],
-        "layout": _layout(title, max(260, 24 * len(rows) + 100),
-                          xaxis={"title": {"text": "People"}, "gridcolor": "#e5e6e7", "automargin": True},
-                          yaxis={"automargin": True}, showlegend=False),
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "x": [None if v != v else v for v in rows["shown"]],
+                "y": labels,
+                "text": rows["display"].tolist(),
+                "textposition": "outside",
+                "marker": {"color": PALETTE[0]},
+                "hovertemplate": "%{y}: %{text}<extra></extra>",
+                "cliponaxis": False,
+            }
+        ],
+        "layout": _layout(
+            title,
+            max(260, 24 * len(rows) + 100),
+            xaxis={"title": {"text": "People"}, "gridcolor": "#e5e6e7", "automargin": True},
+            yaxis={"automargin": True},
+            showlegend=False,
+        ),
     }
 
 
@@ -57,18 +72,28 @@ def over_time(cells: pd.DataFrame, category_col: str, title: str, top: int = 8) 
     traces = []
     for i, category in enumerate(keep):
         line = rows[rows[category_col] == category].sort_values("month")
-        traces.append({
-            "type": "scatter", "mode": "lines+markers", "name": inert(category),
-            "x": line["month"].tolist(), "y": [None if v != v else v for v in line["shown"]],
-            "text": line["display"].tolist(), "connectgaps": False,
-            "line": {"color": PALETTE[i % len(PALETTE)], "dash": DASHES[i % len(DASHES)]},
-            "hovertemplate": f"{inert(category)}<br>%{{x}}: %{{text}}<extra></extra>",
-        })
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": inert(category),
+                "x": line["month"].tolist(),
+                "y": [None if v != v else v for v in line["shown"]],
+                "text": line["display"].tolist(),
+                "connectgaps": False,
+                "line": {"color": PALETTE[i % len(PALETTE)], "dash": DASHES[i % len(DASHES)]},
+                "hovertemplate": f"{inert(category)}<br>%{{x}}: %{{text}}<extra></extra>",
+            }
+        )
     return {
         "data": traces,
-        "layout": _layout(title, 380, xaxis={"title": {"text": "Month"}, "type": "category"},
-                          yaxis={"title": {"text": "People"}, "gridcolor": "#e5e6e7", "rangemode": "tozero"},
-                          legend={"orientation": "h", "y": -0.25}),
+        "layout": _layout(
+            title,
+            380,
+            xaxis={"title": {"text": "Month"}, "type": "category"},
+            yaxis={"title": {"text": "People"}, "gridcolor": "#e5e6e7", "rangemode": "tozero"},
+            legend={"orientation": "h", "y": -0.25},
+        ),
     }
 
 

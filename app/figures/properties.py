@@ -5,6 +5,7 @@ extra ``scattergeo`` trace (:data:`POINTS`) so that a filter change patches
 that trace and never resends geometry. Occupancy is carried by the marker
 symbol as well as its colour, and spelled out in the hover and the table.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -45,9 +46,13 @@ def points_update(props: pd.DataFrame) -> dict:
         f"{a}<br>{p} · {prov}<br>{o if o == o else 'occupancy not given'} of {b} bedspaces occupied"
         f"<br>{OCCUPANCY[k][0]} · status: {s}"
         for a, p, prov, o, b, k, s in zip(
-            inert_series(located["address"]).fillna(""), inert_series(located["postcode"]).fillna(""),
-            inert_series(located["provider"]).fillna(""), occ.round(1).tolist(),
-            inert_series(located["bedspaces"]).fillna("?"), band, inert_series(located["status"]).fillna(""),
+            inert_series(located["address"]).fillna(""),
+            inert_series(located["postcode"]).fillna(""),
+            inert_series(located["provider"]).fillna(""),
+            occ.round(1).tolist(),
+            inert_series(located["bedspaces"]).fillna("?"),
+            band,
+            inert_series(located["status"]).fillna(""),
         )
     ]
     return {
@@ -69,18 +74,28 @@ def _points_trace(props: pd.DataFrame) -> dict:
         "lat": values["lat"],
         "text": values["text"],
         "hovertemplate": "%{text}<extra></extra>",
-        "marker": {"size": 7, "symbol": values["marker.symbol"], "color": values["marker.color"],
-                   "line": {"width": 1, "color": "#ffffff"}},
+        "marker": {
+            "size": 7,
+            "symbol": values["marker.symbol"],
+            "color": values["marker.color"],
+            "line": {"width": 1, "color": "#ffffff"},
+        },
         "showlegend": True,
     }
 
 
-def property_map(rows: pd.DataFrame, geometry: maps.MapGeometry, props: pd.DataFrame,
-                 outlines: maps.MapGeometry | None = None, height: int = 560,
-                 approaching: float = maps.APPROACHING) -> dict:
+def property_map(
+    rows: pd.DataFrame,
+    geometry: maps.MapGeometry,
+    props: pd.DataFrame,
+    outlines: maps.MapGeometry | None = None,
+    height: int = 560,
+    approaching: float = maps.APPROACHING,
+) -> dict:
     """Wards coloured by share of the limit (local indicator) with the properties on top."""
-    figure = maps.choropleth(rows, geometry, level="ward", outlines=outlines, height=height,
-                             uirevision="properties", approaching=approaching)
+    figure = maps.choropleth(
+        rows, geometry, level="ward", outlines=outlines, height=height, uirevision="properties", approaching=approaching
+    )
     figure["data"].append(_points_trace(props))
     return figure
 
@@ -124,7 +139,9 @@ def several_at(props: pd.DataFrame, minimum: int = 2) -> tuple[pd.DataFrame, pd.
     def grouped(keys: list[str]) -> pd.DataFrame:
         usable = frame.dropna(subset=keys)
         out = usable.groupby(keys, as_index=False).agg(
-            properties=("property_key", "size"), bedspaces=("bedspaces", "sum"), occupied=("occupied", "sum"),
+            properties=("property_key", "size"),
+            bedspaces=("bedspaces", "sum"),
+            occupied=("occupied", "sum"),
             providers=("provider", lambda s: ", ".join(sorted(set(s.dropna())))),
             ward_code=("ward_code", "first"),
         )

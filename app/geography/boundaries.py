@@ -6,6 +6,7 @@ here works on GeoDataFrames already read (the readers do the file I/O) and
 returns areas in EPSG:4326 with the columns in :data:`STANDARD_COLUMNS`.
 Areas and distances are always measured in British National Grid.
 """
+
 from __future__ import annotations
 
 import re
@@ -117,9 +118,7 @@ def _crs_decision(gdf: gpd.GeoDataFrame, log: ProblemLog) -> tuple[str | None, s
     if np.isnan(minx):
         return None, ""
     in_degrees = minx >= _DEGREES[0] and miny >= _DEGREES[1] and maxx <= _DEGREES[2] and maxy <= _DEGREES[3]
-    in_bng = (
-        minx >= _BNG_EXTENT[0] and miny >= _BNG_EXTENT[1] and maxx <= _BNG_EXTENT[2] and maxy <= _BNG_EXTENT[3]
-    )
+    in_bng = minx >= _BNG_EXTENT[0] and miny >= _BNG_EXTENT[1] and maxx <= _BNG_EXTENT[2] and maxy <= _BNG_EXTENT[3]
     if gdf.crs is not None:
         if gdf.crs.is_geographic and not in_degrees:
             log.refuse(
@@ -131,7 +130,10 @@ def _crs_decision(gdf: gpd.GeoDataFrame, log: ProblemLog) -> tuple[str | None, s
     if in_degrees:
         return WGS84, "no CRS in the file; coordinates are within ±180/±90, so read as WGS84 degrees (EPSG:4326)"
     if in_bng:
-        return BNG, "no CRS in the file; coordinates are metres within Great Britain, so read as British National Grid (EPSG:27700)"
+        return (
+            BNG,
+            "no CRS in the file; coordinates are metres within Great Britain, so read as British National Grid (EPSG:27700)",
+        )
     log.refuse(
         "the file has no coordinate reference system and its coordinates are neither longitude/latitude "
         "degrees nor British National Grid metres"
@@ -280,8 +282,10 @@ def _check_codes(codes: pd.Series, level: str, column: str, log: ProblemLog) -> 
     _listed(
         log,
         wrong,
-        lambda r: f"'{codes.iloc[r]}' is not a {LEVEL_WORDS[level]} code "
-        f"({LEVEL_WORDS[level]} codes start with {', '.join(ENTITY_PREFIXES[level])})",
+        lambda r: (
+            f"'{codes.iloc[r]}' is not a {LEVEL_WORDS[level]} code "
+            f"({LEVEL_WORDS[level]} codes start with {', '.join(ENTITY_PREFIXES[level])})"
+        ),
     )
 
 
@@ -364,7 +368,9 @@ def assign_parent_lads(wards: gpd.GeoDataFrame, lads: gpd.GeoDataFrame) -> gpd.G
     for column in ("region_code", "region_name"):
         if column in regions:
             from_lad = out["lad_code"].map(regions[column]).astype("string")
-            current = out[column].astype("string") if column in out else pd.Series(pd.NA, index=out.index, dtype="string")
+            current = (
+                out[column].astype("string") if column in out else pd.Series(pd.NA, index=out.index, dtype="string")
+            )
             out[column] = from_lad.fillna(current)
     return out
 
@@ -392,7 +398,7 @@ def coverage_defects(gdf: gpd.GeoDataFrame | gpd.GeoSeries) -> dict:
     ]
     edges = shapely.coverage_invalid_edges(geoms)
     return {
-        "n_polygons": int(len(geoms)),
+        "n_polygons": len(geoms),
         "gap_area_m2": float(np.sum(holes)),
         "overlap_area_m2": float(np.sum(overlaps)),
         "invalid_edge_length_m": float(np.nansum(shapely.length(edges))),

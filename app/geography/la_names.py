@@ -9,6 +9,7 @@ out), Welsh names are looked up in :data:`WELSH_NAMES`, and a GSS code
 anywhere in the cell wins. A key two loaded LAs share is not matched, so a
 name is never guessed.
 """
+
 from __future__ import annotations
 
 import re
@@ -55,16 +56,52 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 # Longest first, so "metropolitan borough council" goes before "council".
-_DECORATIONS = sorted([
-    "council of the city of", "council of the borough of", "city and county of", "city and county council",
-    "metropolitan borough council", "metropolitan district council", "metropolitan borough of",
-    "metropolitan council", "county borough council", "royal borough of", "london borough of",
-    "city of", "county of", "borough of", "district of", "city council", "borough council", "district council",
-    "county council", "unitary authority", "unitary council", "local authority", "corporation", "council",
-    "metropolitan", "mbc", "mdc", "cbc", "mc", "bc", "cc", "dc", "the",
-    # Welsh
-    "cyngor bwrdeistref sirol", "cyngor dinas a sir", "dinas a sir", "cyngor dinas", "cyngor sir", "cyngor",
-], key=len, reverse=True)
+_DECORATIONS = sorted(
+    [
+        "council of the city of",
+        "council of the borough of",
+        "city and county of",
+        "city and county council",
+        "metropolitan borough council",
+        "metropolitan district council",
+        "metropolitan borough of",
+        "metropolitan council",
+        "county borough council",
+        "royal borough of",
+        "london borough of",
+        "city of",
+        "county of",
+        "borough of",
+        "district of",
+        "city council",
+        "borough council",
+        "district council",
+        "county council",
+        "unitary authority",
+        "unitary council",
+        "local authority",
+        "corporation",
+        "council",
+        "metropolitan",
+        "mbc",
+        "mdc",
+        "cbc",
+        "mc",
+        "bc",
+        "cc",
+        "dc",
+        "the",
+        # Welsh
+        "cyngor bwrdeistref sirol",
+        "cyngor dinas a sir",
+        "dinas a sir",
+        "cyngor dinas",
+        "cyngor sir",
+        "cyngor",
+    ],
+    key=len,
+    reverse=True,
+)
 _DECORATION = re.compile(r"\b(" + "|".join(re.escape(d) for d in _DECORATIONS) + r")\b")
 _SUFFIX_OF = re.compile(r"^(.*?),\s*(city|county|borough|royal borough) of$")
 

@@ -5,6 +5,7 @@ fallback distance is in metres. Generalised (BSC) coastlines leave some
 seaside postcodes just outside every ward; those take the nearest ward when
 it is close enough, and are reported as such.
 """
+
 from __future__ import annotations
 
 import geopandas as gpd

@@ -6,6 +6,7 @@ spaces, so everything is compacted to letters and digits first and then
 re-split: the inward code is always the last three characters of a unit and
 the sector digit the last character of a sector.
 """
+
 from __future__ import annotations
 
 import re

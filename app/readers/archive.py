@@ -14,6 +14,7 @@ declared. Whatever passes is then parsed in a separate process under memory
 and time limits (:mod:`app.readers.sandbox`). The limits come from
 :class:`ArchiveLimits`, each overridable by an environment variable.
 """
+
 from __future__ import annotations
 
 import copy
@@ -53,7 +54,7 @@ class ArchiveLimits:
     parse_seconds: float = 120.0
 
     @classmethod
-    def from_env(cls) -> "ArchiveLimits":
+    def from_env(cls) -> ArchiveLimits:
         """Defaults, each replaced by ``DISPERSAL_<FIELD>`` when set (e.g. ``DISPERSAL_MAX_CELLS``)."""
         values = {}
         for f in fields(cls):
@@ -67,8 +68,9 @@ def _refuse(file: str, message: str) -> InputRefused:
     return InputRefused([Problem(message, file=file, code="too_large")])
 
 
-def check_workbook_archive(path: Path | str | bytes, limits: ArchiveLimits | None = None,
-                           file: str | None = None) -> None:
+def check_workbook_archive(
+    path: Path | str | bytes, limits: ArchiveLimits | None = None, file: str | None = None
+) -> None:
     """Raise :class:`InputRefused` when the zip behind a workbook (a path, or its bytes) is damaged or too
     big to open safely."""
     limits = limits or ArchiveLimits.from_env()
@@ -88,11 +90,28 @@ def check_workbook_archive(path: Path | str | bytes, limits: ArchiveLimits | Non
                 _check_entry(file, archive, entry, limits, budget)
     except InputRefused:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
-            NotImplementedError, RuntimeError, KeyError, OverflowError) as error:
-        raise InputRefused([Problem(
-            "the workbook cannot be opened: it is damaged (its zip structure is not valid: "
-            f"{_plain(error)}); open it in Excel and save it again", file=file, code="corrupt")]) from None
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        zlib.error,
+        EOFError,
+        OSError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+        KeyError,
+        OverflowError,
+    ) as error:
+        raise InputRefused(
+            [
+                Problem(
+                    "the workbook cannot be opened: it is damaged (its zip structure is not valid: "
+                    f"{_plain(error)}); open it in Excel and save it again",
+                    file=file,
+                    code="corrupt",
+                )
+            ]
+        ) from None
 
 
 def _head(path: Path | str) -> bytes:
@@ -111,26 +130,39 @@ def _plain(error: Exception) -> str:
 def _check_entries(file: str, entries: list[zipfile.ZipInfo], limits: ArchiveLimits) -> None:
     """What the directory declares, refused early when even that is too much (the real bytes come next)."""
     if len(entries) > limits.max_entries:
-        raise _refuse(file, f"the workbook holds {len(entries):,} parts (at most {limits.max_entries:,} are "
-                            "accepted); it is damaged or not a normal Excel file")
+        raise _refuse(
+            file,
+            f"the workbook holds {len(entries):,} parts (at most {limits.max_entries:,} are "
+            "accepted); it is damaged or not a normal Excel file",
+        )
     total = sum(e.file_size for e in entries)
     if total > limits.max_uncompressed_mb * _MB:
-        raise _refuse(file, f"the workbook would expand to {total / _MB:,.0f} MB when opened (at most "
-                            f"{limits.max_uncompressed_mb:,.0f} MB are accepted); split it or save it as CSV")
+        raise _refuse(
+            file,
+            f"the workbook would expand to {total / _MB:,.0f} MB when opened (at most "
+            f"{limits.max_uncompressed_mb:,.0f} MB are accepted); split it or save it as CSV",
+        )
     for entry in entries:
         if entry.file_size > _MB and entry.file_size > limits.max_ratio * max(entry.compress_size, 1):
-            raise _refuse(file, f"a part of the workbook expands {entry.file_size / max(entry.compress_size, 1):,.0f} "
-                                "times when opened, which normal Excel files never do; it is damaged or built to "
-                                "exhaust memory, so it is not opened")
+            raise _refuse(
+                file,
+                f"a part of the workbook expands {entry.file_size / max(entry.compress_size, 1):,.0f} "
+                "times when opened, which normal Excel files never do; it is damaged or built to "
+                "exhaust memory, so it is not opened",
+            )
 
 
 def _too_big(file: str, limits: ArchiveLimits) -> InputRefused:
-    return _refuse(file, f"the workbook expands to more than {limits.max_uncompressed_mb:,.0f} MB when opened "
-                         "(more is not accepted); split it or save it as CSV")
+    return _refuse(
+        file,
+        f"the workbook expands to more than {limits.max_uncompressed_mb:,.0f} MB when opened "
+        "(more is not accepted); split it or save it as CSV",
+    )
 
 
-def _check_entry(file: str, archive: zipfile.ZipFile, entry: zipfile.ZipInfo, limits: ArchiveLimits,
-                 budget: list[int]) -> None:
+def _check_entry(
+    file: str, archive: zipfile.ZipFile, entry: zipfile.ZipInfo, limits: ArchiveLimits, budget: list[int]
+) -> None:
     """Decompress the entry, counting its real bytes (its declared size is ignored) and, for XML parts,
     the span of its cell references."""
     if entry.is_dir():
@@ -147,9 +179,12 @@ def _check_entry(file: str, archive: zipfile.ZipFile, entry: zipfile.ZipInfo, li
             if size > budget[0]:
                 raise _too_big(file, limits)
             if size > _MB and size > limits.max_ratio * max(entry.compress_size, 1):
-                raise _refuse(file, "a part of the workbook expands more than "
-                                    f"{limits.max_ratio:,.0f} times when opened, which normal Excel files never "
-                                    "do; it is damaged or built to exhaust memory, so it is not opened")
+                raise _refuse(
+                    file,
+                    "a part of the workbook expands more than "
+                    f"{limits.max_ratio:,.0f} times when opened, which normal Excel files never "
+                    "do; it is damaged or built to exhaust memory, so it is not opened",
+                )
             if scan:
                 found = _CELL.findall(tail + chunk)
                 if found:
@@ -158,13 +193,19 @@ def _check_entry(file: str, archive: zipfile.ZipFile, entry: zipfile.ZipInfo, li
                 tail = chunk[-_OVERLAP:]
     rows, columns = last
     if rows * columns > limits.max_cells:
-        raise _refuse(file, f"a sheet reaches row {rows:,} and column {columns:,}: {rows * columns:,} cells to "
-                            f"read (at most {limits.max_cells:,} are accepted). Delete the cells far from the "
-                            "data (press Ctrl+End in Excel to find them) and save it again")
+        raise _refuse(
+            file,
+            f"a sheet reaches row {rows:,} and column {columns:,}: {rows * columns:,} cells to "
+            f"read (at most {limits.max_cells:,} are accepted). Delete the cells far from the "
+            "data (press Ctrl+End in Excel to find them) and save it again",
+        )
     budget[0] -= size
     if size != entry.file_size:
-        raise _refuse(file, f"the workbook is damaged: the part '{entry.filename[:80]}' holds {size:,} bytes "
-                            f"but its directory says {entry.file_size:,}; open it in Excel and save it again")
+        raise _refuse(
+            file,
+            f"the workbook is damaged: the part '{entry.filename[:80]}' holds {size:,} bytes "
+            f"but its directory says {entry.file_size:,}; open it in Excel and save it again",
+        )
 
 
 def _column_number(letters: bytes) -> int:

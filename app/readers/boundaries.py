@@ -5,6 +5,7 @@ here; everything about columns, coordinates and geometry is decided by
 :func:`app.geography.boundaries.standardise_boundaries`. A file that cannot
 be opened is refused with a sentence, never with the GDAL error text.
 """
+
 from __future__ import annotations
 
 import zipfile
@@ -44,7 +45,9 @@ def read_boundaries(path: str | Path, level: str) -> gpd.GeoDataFrame:
 
 
 def _damaged(log: ProblemLog, kind: str) -> None:
-    log.refuse(f"the file could not be opened as {kind}: it is damaged, incomplete or not a {kind} file", code="unreadable")
+    log.refuse(
+        f"the file could not be opened as {kind}: it is damaged, incomplete or not a {kind} file", code="unreadable"
+    )
 
 
 def _read_parquet(path: Path, log: ProblemLog) -> gpd.GeoDataFrame | None:
@@ -113,8 +116,9 @@ def _open(source: str, kind: str, level: str, log: ProblemLog) -> gpd.GeoDataFra
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError):
         _damaged(log, kind)
     except (pyogrio.errors.GeometryError, pyogrio.errors.CRSError):
-        log.refuse(f"the shapes in this {kind} file cannot be read (damaged geometry or coordinate system)", code="unreadable")
+        log.refuse(
+            f"the shapes in this {kind} file cannot be read (damaged geometry or coordinate system)", code="unreadable"
+        )
     except (OSError, RuntimeError, ValueError, IndexError, shapely.errors.ShapelyError):
         _damaged(log, kind)
     return None
-

@@ -42,6 +42,7 @@ profile; all that exist must agree. The ``month`` argument settles what the
 file cannot: title lines naming two months (when it is one of them) and a
 month column the reader cannot read.
 """
+
 from __future__ import annotations
 
 import re
@@ -58,18 +59,57 @@ from app.readers.periods import months_at, months_in, parse_month, titled_and_na
 from app.readers.profiles import Profile, load_profile
 from app.readers.result import ReadResult
 from app.readers.tables import (
-    ColumnMap, Footer, Table, block_label, choose_sheet_for, clean_text, cut_footer, describe_accepted, field_label,
-    header_key, map_columns, parse_counts, read_sheets, refuse_ambiguous, refuse_rows, row_list, row_ranges,
-    stated_overall, stated_totals,
+    ColumnMap,
+    Footer,
+    Table,
+    block_label,
+    choose_sheet_for,
+    clean_text,
+    cut_footer,
+    describe_accepted,
+    field_label,
+    header_key,
+    map_columns,
+    parse_counts,
+    read_sheets,
+    refuse_ambiguous,
+    refuse_rows,
+    row_list,
+    row_ranges,
+    stated_overall,
+    stated_totals,
 )
 
 SYNONYMS: dict[str, list[str]] = {
     "postcode_sector": ["Postcode Sector", "PC Sector", "Sector", "Postcode", "Post Code Sector", "Postal Sector"],
-    "people": ["People", "No. of people", "Number of people", "Count", "Persons", "Number", "Total",
-               "Total people", "People supported", "Number supported", "Sum of People", "Sum of Count",
-               "Count of People", "Sum of Number of people"],
-    "local_authority": ["LA", "Local Authority", "Local Authority Name", "LA Name", "LA Code", "LAD Code",
-                        "Local Authority Code", "LAD", "LAD Name", "Council"],
+    "people": [
+        "People",
+        "No. of people",
+        "Number of people",
+        "Count",
+        "Persons",
+        "Number",
+        "Total",
+        "Total people",
+        "People supported",
+        "Number supported",
+        "Sum of People",
+        "Sum of Count",
+        "Count of People",
+        "Sum of Number of people",
+    ],
+    "local_authority": [
+        "LA",
+        "Local Authority",
+        "Local Authority Name",
+        "LA Name",
+        "LA Code",
+        "LAD Code",
+        "Local Authority Code",
+        "LAD",
+        "LAD Name",
+        "Council",
+    ],
     "support_type": ["Support Type", "Section", "Support"],
     "accommodation_type": ["Accommodation Type", "Accommodation", "Accom Type"],
     "nationality": ["Nationality", "Country of Origin", "Country", "Country of Nationality"],
@@ -85,22 +125,56 @@ PROFILE_OPTIONS = ("month", "layout", "category")
 CATEGORY_FIELDS = ("nationality", "age_band", "accommodation_type", "gender", "household_type")
 AGE_BANDS = ("0-4", "5-17", "18-24", "25-34", "35-49", "50+")
 
-_AGE_BAND = re.compile(r"^(?:age\s*)?(\d{1,3})\s*(?:-|to|\u2013)\s*(\d{1,3})$|^(?:age\s*)?(\d{1,3})\s*(?:\+|and over|plus|or over|and above)$"
-                       r"|^(?:under|less than)\s*(\d{1,3})$")
-_NEUTRAL = {"other", "others", "unknown", "not known", "not stated", "other unknown", "unspecified", "prefer not to say",
-            "other or unknown", "all other", "rest of world", "other nationalities"}
+_AGE_BAND = re.compile(
+    r"^(?:age\s*)?(\d{1,3})\s*(?:-|to|\u2013)\s*(\d{1,3})$|^(?:age\s*)?(\d{1,3})\s*(?:\+|and over|plus|or over|and above)$"
+    r"|^(?:under|less than)\s*(\d{1,3})$"
+)
+_NEUTRAL = {
+    "other",
+    "others",
+    "unknown",
+    "not known",
+    "not stated",
+    "other unknown",
+    "unspecified",
+    "prefer not to say",
+    "other or unknown",
+    "all other",
+    "rest of world",
+    "other nationalities",
+}
 _GENDER_WORDS = {"male", "female", "males", "females", "men", "women", "man", "woman", "non binary", "other gender"}
-_HOUSEHOLD_WORDS = {"single", "singles", "family", "families", "single adult", "family member", "principal",
-                    "dependant", "dependent", "dependants", "main applicant"}
+_HOUSEHOLD_WORDS = {
+    "single",
+    "singles",
+    "family",
+    "families",
+    "single adult",
+    "family member",
+    "principal",
+    "dependant",
+    "dependent",
+    "dependants",
+    "main applicant",
+}
 _NOT_CATEGORY = {"year", "quarter", "id", "ref", "reference", "row", "no", "rowno", "ward", "wardcode", "region"}
 #: Title lines that date the extract or report, not the data: the position date beside them is the month.
-_TITLE_NOT_PERIOD = re.compile(r"\b(produced|published|created|generated|printed|run on|extract(ed|ion)?( date| on)?|"
-                               r"issued|report (run|date)|run date|date (of|run)|downloaded|exported|prepared|"
-                               r"compiled|sent|refreshed|last updated|updated on)\b", re.I)
+_TITLE_NOT_PERIOD = re.compile(
+    r"\b(produced|published|created|generated|printed|run on|extract(ed|ion)?( date| on)?|"
+    r"issued|report (run|date)|run date|date (of|run)|downloaded|exported|prepared|"
+    r"compiled|sent|refreshed|last updated|updated on)\b",
+    re.I,
+)
 
 
-def read_home_office(path: str | Path, *, month: str | None = None, profile: Path | str | dict | Profile | None = None,
-                     sheet: str | None = None, settings: Settings | None = None) -> ReadResult:
+def read_home_office(
+    path: str | Path,
+    *,
+    month: str | None = None,
+    profile: Path | str | dict | Profile | None = None,
+    sheet: str | None = None,
+    settings: Settings | None = None,
+) -> ReadResult:
     """Read one monthly restricted file into ``HOME_OFFICE_COLUMNS``.
 
     Raises :class:`InputRefused` with every reason when the file cannot be
@@ -119,9 +193,14 @@ def read_home_office(path: str | Path, *, month: str | None = None, profile: Pat
     _check_profile_columns(log, table, columns, prof)
     refuse_ambiguous(log, table, columns, prefer={"local_authority": "code"})
     if "postcode_sector" not in columns.columns:
-        log.refuse(f"the header row (row {table.header_row}) has no postcode sector column; the columns are: "
-                   + ", ".join(f"'{h}'" for h in table.header if h) + ". The names accepted are "
-                   + describe_accepted(SYNONYMS, ["postcode_sector"]), row=table.header_row, code="missing_column")
+        log.refuse(
+            f"the header row (row {table.header_row}) has no postcode sector column; the columns are: "
+            + ", ".join(f"'{h}'" for h in table.header if h)
+            + ". The names accepted are "
+            + describe_accepted(SYNONYMS, ["postcode_sector"]),
+            row=table.header_row,
+            code="missing_column",
+        )
     log.raise_if_refused()
 
     sector_pos = columns.columns["postcode_sector"]
@@ -129,8 +208,16 @@ def read_home_office(path: str | Path, *, month: str | None = None, profile: Pat
     table, footer = cut_footer(table, [0, sector_pos] + ([la_pos] if la_pos is not None else []))
     if table.cells.empty:
         stated = f" (only total rows: {row_list([t.row for t in footer.totals])})" if footer.totals else ""
-        raise InputRefused([Problem(f"there are no data rows under the header (row {table.header_row}){stated}",
-                                    table.file, table.sheet, code="empty")])
+        raise InputRefused(
+            [
+                Problem(
+                    f"there are no data rows under the header (row {table.header_row}){stated}",
+                    table.file,
+                    table.sheet,
+                    code="empty",
+                )
+            ]
+        )
     if la_pos is not None:
         _fill_blocks(table, footer, la_pos)
     categories, layout = _layout(table, columns, prof, log)
@@ -155,9 +242,16 @@ def read_home_office(path: str | Path, *, month: str | None = None, profile: Pat
     frame["sheet"] = table.sheet
     result = conform(frame, HOME_OFFICE_COLUMNS)
     meta = {
-        "month": the_month, **month_meta, "sheet": table.sheet, "header_row": table.header_row, "layout": layout,
-        "encoding": raw.encoding, "delimiter": raw.delimiter, "rows": len(result),
-        "people": float(result["people"].sum()), "suppressed": int(result["suppressed"].sum()),
+        "month": the_month,
+        **month_meta,
+        "sheet": table.sheet,
+        "header_row": table.header_row,
+        "layout": layout,
+        "encoding": raw.encoding,
+        "delimiter": raw.delimiter,
+        "rows": len(result),
+        "people": float(result["people"].sum()),
+        "suppressed": int(result["suppressed"].sum()),
         "columns": {name: table.column_name(pos) for name, pos in columns.columns.items()},
         "total_row": footer.total_row,
         "stated_total": _stated(found_totals, table, columns),
@@ -196,25 +290,37 @@ def _fill_blocks(table: Table, footer: Footer, position: int) -> None:
 
 def _warn_unused(log: ProblemLog, table: Table, columns: ColumnMap, categories: list[int]) -> None:
     """Columns the reader cannot place are named, so that nothing is dropped without a word."""
-    unused = [p for p in columns.unmapped if p not in categories and table.header[p]
-              and not any(p in positions for positions in columns.ambiguous.values())]
+    unused = [
+        p
+        for p in columns.unmapped
+        if p not in categories
+        and table.header[p]
+        and not any(p in positions for positions in columns.ambiguous.values())
+    ]
     if unused:
         names = ", ".join(f"'{table.column_name(p)}'" for p in unused)
-        log.warn(f"{'these columns are' if len(unused) > 1 else 'this column is'} not loaded, because the reader does "
-                 f"not know what {'they hold' if len(unused) > 1 else 'it holds'}: {names}. Name "
-                 f"{'them' if len(unused) > 1 else 'it'} in a mapping profile (--profile) if they matter",
-                 row=table.header_row, code="unused_column")
+        log.warn(
+            f"{'these columns are' if len(unused) > 1 else 'this column is'} not loaded, because the reader does "
+            f"not know what {'they hold' if len(unused) > 1 else 'it holds'}: {names}. Name "
+            f"{'them' if len(unused) > 1 else 'it'} in a mapping profile (--profile) if they matter",
+            row=table.header_row,
+            code="unused_column",
+        )
 
 
 def _check_profile_columns(log: ProblemLog, table: Table, columns: ColumnMap, prof: Profile) -> None:
     found = ", ".join(f"'{h}'" for h in table.header if h)
     for canonical, name in columns.missing_from_profile.items():
-        log.refuse(f"the profile {prof.source} names column '{name}' for {canonical.replace('_', ' ')}, but the "
-                   f"header row (row {table.header_row}) has no such column; the columns are: {found}",
-                   row=table.header_row, code="missing_column")
+        log.refuse(
+            f"the profile {prof.source} names column '{name}' for {canonical.replace('_', ' ')}, but the "
+            f"header row (row {table.header_row}) has no such column; the columns are: {found}",
+            row=table.header_row,
+            code="missing_column",
+        )
 
 
 # --- layout ---------------------------------------------------------------------------------------
+
 
 def _count_like(values: pd.Series) -> bool:
     sample = values.iloc[:500]
@@ -231,21 +337,25 @@ def _layout(table: Table, columns: ColumnMap, prof: Profile, log: ProblemLog) ->
     if wanted not in (None, "long", "wide"):
         log.refuse(f"the profile {prof.source} says layout = '{wanted}'; use 'long' or 'wide'", code="profile")
         return [], "long"
-    candidates = [p for p in columns.unmapped
-                  if table.header[p] and header_key(table.header[p]) not in _NOT_CATEGORY]
+    candidates = [p for p in columns.unmapped if table.header[p] and header_key(table.header[p]) not in _NOT_CATEGORY]
     categories = [p for p in candidates if _count_like(table.cells[p])]
     has_people = "people" in columns.columns
     wide = wanted == "wide" or (wanted is None and len(categories) >= 2)
     if wide and not categories:
-        log.refuse("the profile asks for the wide layout, but no column of counts per category was found",
-                   code="missing_column")
+        log.refuse(
+            "the profile asks for the wide layout, but no column of counts per category was found",
+            code="missing_column",
+        )
     if not wide and not has_people:
         found = ", ".join(f"'{h}'" for h in table.header if h)
-        log.refuse(f"no column with the number of people was found in the header row (row {table.header_row}); the "
-                   f"columns are: {found}. The names accepted are {describe_accepted(SYNONYMS, ['people'])}; "
-                   "a wide layout needs one count column per category (e.g. per nationality or age band). "
-                   "Name the columns in a mapping profile (--profile) if they differ.",
-                   row=table.header_row, code="missing_column")
+        log.refuse(
+            f"no column with the number of people was found in the header row (row {table.header_row}); the "
+            f"columns are: {found}. The names accepted are {describe_accepted(SYNONYMS, ['people'])}; "
+            "a wide layout needs one count column per category (e.g. per nationality or age band). "
+            "Name the columns in a mapping profile (--profile) if they differ.",
+            row=table.header_row,
+            code="missing_column",
+        )
     return categories, "wide" if wide else "long"
 
 
@@ -280,8 +390,10 @@ def _category_field(table: Table, categories: list[int], prof: Profile, log: Pro
     wanted = prof.options.get("category")
     if wanted is not None:
         if wanted not in CATEGORY_FIELDS:
-            log.refuse(f"the profile {prof.source} says category = '{wanted}'; use one of "
-                       + ", ".join(CATEGORY_FIELDS), code="profile")
+            log.refuse(
+                f"the profile {prof.source} says category = '{wanted}'; use one of " + ", ".join(CATEGORY_FIELDS),
+                code="profile",
+            )
             return None
         return str(wanted)
     kinds: dict[str, list[str]] = {}
@@ -291,14 +403,18 @@ def _category_field(table: Table, categories: list[int], prof: Profile, log: Pro
             kinds.setdefault(kind, []).append(table.header[position])
     if len(kinds) > 1:
         described = "; ".join(f"{k.replace('_', ' ')} ({', '.join(v[:4])})" for k, v in kinds.items())
-        log.refuse(f"the count columns mix different breakdowns: {described}. A cross-tabulation cannot be read as "
-                   "one table: send one breakdown per sheet, or name it in a profile (option category).",
-                   row=table.header_row, code="layout")
+        log.refuse(
+            f"the count columns mix different breakdowns: {described}. A cross-tabulation cannot be read as "
+            "one table: send one breakdown per sheet, or name it in a profile (option category).",
+            row=table.header_row,
+            code="layout",
+        )
         return None
     return next(iter(kinds), "nationality")
 
 
 # --- fields of each row ---------------------------------------------------------------------------
+
 
 def _row_fields(table: Table, columns: ColumnMap, log: ProblemLog) -> pd.DataFrame:
     """The per-row descriptive fields (everything but the counts), indexed by row number."""
@@ -310,18 +426,22 @@ def _row_fields(table: Table, columns: ColumnMap, log: ProblemLog) -> pd.DataFra
     base["postcode_sector"] = sectors
     if "local_authority" in cols:
         base["local_authority"] = clean_text(cells[cols["local_authority"]])
-    vocab = {"nationality": (vocabulary.nationality, "a country the reader knows"),
-             "support_type": (vocabulary.support_type, "Section 95, Section 4 or Section 98"),
-             "gender": (vocabulary.gender_of, "male, female or unknown"),
-             "household_type": (vocabulary.household_of, "single, family, main applicant or dependant"),
-             "age_band": (_age_band_of_label, "an age band such as 18-24 or 50+")}
+    vocab = {
+        "nationality": (vocabulary.nationality, "a country the reader knows"),
+        "support_type": (vocabulary.support_type, "Section 95, Section 4 or Section 98"),
+        "gender": (vocabulary.gender_of, "male, female or unknown"),
+        "household_type": (vocabulary.household_of, "single, family, main applicant or dependant"),
+        "age_band": (_age_band_of_label, "an age band such as 18-24 or 50+"),
+    }
     for name, (normalise, known) in vocab.items():
         if name in cols:
-            base[name] = _vocabulary(cells[cols[name]], normalise, log, table.column_name(cols[name]),
-                                     field_label(name), known)
+            base[name] = _vocabulary(
+                cells[cols[name]], normalise, log, table.column_name(cols[name]), field_label(name), known
+            )
     if "accommodation_type" in cols:
-        base["accommodation_type"] = _accommodation(cells[cols["accommodation_type"]], log,
-                                                    table.column_name(cols["accommodation_type"]))
+        base["accommodation_type"] = _accommodation(
+            cells[cols["accommodation_type"]], log, table.column_name(cols["accommodation_type"])
+        )
     elif "age" in cols:
         base["age_band"] = _band_ages(cells[cols["age"]], log, table.column_name(cols["age"]))
     if "uasc" in cols:
@@ -331,14 +451,19 @@ def _row_fields(table: Table, columns: ColumnMap, log: ProblemLog) -> pd.DataFra
 
 def _vocabulary(values: pd.Series, normalise, log: ProblemLog, column: str, what: str, known: str) -> pd.Series:
     """One spelling per value; a value the vocabulary cannot place is kept as written and counted in a note."""
-    mapped, unknown = vocabulary.map_values(values, lambda v: normalise(v) or _age_group(what, v),
-                                            keep_unknown=vocabulary.as_written)
+    mapped, unknown = vocabulary.map_values(
+        values, lambda v: normalise(v) or _age_group(what, v), keep_unknown=vocabulary.as_written
+    )
     if unknown:
         text = clean_text(values)
         counted = ", ".join(f"'{u}' ({int(text.eq(vocabulary.as_written(u)).sum())} rows)" for u in unknown[:10])
         more = f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
-        log.warn(f"{len(unknown)} {what} value{'s are' if len(unknown) > 1 else ' is'} not {known}: {counted}{more}; "
-                 "kept as written, not mapped to another value", column=column, code=f"unknown_{what.replace(' ', '_')}")
+        log.warn(
+            f"{len(unknown)} {what} value{'s are' if len(unknown) > 1 else ' is'} not {known}: {counted}{more}; "
+            "kept as written, not mapped to another value",
+            column=column,
+            code=f"unknown_{what.replace(' ', '_')}",
+        )
     return mapped
 
 
@@ -349,9 +474,12 @@ def _age_group(what: str, value: str) -> str | None:
 def _accommodation(values: pd.Series, log: ProblemLog, column: str) -> pd.Series:
     mapped, unknown = vocabulary.map_values(values, vocabulary.accommodation_type)
     if unknown:
-        log.warn(f"accommodation type {', '.join(repr(u) for u in unknown)} is not one of "
-                 f"{', '.join(ACCOMMODATION_TYPES)}; kept as written (in lower case) and not counted as dispersal",
-                 column=column, code="unknown_accommodation")
+        log.warn(
+            f"accommodation type {', '.join(repr(u) for u in unknown)} is not one of "
+            f"{', '.join(ACCOMMODATION_TYPES)}; kept as written (in lower case) and not counted as dispersal",
+            column=column,
+            code="unknown_accommodation",
+        )
     return mapped
 
 
@@ -359,8 +487,7 @@ def _band_ages(values: pd.Series, log: ProblemLog, column: str) -> pd.Series:
     text = clean_text(values)
     age = pd.to_numeric(text.astype(object), errors="coerce")
     bad = text.notna() & (age.isna() | age.lt(0) | age.gt(120) | age.mod(1).ne(0))
-    refuse_rows(log, ("'" + text[bad] + "' is not an age in whole years").reindex(values.index), column,
-                code="bad_age")
+    refuse_rows(log, ("'" + text[bad] + "' is not an age in whole years").reindex(values.index), column, code="bad_age")
     bands = pd.cut(age.where(~bad), bins=[0, 5, 18, 25, 35, 50, float("inf")], right=False, labels=list(AGE_BANDS))
     return bands.astype("string")
 
@@ -368,15 +495,20 @@ def _band_ages(values: pd.Series, log: ProblemLog, column: str) -> pd.Series:
 def _uasc(values: pd.Series, log: ProblemLog, column: str) -> pd.Series:
     mapped, unknown = vocabulary.map_values(values, vocabulary.yes_no, keep_unknown=None)
     if unknown:
-        log.warn(f"UASC values {', '.join(repr(u) for u in unknown)} are not yes/no; loaded as not given",
-                 column=column, code="unknown_uasc")
+        log.warn(
+            f"UASC values {', '.join(repr(u) for u in unknown)} are not yes/no; loaded as not given",
+            column=column,
+            code="unknown_uasc",
+        )
     return mapped.astype("boolean")
 
 
 # --- counts ---------------------------------------------------------------------------------------
 
-def _long_counts(table: Table, columns: ColumnMap, base: pd.DataFrame, log: ProblemLog, settings: Settings,
-                 checks: dict) -> tuple[pd.DataFrame, list[int]]:
+
+def _long_counts(
+    table: Table, columns: ColumnMap, base: pd.DataFrame, log: ProblemLog, settings: Settings, checks: dict
+) -> tuple[pd.DataFrame, list[int]]:
     position = columns.columns["people"]
     name = table.column_name(position)
     counts = parse_counts(table.cells[position], suppressed_value=settings.suppressed_estimate)
@@ -411,8 +543,17 @@ def _groups_over(table: Table, categories: list[int], group_row: list[str], fiel
     return kinds.pop(), groups
 
 
-def _melt(table: Table, columns: ColumnMap, categories: list[int], base: pd.DataFrame, prof: Profile,
-          log: ProblemLog, settings: Settings, checks: dict, group_row: list[str]) -> tuple[pd.DataFrame, list[int]]:
+def _melt(
+    table: Table,
+    columns: ColumnMap,
+    categories: list[int],
+    base: pd.DataFrame,
+    prof: Profile,
+    log: ProblemLog,
+    settings: Settings,
+    checks: dict,
+    group_row: list[str],
+) -> tuple[pd.DataFrame, list[int]]:
     field = _category_field(table, categories, prof, log) or "nationality"
     grouped = _groups_over(table, categories, group_row, field)
     parts, suppressed_rows = [], []
@@ -428,18 +569,25 @@ def _melt(table: Table, columns: ColumnMap, categories: list[int], base: pd.Data
         row_suppressed += counts.suppressed.astype(int)
         keep = counts.problem.isna() & ~counts.blank & (counts.value.ne(0) | counts.suppressed)
         label = (_age_band_of_label(name) or vocabulary.age_group_of(name)) if field == "age_band" else name
-        part = pd.DataFrame({
-            "source_row": table.cells.index[keep], "people": counts.value[keep].to_numpy(),
-            "suppressed": counts.suppressed[keep].to_numpy(),
-            "people_as_written": table.cells[position][keep].where(counts.suppressed[keep]).to_numpy(),
-            "_category": label or name, "_order": position,
-            "_group": grouped[1][position] if grouped else None,
-        })
+        part = pd.DataFrame(
+            {
+                "source_row": table.cells.index[keep],
+                "people": counts.value[keep].to_numpy(),
+                "suppressed": counts.suppressed[keep].to_numpy(),
+                "people_as_written": table.cells[position][keep].where(counts.suppressed[keep]).to_numpy(),
+                "_category": label or name,
+                "_order": position,
+                "_group": grouped[1][position] if grouped else None,
+            }
+        )
         parts.append(part)
         suppressed_rows += list(part["source_row"][part["suppressed"]])
         label_name = f"{grouped[1][position]} {name}" if grouped else name
-        checks[position] = (label_name, counts.value.where(~counts.suppressed, 0).fillna(0),
-                            counts.suppressed.astype(int))
+        checks[position] = (
+            label_name,
+            counts.value.where(~counts.suppressed, 0).fillna(0),
+            counts.suppressed.astype(int),
+        )
     if "people" in columns.columns:
         _check_row_totals(log, table, columns.columns["people"], row_known, row_suppressed, row_bad, settings)
         checks[columns.columns["people"]] = (table.column_name(columns.columns["people"]), row_known, row_suppressed)
@@ -449,7 +597,8 @@ def _melt(table: Table, columns: ColumnMap, categories: list[int], base: pd.Data
     for column in ("source_row", "people", "suppressed", "people_as_written"):
         frame[column] = long[column].to_numpy()
     for target, values in [(field, long["_category"].to_numpy())] + (
-            [(grouped[0], long["_group"].to_numpy())] if grouped else []):
+        [(grouped[0], long["_group"].to_numpy())] if grouped else []
+    ):
         frame[target] = _category_values(target, values, log)
     frame.attrs["category"] = field if not grouped else f"{grouped[0]} and {field}"
     return frame, sorted(set(suppressed_rows))
@@ -467,17 +616,27 @@ def _category_values(field: str, values, log: ProblemLog) -> list:
     return list(values)
 
 
-def _check_row_totals(log: ProblemLog, table: Table, position: int, known: pd.Series, n_suppressed: pd.Series,
-                      bad: pd.Series, settings: Settings) -> None:
+def _check_row_totals(
+    log: ProblemLog,
+    table: Table,
+    position: int,
+    known: pd.Series,
+    n_suppressed: pd.Series,
+    bad: pd.Series,
+    settings: Settings,
+) -> None:
     stated = parse_counts(table.cells[position], suppressed_value=0.0)
     usable = stated.problem.isna() & ~stated.blank & ~stated.suppressed & ~bad
     low = known + n_suppressed * settings.suppressed_low
     high = known + n_suppressed * settings.suppressed_high
     wrong = usable & ((stated.value < low - 1e-9) | (stated.value > high + 1e-9))
     if wrong.any():
-        log.warn(f"the '{table.column_name(position)}' column does not equal the sum of the categories in "
-                 f"{row_list(wrong.index[wrong])}; the categories were loaded", column=table.column_name(position),
-                 code="total_mismatch")
+        log.warn(
+            f"the '{table.column_name(position)}' column does not equal the sum of the categories in "
+            f"{row_list(wrong.index[wrong])}; the categories were loaded",
+            column=table.column_name(position),
+            code="total_mismatch",
+        )
 
 
 def _warn_suppressed(log: ProblemLog, frame: pd.DataFrame, rows: list[int], settings: Settings) -> None:
@@ -485,15 +644,26 @@ def _warn_suppressed(log: ProblemLog, frame: pd.DataFrame, rows: list[int], sett
         return
     n = int(frame["suppressed"].sum())
     markers = ", ".join(f"'{m}'" for m in frame.loc[frame["suppressed"], "people_as_written"].unique()[:6])
-    log.warn(f"{n} suppressed count{'s' if n != 1 else ''} ({markers}) in {row_list(rows, first=5)}: loaded as "
-             f"{settings.suppressed_estimate:g} people each (the true number is between {settings.suppressed_low:g} "
-             f"and {settings.suppressed_high:g}), never as 0", code="suppressed")
+    log.warn(
+        f"{n} suppressed count{'s' if n != 1 else ''} ({markers}) in {row_list(rows, first=5)}: loaded as "
+        f"{settings.suppressed_estimate:g} people each (the true number is between {settings.suppressed_low:g} "
+        f"and {settings.suppressed_high:g}), never as 0",
+        code="suppressed",
+    )
 
 
 # --- the month ------------------------------------------------------------------------------------
 
-def _resolve_month(log: ProblemLog, table: Table, titles: list[str], path: Path, argument: str | None,
-                   prof: Profile, columns: ColumnMap) -> tuple[str | None, dict]:
+
+def _resolve_month(
+    log: ProblemLog,
+    table: Table,
+    titles: list[str],
+    path: Path,
+    argument: str | None,
+    prof: Profile,
+    columns: ColumnMap,
+) -> tuple[str | None, dict]:
     """The month of the data; every source that names one must agree."""
     sources: list[tuple[str, str, str]] = []  # (kind, description, month)
     user = parse_month(argument) if argument else None
@@ -515,13 +685,19 @@ def _resolve_month(log: ProblemLog, table: Table, titles: list[str], path: Path,
     months = {m for _, _, m in sources}
     if len(months) > 1:
         listed = "; ".join(f"{desc} says {m}" for _, desc, m in sources)
-        log.refuse(f"the month is unclear: {listed}. Correct the file (or its name), or give the right --month, "
-                   "so that they agree", code="month")
+        log.refuse(
+            f"the month is unclear: {listed}. Correct the file (or its name), or give the right --month, "
+            "so that they agree",
+            code="month",
+        )
         return None, {}
     if not months:
         if not log.refusals or all(p.code != "month" for p in log.refusals):
-            log.refuse("the month of the data is not in the file (no month column, no title such as 'Position as at "
-                       "31 March 2025', no month in the file name): give it with --month YYYY-MM", code="month")
+            log.refuse(
+                "the month of the data is not in the file (no month column, no title such as 'Position as at "
+                "31 March 2025', no month in the file name): give it with --month YYYY-MM",
+                code="month",
+            )
         return None, {}
     return months.pop(), {"month_source": sources[0][0], "month_sources": [kind for kind, _, _ in sources]}
 
@@ -562,15 +738,24 @@ def _month_from_column(log: ProblemLog, table: Table, position: int, user: str |
             months.setdefault(found, []).extend(int(r) for r in rows)
     if unread and user:
         listed = ", ".join(f"'{v}' ({row_ranges(r)})" for v, r in list(unread.items())[:5])
-        log.warn(f"the column holds values that are not months or dates: {listed}; the month given with --month "
-                 f"({user}) is used", column=name, code="month")
+        log.warn(
+            f"the column holds values that are not months or dates: {listed}; the month given with --month "
+            f"({user}) is used",
+            column=name,
+            code="month",
+        )
         unread = {}
     for value, rows in unread.items():
-        log.refuse(f"'{value}' is not a month or a date ({row_ranges(rows)}); give the month with --month YYYY-MM",
-                   row=rows[0], column=name, code="month")
+        log.refuse(
+            f"'{value}' is not a month or a date ({row_ranges(rows)}); give the month with --month YYYY-MM",
+            row=rows[0],
+            column=name,
+            code="month",
+        )
     if len(months) > 1:
         listed = "; ".join(f"{m} in {row_list(sorted(r), first=3)}" for m, r in sorted(months.items()))
-        log.refuse(f"the rows are not all for the same month ({listed}); send one month per file", column=name,
-                   code="month")
+        log.refuse(
+            f"the rows are not all for the same month ({listed}); send one month per file", column=name, code="month"
+        )
         return None
     return next(iter(months), None)

@@ -6,6 +6,7 @@ year quarters ("Q1 2025/26"): the UK financial year starts in April, so
 Q1 2025/26 is April-June 2025 = ``2025Q2`` and Q4 2025/26 is ``2026Q1``.
 Dates are read day first, as in the UK (``31/03/2025``).
 """
+
 from __future__ import annotations
 
 import re
@@ -14,8 +15,18 @@ from datetime import date, datetime, timedelta
 from app.periods import quarter_of
 
 _MONTH_NAMES = {
-    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
-    "jul": 7, "aug": 8, "sep": 9, "oct": 10, "nov": 11, "dec": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "may": 5,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
 }
 _NAME = (
     r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -25,16 +36,16 @@ _YEAR = r"((?:19|20)\d{2})"
 
 #: (pattern, how to read (year, month) from its groups); applied in order, each match blanked out.
 _MONTH_PATTERNS: list[tuple[re.Pattern, object]] = [
-    (re.compile(rf"(?<!\d){_YEAR}[-/.](\d{{1,2}})(?:[-/.](\d{{1,2}}))?(?![\d])"),
-     lambda g: (int(g[0]), int(g[1]))),
-    (re.compile(r"(?<!\d)(\d{1,2})[-/.](\d{1,2})[-/.]((?:19|20)?\d{2})(?![\d])"),
-     lambda g: (_year(g[2]), int(g[1]))),
-    (re.compile(rf"(?<![a-z])(?:(\d{{1,2}})(?:st|nd|rd|th)?[\s\-]+(?:of\s+)?)?{_NAME}[\s\-,'/]*((?:19|20)?\d{{2}})(?![\d])"),
-     lambda g: (_year(g[2]), _MONTH_NAMES[g[1][:3]])),
-    (re.compile(rf"(?<!\d){_YEAR}(0[1-9]|1[0-2])(?:[0-3]\d)?(?!\d)"),
-     lambda g: (int(g[0]), int(g[1]))),
-    (re.compile(rf"(?<![\d/.-])(\d{{1,2}})[/-]{_YEAR}(?!\d)"),
-     lambda g: (int(g[1]), int(g[0]))),
+    (re.compile(rf"(?<!\d){_YEAR}[-/.](\d{{1,2}})(?:[-/.](\d{{1,2}}))?(?![\d])"), lambda g: (int(g[0]), int(g[1]))),
+    (re.compile(r"(?<!\d)(\d{1,2})[-/.](\d{1,2})[-/.]((?:19|20)?\d{2})(?![\d])"), lambda g: (_year(g[2]), int(g[1]))),
+    (
+        re.compile(
+            rf"(?<![a-z])(?:(\d{{1,2}})(?:st|nd|rd|th)?[\s\-]+(?:of\s+)?)?{_NAME}[\s\-,'/]*((?:19|20)?\d{{2}})(?![\d])"
+        ),
+        lambda g: (_year(g[2]), _MONTH_NAMES[g[1][:3]]),
+    ),
+    (re.compile(rf"(?<!\d){_YEAR}(0[1-9]|1[0-2])(?:[0-3]\d)?(?!\d)"), lambda g: (int(g[0]), int(g[1]))),
+    (re.compile(rf"(?<![\d/.-])(\d{{1,2}})[/-]{_YEAR}(?!\d)"), lambda g: (int(g[1]), int(g[0]))),
 ]
 
 _FY_QUARTER = [
@@ -153,8 +164,9 @@ def parse_quarter(text: object) -> str | None:
     return quarters.pop() if len(quarters) == 1 else None
 
 
-def titled_and_named(log, titles: list[str], path, word: str, in_title, in_name, *,
-                     settled: str | None = None) -> list[tuple[str, str, str]]:
+def titled_and_named(
+    log, titles: list[str], path, word: str, in_title, in_name, *, settled: str | None = None
+) -> list[tuple[str, str, str]]:
     """The periods (months or quarters) that the title lines and the file name give, as (kind, where, period).
 
     Title lines naming different periods refuse the file: a report cannot be
@@ -171,10 +183,12 @@ def titled_and_named(log, titles: list[str], path, word: str, in_title, in_name,
         sources.append(("title", f"the title line '{by_title[settled]}'", settled))
     elif len(by_title) > 1:
         listed = "; ".join(f"'{line}' ({period})" for period, line in by_title.items())
-        log.refuse(f"the title lines above the header name different {word}s: {listed}. Give the right one with "
-                   f"--{word}", code=word)
+        log.refuse(
+            f"the title lines above the header name different {word}s: {listed}. Give the right one with --{word}",
+            code=word,
+        )
     elif by_title:
-        (period, line), = by_title.items()
+        ((period, line),) = by_title.items()
         sources.append(("title", f"the title line '{line}'", period))
     named = list(dict.fromkeys(in_name(path.stem)))
     if len(named) == 1:

@@ -4,6 +4,7 @@ The population is the denominator of every ratio, so a missing figure stays
 missing (NaN), never 0, and the year it refers to is always known: from a
 column, the file name, or the caller.
 """
+
 from __future__ import annotations
 
 import csv
@@ -15,8 +16,8 @@ import pandas as pd
 
 from app.problems import InputRefused, ProblemLog
 from app.readers.archive import check_workbook_archive
-from app.readers.sandbox import read_frames
 from app.readers.result import ReadResult
+from app.readers.sandbox import read_frames
 
 COLUMNS = {
     "area_code": "string",
@@ -32,13 +33,32 @@ LAD_PREFIXES = ("E06", "E07", "E08", "E09", "W06", "S12", "N09")
 _CODE_PLAIN = ("areacode", "code", "geographycode", "areacodes", "mnemonic", "wardcode", "ladcode", "lacode")
 _CODE_CODED = (r"(wd|ward)(20)?\d{2}(cd|code)", r"(lad|la)(20)?\d{2}(cd|code)")
 _TOTAL = (
-    "population", "allusualresidents", "total", "allages", "allpersons", "usualresidents",
-    "totalpopulation", "persons", "totalallusualresidents", "allresidents", "count", "observation",
+    "population",
+    "allusualresidents",
+    "total",
+    "allages",
+    "allpersons",
+    "usualresidents",
+    "totalpopulation",
+    "persons",
+    "totalallusualresidents",
+    "allresidents",
+    "count",
+    "observation",
 )
 _CHILD = re.compile(r"\b0 (to )?17\b|\bunder 18\b|\b17 (years )?and under\b")
 _YEAR_COLUMNS = ("sourceyear", "year")
-_LEVEL_WORDS = {"ward": "ward", "wards": "ward", "electoral ward": "ward", "lad": "lad", "la": "lad",
-                "local authority": "lad", "local authority district": "lad", "ltla": "lad", "lad24": "lad"}
+_LEVEL_WORDS = {
+    "ward": "ward",
+    "wards": "ward",
+    "electoral ward": "ward",
+    "lad": "lad",
+    "la": "lad",
+    "local authority": "lad",
+    "local authority district": "lad",
+    "ltla": "lad",
+    "lad24": "lad",
+}
 _HEADER_SCAN = 30
 
 
@@ -93,8 +113,10 @@ def _read_grid(path: Path, log: ProblemLog) -> list[tuple[str | None, pd.DataFra
             raise
     except Exception:
         pass
-    log.refuse("the file could not be read as a CSV or Excel table (it is empty, damaged or of another kind)",
-               code="unreadable")
+    log.refuse(
+        "the file could not be read as a CSV or Excel table (it is empty, damaged or of another kind)",
+        code="unreadable",
+    )
     log.raise_if_refused()
     return []
 
@@ -114,8 +136,10 @@ def _year_from_name(name: str, log: ProblemLog) -> int | None:
     if len(years) == 1:
         return int(years[0])
     if len(years) > 1:
-        log.refuse(f"the file name holds several years ({', '.join(years)}): say which year the population is for",
-                   code="year_unknown")
+        log.refuse(
+            f"the file name holds several years ({', '.join(years)}): say which year the population is for",
+            code="year_unknown",
+        )
     return None
 
 
@@ -146,7 +170,7 @@ def read_population(path: str | Path, year: int | None = None) -> ReadResult:
     log.sheet = sheet
     header = [str(v).strip() for v in grid.iloc[header_row].fillna("")]
     # A repeated column name is read from its first column, as the other readers do.
-    body = grid.iloc[header_row + 1:].set_axis(header, axis=1)
+    body = grid.iloc[header_row + 1 :].set_axis(header, axis=1)
     body = body.loc[:, ~body.columns.duplicated()]
     body.index = np.arange(header_row + 2, header_row + 2 + len(body))  # rows as the officer sees them
     table = _table(body, header, path, year, log)
@@ -173,15 +197,27 @@ def _table(body: pd.DataFrame, header: list[str], path: Path, year: int | None, 
     labels = _labels(body, header, codes)
     population, bad_total = _numbers(body[total_col])
     for row in body.index[bad_total]:
-        log.warn(f"'{body.at[row, total_col]}' for {labels[row]} is not a number; population treated as unknown",
-                 row=int(row), column=total_col, code="bad_number")
+        log.warn(
+            f"'{body.at[row, total_col]}' for {labels[row]} is not a number; population treated as unknown",
+            row=int(row),
+            column=total_col,
+            code="bad_number",
+        )
     for row in body.index[population.isna() & ~bad_total]:
-        log.warn(f"no population for {labels[row]}; treated as unknown (not zero)", row=int(row), column=total_col,
-                 code="missing_population")
+        log.warn(
+            f"no population for {labels[row]}; treated as unknown (not zero)",
+            row=int(row),
+            column=total_col,
+            code="missing_population",
+        )
     negative = population < 0
     for row in body.index[negative]:
-        log.warn(f"negative population for {labels[row]}; treated as unknown", row=int(row), column=total_col,
-                 code="bad_number")
+        log.warn(
+            f"negative population for {labels[row]}; treated as unknown",
+            row=int(row),
+            column=total_col,
+            code="bad_number",
+        )
     population = population.mask(negative)
     if child_col:
         children, bad_child = _numbers(body[child_col])
@@ -209,8 +245,15 @@ def _table(body: pd.DataFrame, header: list[str], path: Path, year: int | None, 
 
 def _labels(body: pd.DataFrame, header: list[str], codes: pd.Series) -> pd.Series:
     """``E05015332 (Waterfront North)`` when the file names its areas, else the code."""
-    name_col = next((c for c in header if _key(c) in ("areaname", "name", "geographyname", "geography")
-                     or re.fullmatch(r"(wd|lad)\d{2}nm", _key(c))), None)
+    name_col = next(
+        (
+            c
+            for c in header
+            if _key(c) in ("areaname", "name", "geographyname", "geography")
+            or re.fullmatch(r"(wd|lad)\d{2}nm", _key(c))
+        ),
+        None,
+    )
     if name_col is None:
         return codes
     names = body[name_col].astype("string").str.strip()
@@ -228,8 +271,12 @@ def _levels(body: pd.DataFrame, codes: pd.Series, header: list[str], code_col: s
         given = body[level_col].astype("string").str.strip().str.lower().map(_LEVEL_WORDS).astype("string")
         levels = given.fillna(by_prefix)
     for row in codes.index[levels.isna()]:
-        log.warn(f"'{codes[row]}' is neither a ward nor a local authority code; row skipped", row=int(row),
-                 column=code_col, code="skipped")
+        log.warn(
+            f"'{codes[row]}' is neither a ward nor a local authority code; row skipped",
+            row=int(row),
+            column=code_col,
+            code="skipped",
+        )
     return levels
 
 
@@ -271,6 +318,9 @@ def _deduplicate(table: pd.DataFrame, code_col: str, log: ProblemLog) -> pd.Data
     clashing = figures[(figures > 1).any(axis=1)].reset_index()
     for code in clashing["area_code"][:20]:
         rows = table.index[dup & table["area_code"].eq(code)]
-        log.refuse(f"{code} appears on rows {', '.join(map(str, rows))} with different populations",
-                   column=code_col, code="duplicate")
+        log.refuse(
+            f"{code} appears on rows {', '.join(map(str, rows))} with different populations",
+            column=code_col,
+            code="duplicate",
+        )
     return table.drop_duplicates(key)

@@ -5,6 +5,7 @@ sector, WGS84 coordinates and, when the file has them, the ward and LA codes
 with the ward vintage. Lookups without ward codes are still useful: their
 points are placed in wards by :mod:`app.geography.placement`.
 """
+
 from __future__ import annotations
 
 import re
@@ -112,9 +113,7 @@ def _coordinates(raw: pd.DataFrame, cols: dict, log: ProblemLog) -> tuple[pd.Ser
     lat = pd.to_numeric(raw[cols["lat"]].astype("string").str.strip(), errors="coerce").astype("float64")
     lon = pd.to_numeric(raw[cols["lon"]].astype("string").str.strip(), errors="coerce").astype("float64")
     sentinel = np.isclose(lat, _NO_COORDINATES_LAT)
-    outside = ~sentinel & lat.notna() & lon.notna() & ~(
-        lat.between(*_LAT_RANGE) & lon.between(*_LON_RANGE)
-    )
+    outside = ~sentinel & lat.notna() & lon.notna() & ~(lat.between(*_LAT_RANGE) & lon.between(*_LON_RANGE))
     if outside.any():
         rows = (raw.index[outside] + 2)[:5]
         log.warn(
@@ -156,9 +155,11 @@ def read_postcode_lookup(path: str | Path) -> ReadResult:
 
     used = [c for c in dict.fromkeys(cols[k] for k in ("postcode", "lat", "lon", "ward_code", "lad_code")) if c]
     try:
-        raw = _read_csv(path, engine="pyarrow", usecols=used, dtype={c: "string" for c in used})
+        raw = _read_csv(path, engine="pyarrow", usecols=used, dtype=dict.fromkeys(used, "string"))
     except Exception:
-        log.refuse("the file could not be read as a CSV table: some rows are damaged or have the wrong number of columns")
+        log.refuse(
+            "the file could not be read as a CSV table: some rows are damaged or have the wrong number of columns"
+        )
         log.raise_if_refused()
     table, problems = _table(raw, cols, log)
     meta = {

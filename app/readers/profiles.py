@@ -17,6 +17,7 @@ in a profile beats every synonym. Each reader says which fields and options
 it accepts; any other key is refused, naming the profile file, so that a
 typing mistake never passes silently.
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -91,8 +92,9 @@ def load_profile(
         except Exception as error:  # tomllib/yaml syntax errors carry a line number in their text
             raise InputRefused([Problem(f"the mapping profile cannot be read: {error}", file=source, code="profile")])
     if not isinstance(data, dict):
-        raise InputRefused([Problem("the mapping profile must have [columns] and/or [options] sections",
-                                    file=source, code="profile")])
+        raise InputRefused(
+            [Problem("the mapping profile must have [columns] and/or [options] sections", file=source, code="profile")]
+        )
     known_fields, multi_fields = set(fields), set(multi)
     known_options = set(COMMON_OPTIONS) | set(options)
     for key in data:
@@ -105,8 +107,10 @@ def load_profile(
         raise InputRefused(problems)
     for name, value in columns.items():
         if name not in known_fields:
-            refuse(f"unknown column name '{name}' in [columns]; the names this file type accepts are: "
-                   + ", ".join(sorted(known_fields)))
+            refuse(
+                f"unknown column name '{name}' in [columns]; the names this file type accepts are: "
+                + ", ".join(sorted(known_fields))
+            )
         elif isinstance(value, list):
             if name not in multi_fields:
                 refuse(f"'{name}' must name one column, not a list")

@@ -72,6 +72,7 @@ What the reader does with any layout:
   "Quarter ending 30 June 2025", "as at 30 June 2025") or the file name
   ("Serco_2025Q2.xlsx"); all that exist must agree.
 """
+
 from __future__ import annotations
 
 import re
@@ -88,54 +89,174 @@ from app.readers.periods import months_in, parse_quarter, quarter_of_month, quar
 from app.readers.profiles import Profile, load_profile
 from app.readers.result import ReadResult
 from app.readers.tables import (
-    ColumnMap, Table, choose_sheet_for, clean_text, cut_footer, map_columns, read_sheets, refuse_ambiguous,
-    refuse_rows, stated_overall, stated_totals, warn_rows,
+    ColumnMap,
+    Table,
+    choose_sheet_for,
+    clean_text,
+    cut_footer,
+    map_columns,
+    read_sheets,
+    refuse_ambiguous,
+    refuse_rows,
+    stated_overall,
+    stated_totals,
+    warn_rows,
 )
 
 SYNONYMS: dict[str, list[str]] = {
-    "property_ref": ["Property Ref", "Property Reference", "Ref", "Reference", "ID", "Property ID", "Prop Ref",
-                     "Property No", "Property Number", "Property Code", "UPRN"],
-    "address": ["Address", "Full Address", "Property Address", "Address Line 1", "Address Line 2", "Address Line 3",
-                "Address Line 4", "Address 1", "Address 2", "Address 3", "Address 4", "Line 1", "Line 2", "Line 3",
-                "Street", "Street Address", "House Number", "House No", "Building Name", "Flat", "Locality",
-                "District", "Town", "City", "Town/City", "Post Town"],
+    "property_ref": [
+        "Property Ref",
+        "Property Reference",
+        "Ref",
+        "Reference",
+        "ID",
+        "Property ID",
+        "Prop Ref",
+        "Property No",
+        "Property Number",
+        "Property Code",
+        "UPRN",
+    ],
+    "address": [
+        "Address",
+        "Full Address",
+        "Property Address",
+        "Address Line 1",
+        "Address Line 2",
+        "Address Line 3",
+        "Address Line 4",
+        "Address 1",
+        "Address 2",
+        "Address 3",
+        "Address 4",
+        "Line 1",
+        "Line 2",
+        "Line 3",
+        "Street",
+        "Street Address",
+        "House Number",
+        "House No",
+        "Building Name",
+        "Flat",
+        "Locality",
+        "District",
+        "Town",
+        "City",
+        "Town/City",
+        "Post Town",
+    ],
     "postcode": ["Postcode", "Post Code", "Postal Code", "PC", "Post-code"],
-    "bedspaces": ["Bedspaces", "Bed Spaces", "Beds", "Capacity", "Max Occupancy", "Maximum Occupancy",
-                  "Bedspace Capacity", "Number of Bedspaces", "No. of Beds", "No of Bedspaces", "Contracted Bedspaces",
-                  "Contracted Capacity", "Total Bedspaces"],
-    "occupied": ["Occupancy", "Occupied", "Current Occupants", "Occupants", "Current Occupancy", "Occupied Bedspaces",
-                 "Occupied Beds", "No. Occupied", "People", "Residents", "Service Users"],
+    "bedspaces": [
+        "Bedspaces",
+        "Bed Spaces",
+        "Beds",
+        "Capacity",
+        "Max Occupancy",
+        "Maximum Occupancy",
+        "Bedspace Capacity",
+        "Number of Bedspaces",
+        "No. of Beds",
+        "No of Bedspaces",
+        "Contracted Bedspaces",
+        "Contracted Capacity",
+        "Total Bedspaces",
+    ],
+    "occupied": [
+        "Occupancy",
+        "Occupied",
+        "Current Occupants",
+        "Occupants",
+        "Current Occupancy",
+        "Occupied Bedspaces",
+        "Occupied Beds",
+        "No. Occupied",
+        "People",
+        "Residents",
+        "Service Users",
+    ],
     "local_authority": ["LA", "Local Authority", "Local Authority Name", "LA Name", "LA Code", "LAD Code", "Council"],
     "property_type": ["Property Type", "Type", "Dwelling Type", "Building Type", "Type of Property"],
     "status": ["Status", "Property Status", "Current Status"],
     "accommodation_type": ["Accommodation Type", "Accommodation", "Accom Type", "Contract Type"],
-    "date_in_use": ["Date First Used", "Start Date", "Date In Use", "Date Occupied", "First Used", "Go Live Date",
-                    "Live Date", "Date Added", "In Use From", "Date Live", "Date Opened"],
+    "date_in_use": [
+        "Date First Used",
+        "Start Date",
+        "Date In Use",
+        "Date Occupied",
+        "First Used",
+        "Go Live Date",
+        "Live Date",
+        "Date Added",
+        "In Use From",
+        "Date Live",
+        "Date Opened",
+    ],
 }
 REQUIRED = ("address", "bedspaces")
 PROFILE_OPTIONS = ("quarter",)
 
 PROVIDERS = {
-    "mears": "Mears", "mears group": "Mears", "mears group plc": "Mears", "mears ltd": "Mears",
-    "serco": "Serco", "serco plc": "Serco", "serco ltd": "Serco",
-    "clearsprings": "Clearsprings", "crh": "Clearsprings", "clearsprings ready homes": "Clearsprings",
-    "clearsprings ready homes ltd": "Clearsprings", "ready homes": "Clearsprings",
+    "mears": "Mears",
+    "mears group": "Mears",
+    "mears group plc": "Mears",
+    "mears ltd": "Mears",
+    "serco": "Serco",
+    "serco plc": "Serco",
+    "serco ltd": "Serco",
+    "clearsprings": "Clearsprings",
+    "crh": "Clearsprings",
+    "clearsprings ready homes": "Clearsprings",
+    "clearsprings ready homes ltd": "Clearsprings",
+    "ready homes": "Clearsprings",
 }
-_NUMBER_WORDS = {w: i for i, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty".split())}
-_CAPACITY = re.compile(r"^(?P<n>\d+|[a-z]+)(?:\.0+)?\s*(?:beds?|bedspaces?|bed spaces?|spaces?|places?|people|persons?)?$")
+_NUMBER_WORDS = {
+    w: i
+    for i, w in enumerate(
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+            "twenty",
+        ]
+    )
+}
+_CAPACITY = re.compile(
+    r"^(?P<n>\d+|[a-z]+)(?:\.0+)?\s*(?:beds?|bedspaces?|bed spaces?|spaces?|places?|people|persons?)?$"
+)
 _TRAILING_POSTCODE = re.compile(rf"[\s,]*\b({OUTWARD})\s*([0-9][A-Z]{{2}})\s*$", re.IGNORECASE)
 _TITLE_AS_AT = re.compile(r"\b(as at|as of|position|correct at)\b", re.I)
 
 
 def normalise_provider(name: str) -> str:
-    """"mears", "Mears Group" -> "Mears"; "CRH" -> "Clearsprings"; other names as written."""
+    """ "mears", "Mears Group" -> "Mears"; "CRH" -> "Clearsprings"; other names as written."""
     return PROVIDERS.get(vocabulary.word_key(name), str(name).strip())
 
 
-def read_properties(path: str | Path, *, provider: str, quarter: str | None = None,
-                    profile: Path | str | dict | Profile | None = None, sheet: str | None = None) -> ReadResult:
+def read_properties(
+    path: str | Path,
+    *,
+    provider: str,
+    quarter: str | None = None,
+    profile: Path | str | dict | Profile | None = None,
+    sheet: str | None = None,
+) -> ReadResult:
     """Read one provider property list into ``PROPERTY_COLUMNS``.
 
     Raises :class:`InputRefused` listing every reason when the file cannot be
@@ -145,8 +266,9 @@ def read_properties(path: str | Path, *, provider: str, quarter: str | None = No
     path = Path(path)
     prof = load_profile(profile, fields=[*SYNONYMS], options=PROFILE_OPTIONS, multi=("address",)) or Profile()
     if not str(provider or "").strip():
-        raise InputRefused([Problem("the provider is not named; give it with --provider NAME", path.name,
-                                    code="provider")])
+        raise InputRefused(
+            [Problem("the provider is not named; give it with --provider NAME", path.name, code="provider")]
+        )
     sheets = read_sheets(path, sheet or prof.sheet)
     raw, header_index = choose_sheet_for(sheets, SYNONYMS, REQUIRED, prof)
     table = raw.table(header_index)
@@ -154,33 +276,55 @@ def read_properties(path: str | Path, *, provider: str, quarter: str | None = No
     log = table.log()
     found = ", ".join(f"'{h}'" for h in table.header if h)
     for canonical, name in columns.missing_from_profile.items():
-        log.refuse(f"the profile {prof.source} names column '{name}' for {canonical.replace('_', ' ')}, but the "
-                   f"header row (row {table.header_row}) has no such column; the columns are: {found}",
-                   row=table.header_row, code="missing_column")
+        log.refuse(
+            f"the profile {prof.source} names column '{name}' for {canonical.replace('_', ' ')}, but the "
+            f"header row (row {table.header_row}) has no such column; the columns are: {found}",
+            row=table.header_row,
+            code="missing_column",
+        )
     for needed in REQUIRED:
         if needed not in columns:
-            log.refuse(f"the header row (row {table.header_row}) has no {needed} column; the columns are: {found}",
-                       row=table.header_row, code="missing_column")
+            log.refuse(
+                f"the header row (row {table.header_row}) has no {needed} column; the columns are: {found}",
+                row=table.header_row,
+                code="missing_column",
+            )
     refuse_ambiguous(log, table, columns, prefer={"local_authority": "code", "property_ref": "ref"})
     log.raise_if_refused()
 
-    labels = [0, *columns.multi["address"][:1]] + ([columns.columns["property_ref"]] if "property_ref" in columns else [])
+    labels = [0, *columns.multi["address"][:1]] + (
+        [columns.columns["property_ref"]] if "property_ref" in columns else []
+    )
     labels += [columns.columns["local_authority"]] if "local_authority" in columns.columns else []
     table, footer = cut_footer(table, labels)
     if table.cells.empty:
-        raise InputRefused([Problem(f"there are no properties under the header (row {table.header_row})",
-                                    table.file, table.sheet, code="empty")])
+        raise InputRefused(
+            [
+                Problem(
+                    f"there are no properties under the header (row {table.header_row})",
+                    table.file,
+                    table.sheet,
+                    code="empty",
+                )
+            ]
+        )
     frame = _fields(table, columns, log)
     _check_duplicates(log, table, columns, frame)
     found_totals = []
     if not log.refusals:
-        checks = {columns.columns["bedspaces"]: (table.column_name(columns.columns["bedspaces"]),
-                                                 frame["bedspaces"].astype("Float64").fillna(0).astype(float),
-                                                 pd.Series(0, index=frame.index))}
+        checks = {
+            columns.columns["bedspaces"]: (
+                table.column_name(columns.columns["bedspaces"]),
+                frame["bedspaces"].astype("Float64").fillna(0).astype(float),
+                pd.Series(0, index=frame.index),
+            )
+        }
         if "occupied" in columns.columns:
-            checks[columns.columns["occupied"]] = (table.column_name(columns.columns["occupied"]),
-                                                   frame["occupied"].fillna(0).astype(float),
-                                                   pd.Series(0, index=frame.index))
+            checks[columns.columns["occupied"]] = (
+                table.column_name(columns.columns["occupied"]),
+                frame["occupied"].fillna(0).astype(float),
+                pd.Series(0, index=frame.index),
+            )
         found_totals = stated_totals(log, footer, checks, what="")
     the_quarter, quarter_meta = _resolve_quarter(log, raw.title_lines(header_index), path, quarter, prof)
     log.raise_if_refused()
@@ -190,9 +334,16 @@ def read_properties(path: str | Path, *, provider: str, quarter: str | None = No
     frame["sheet"] = table.sheet
     result = conform(frame, PROPERTY_COLUMNS)
     meta = {
-        "provider": frame["provider"].iloc[0], "quarter": the_quarter, **quarter_meta, "sheet": table.sheet,
-        "header_row": table.header_row, "encoding": raw.encoding, "delimiter": raw.delimiter, "rows": len(result),
-        "bedspaces": int(result["bedspaces"].sum()), "occupied": float(result["occupied"].sum()),
+        "provider": frame["provider"].iloc[0],
+        "quarter": the_quarter,
+        **quarter_meta,
+        "sheet": table.sheet,
+        "header_row": table.header_row,
+        "encoding": raw.encoding,
+        "delimiter": raw.delimiter,
+        "rows": len(result),
+        "bedspaces": int(result["bedspaces"].sum()),
+        "occupied": float(result["occupied"].sum()),
         "columns": {name: table.column_name(pos) for name, pos in columns.columns.items()}
         | {"address": [table.column_name(p) for p in columns.multi.get("address", [])]},
         "total_row": footer.total_row,
@@ -221,9 +372,14 @@ def _fields(table: Table, columns: ColumnMap, log: ProblemLog) -> pd.DataFrame:
     trailing = address.str.extract(_TRAILING_POSTCODE)
     trailing_unit = (trailing[0].str.upper() + " " + trailing[1].str.upper()).astype("string")
     if "postcode" not in cols and trailing_unit.isna().all():
-        log.refuse(f"no postcode was found: the header row (row {table.header_row}) has no postcode column and no "
-                   f"address in the '{address_name}' column ends with one, so no property could be placed on a map. "
-                   "Add a 'Postcode' column", row=table.header_row, column=address_name, code="missing_postcode")
+        log.refuse(
+            f"no postcode was found: the header row (row {table.header_row}) has no postcode column and no "
+            f"address in the '{address_name}' column ends with one, so no property could be placed on a map. "
+            "Add a 'Postcode' column",
+            row=table.header_row,
+            column=address_name,
+            code="missing_postcode",
+        )
     if "postcode" in cols:
         postcode_name = table.column_name(cols["postcode"])
         raw_postcode = clean_text(cells[cols["postcode"]])
@@ -235,23 +391,34 @@ def _fields(table: Table, columns: ColumnMap, log: ProblemLog) -> pd.DataFrame:
         reasons = reasons.mask(units.isna(), "no postcode was found at the end of the address")
         repeated = units.notna()
     address = address.where(~repeated, address.str.replace(_TRAILING_POSTCODE, "", regex=True).str.strip(" ,"))
-    refuse_rows(log, pd.Series("the address is empty", index=cells.index).where(address.isna()), address_name,
-                code="missing_address")
-    warn_rows(log, (reasons + "; the property is kept without a postcode").where(units.isna() & address.notna()),
-              postcode_name, code="bad_postcode")
+    refuse_rows(
+        log,
+        pd.Series("the address is empty", index=cells.index).where(address.isna()),
+        address_name,
+        code="missing_address",
+    )
+    warn_rows(
+        log,
+        (reasons + "; the property is kept without a postcode").where(units.isna() & address.notna()),
+        postcode_name,
+        code="bad_postcode",
+    )
     frame["address"] = address
     frame["postcode"] = units
     frame["postcode_sector"] = sectors_of_units(units)
 
     bedspace_name = table.column_name(cols["bedspaces"])
     bedspaces, bad = _capacity(cells[cols["bedspaces"]])
-    refuse_rows(log, bad.mask(bad.eq("").fillna(False), "the number of bedspaces is empty"), bedspace_name, code="bad_bedspaces")
+    refuse_rows(
+        log, bad.mask(bad.eq("").fillna(False), "the number of bedspaces is empty"), bedspace_name, code="bad_bedspaces"
+    )
     frame["bedspaces"] = bedspaces.astype("Int64")
     if "occupied" in cols:
         frame["occupied"] = _occupied(log, table, cols["occupied"], bedspaces)
     frame["property_ref"] = clean_text(cells[cols["property_ref"]]) if "property_ref" in cols else pd.NA
-    key = (address.str.upper().str.replace(r"[^A-Z0-9 ]", " ", regex=True).str.replace(r"\s+", " ", regex=True)
-           .str.strip() + (" " + units).fillna(""))
+    key = address.str.upper().str.replace(r"[^A-Z0-9 ]", " ", regex=True).str.replace(
+        r"\s+", " ", regex=True
+    ).str.strip() + (" " + units).fillna("")
     frame["property_key"] = frame["property_ref"].astype("string").fillna(key)
     for name in ("local_authority", "property_type"):
         if name in cols:
@@ -259,16 +426,23 @@ def _fields(table: Table, columns: ColumnMap, log: ProblemLog) -> pd.DataFrame:
     if "status" in cols:
         frame["status"], unknown = vocabulary.map_values(cells[cols["status"]], vocabulary.property_status)
         if unknown:
-            log.warn(f"status {', '.join(repr(u) for u in unknown)} is not one of in use, void, proposed, handed back;"
-                     " kept as written (in lower case)", column=table.column_name(cols["status"]),
-                     code="unknown_status")
+            log.warn(
+                f"status {', '.join(repr(u) for u in unknown)} is not one of in use, void, proposed, handed back;"
+                " kept as written (in lower case)",
+                column=table.column_name(cols["status"]),
+                code="unknown_status",
+            )
     if "accommodation_type" in cols:
-        frame["accommodation_type"], unknown = vocabulary.map_values(cells[cols["accommodation_type"]],
-                                                                     vocabulary.accommodation_type)
+        frame["accommodation_type"], unknown = vocabulary.map_values(
+            cells[cols["accommodation_type"]], vocabulary.accommodation_type
+        )
         if unknown:
-            log.warn(f"accommodation type {', '.join(repr(u) for u in unknown)} is not one of "
-                     f"{', '.join(ACCOMMODATION_TYPES)}; kept as written (in lower case)",
-                     column=table.column_name(cols["accommodation_type"]), code="unknown_accommodation")
+            log.warn(
+                f"accommodation type {', '.join(repr(u) for u in unknown)} is not one of "
+                f"{', '.join(ACCOMMODATION_TYPES)}; kept as written (in lower case)",
+                column=table.column_name(cols["accommodation_type"]),
+                code="unknown_accommodation",
+            )
     if "date_in_use" in cols:
         frame["date_in_use"] = _dates(log, table, cols["date_in_use"])
     return frame
@@ -299,11 +473,25 @@ def _occupied(log: ProblemLog, table: Table, position: int, bedspaces: pd.Series
     given = original.notna() & ~original.isin(["-", "\u2013", "n/a", "N/A", "na"])
     numbers, _ = _numbers(original.where(given))
     unread = given & numbers.isna()
-    warn_rows(log, ("'" + original + "' is not a number of people; occupancy left empty").where(unread), name,
-              code="bad_occupied")
+    warn_rows(
+        log,
+        ("'" + original + "' is not a number of people; occupancy left empty").where(unread),
+        name,
+        code="bad_occupied",
+    )
     over = numbers.gt(bedspaces) & bedspaces.notna()
-    warn_rows(log, ("occupied (" + numbers.astype("Int64").astype("string") + ") is more than the bedspaces ("
-                    + bedspaces.astype("Int64").astype("string") + ")").where(over), name, code="over_capacity")
+    warn_rows(
+        log,
+        (
+            "occupied ("
+            + numbers.astype("Int64").astype("string")
+            + ") is more than the bedspaces ("
+            + bedspaces.astype("Int64").astype("string")
+            + ")"
+        ).where(over),
+        name,
+        code="over_capacity",
+    )
     return numbers.astype("Float64")
 
 
@@ -315,8 +503,9 @@ def _dates(log: ProblemLog, table: Table, position: int) -> pd.Series:
         parsed = pd.to_datetime(rest, format="mixed", dayfirst=True, errors="coerce")
         iso = iso.fillna(parsed)
     unread = text.notna() & iso.isna()
-    warn_rows(log, ("'" + text + "' is not a date; left empty").where(unread), table.column_name(position),
-              code="bad_date")
+    warn_rows(
+        log, ("'" + text + "' is not a date; left empty").where(unread), table.column_name(position), code="bad_date"
+    )
     return iso.dt.strftime("%Y-%m-%d").astype("string")
 
 
@@ -331,14 +520,23 @@ def _check_duplicates(log: ProblemLog, table: Table, columns: ColumnMap, frame: 
     later = duplicated & frame["source_row"].ne(first_row.reindex(frame.index))
     has_ref = frame["property_ref"].notna()
     what = pd.Series("the same address and postcode", index=frame.index).where(~has_ref, "the same property reference")
-    reasons[later] = ("rows " + first_row.reindex(frame.index)[later].astype(int).astype(str) + " and "
-                      + frame["source_row"][later].astype(str) + " have " + what[later] + " '"
-                      + frame["property_ref"].astype("string").fillna(frame["address"])[later] + "'")
+    reasons[later] = (
+        "rows "
+        + first_row.reindex(frame.index)[later].astype(int).astype(str)
+        + " and "
+        + frame["source_row"][later].astype(str)
+        + " have "
+        + what[later]
+        + " '"
+        + frame["property_ref"].astype("string").fillna(frame["address"])[later]
+        + "'"
+    )
     refuse_rows(log, reasons, column, code="duplicate_property")
 
 
-def _resolve_quarter(log: ProblemLog, titles: list[str], path: Path, argument: str | None,
-                     prof: Profile) -> tuple[str | None, dict]:
+def _resolve_quarter(
+    log: ProblemLog, titles: list[str], path: Path, argument: str | None, prof: Profile
+) -> tuple[str | None, dict]:
     sources: list[tuple[str, str, str]] = []
     for kind, value in (("argument", argument), ("profile", prof.options.get("quarter"))):
         if value is None or value == "":
@@ -350,20 +548,30 @@ def _resolve_quarter(log: ProblemLog, titles: list[str], path: Path, argument: s
         else:
             sources.append((kind, where, parsed))
     sources += titled_and_named(
-        log, titles, path, "quarter",
-        lambda line: quarters_in(line) or ([quarter_of_month(m) for m in months_in(line)]
-                                           if _TITLE_AS_AT.search(line) else []),
+        log,
+        titles,
+        path,
+        "quarter",
+        lambda line: (
+            quarters_in(line) or ([quarter_of_month(m) for m in months_in(line)] if _TITLE_AS_AT.search(line) else [])
+        ),
         quarters_in,
     )
     quarters = {q for _, _, q in sources}
     if len(quarters) > 1:
         listed = "; ".join(f"{desc} says {q}" for _, desc, q in sources)
-        log.refuse(f"the quarter is unclear: {listed}. Correct the file (or its name), or give the right --quarter, "
-                   "so that they agree", code="quarter")
+        log.refuse(
+            f"the quarter is unclear: {listed}. Correct the file (or its name), or give the right --quarter, "
+            "so that they agree",
+            code="quarter",
+        )
         return None, {}
     if not quarters:
         if all(p.code != "quarter" for p in log.refusals):
-            log.refuse("the quarter of the list is not in the file (no title such as 'Q1 2025/26' or 'Quarter ending "
-                       "30 June 2025', no quarter in the file name): give it with --quarter YYYYQn", code="quarter")
+            log.refuse(
+                "the quarter of the list is not in the file (no title such as 'Q1 2025/26' or 'Quarter ending "
+                "30 June 2025', no quarter in the file name): give it with --quarter YYYYQn",
+                code="quarter",
+            )
         return None, {}
     return quarters.pop(), {"quarter_source": sources[0][0], "quarter_sources": [k for k, _, _ in sources]}

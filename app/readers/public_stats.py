@@ -5,6 +5,7 @@ region and a check on the monthly restricted totals. The CSV as published
 (and as in ``shared/reference/asylum_support_la.csv``) and the workbook
 edition (cover sheets, notes and banner lines above the table) are both read.
 """
+
 from __future__ import annotations
 
 import re
@@ -55,7 +56,9 @@ def read_public_stats(path: str | Path, *, sheet: str | None = None) -> ReadResu
         dates[other] = pd.to_datetime(written[other], errors="coerce", format="%d/%m/%Y")
     bad_dates = dates.isna()
     tables.refuse_rows(
-        log, ("'" + column("date").fillna("") + "' is not a date").where(bad_dates), table.column_name(columns.columns["date"]),
+        log,
+        ("'" + column("date").fillna("") + "' is not a date").where(bad_dates),
+        table.column_name(columns.columns["date"]),
         code="bad_date",
     )
     counts = tables.parse_counts(cells[columns.columns["people"]], suppressed_value=0.0)
@@ -81,15 +84,20 @@ def read_public_stats(path: str | Path, *, sheet: str | None = None) -> ReadResu
             "people": counts.value.astype("int64"),
         }
     )
-    placeholder = frame["local_authority"].fillna("").str.match(PLACEHOLDER) | \
-        ~frame["lad_code"].fillna("").str.upper().str.match(GSS_LA)
+    placeholder = frame["local_authority"].fillna("").str.match(PLACEHOLDER) | ~frame["lad_code"].fillna(
+        ""
+    ).str.upper().str.match(GSS_LA)
     frame["lad_code"] = frame["lad_code"].where(~placeholder)
     if placeholder.any():
         names = frame.loc[placeholder, "local_authority"].fillna("(blank)").unique()
-        log.warn(f"{int(placeholder.sum())} rows ({tables.row_ranges(table.cells.index[placeholder.to_numpy()])}) are for "
-                 f"no local authority ({', '.join(repr(n) for n in names[:5])}): "
-                 f"{int(frame.loc[placeholder, 'people'].sum()):,} people over all quarters, kept in the table but "
-                 "counted in no LA", column=table.column_name(columns.columns["local_authority"]), code="placeholder")
+        log.warn(
+            f"{int(placeholder.sum())} rows ({tables.row_ranges(table.cells.index[placeholder.to_numpy()])}) are for "
+            f"no local authority ({', '.join(repr(n) for n in names[:5])}): "
+            f"{int(frame.loc[placeholder, 'people'].sum()):,} people over all quarters, kept in the table but "
+            "counted in no LA",
+            column=table.column_name(columns.columns["local_authority"]),
+            code="placeholder",
+        )
     meta = {
         "sheet": chosen.name,
         "header_row": table.header_row,

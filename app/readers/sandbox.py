@@ -14,6 +14,7 @@ reading the XML itself) exceeds ``max_cells``, so a sheet that reaches far
 without cell references (which :mod:`app.readers.archive` scans for) is still
 held to the cell limit.
 """
+
 from __future__ import annotations
 
 import io
@@ -77,20 +78,34 @@ def open_workbook(path: Path, limits: ArchiveLimits | None = None) -> ParsedWork
     """Every sheet of the workbook at ``path``, read in a child process under ``limits``."""
     limits = limits or ArchiveLimits.from_env()
     file = path.name
-    command = [sys.executable, "-m", "app.readers.sandbox", str(path), str(int(limits.parse_memory_mb * _MB)),
-               str(int(limits.parse_seconds)), str(int(limits.max_cells))]
+    command = [
+        sys.executable,
+        "-m",
+        "app.readers.sandbox",
+        str(path),
+        str(int(limits.parse_memory_mb * _MB)),
+        str(int(limits.parse_seconds)),
+        str(int(limits.max_cells)),
+    ]
     try:
-        done = subprocess.run(command, cwd=ROOT, capture_output=True, timeout=limits.parse_seconds,
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            command, cwd=ROOT, capture_output=True, timeout=limits.parse_seconds, stdin=subprocess.DEVNULL
+        )
     except subprocess.TimeoutExpired:
-        raise _refuse(file, f"the workbook took longer than {limits.parse_seconds:,.0f} seconds to read and was "
-                            "stopped; it is damaged or far larger than a normal file: split it or save it as "
-                            "CSV") from None
+        raise _refuse(
+            file,
+            f"the workbook took longer than {limits.parse_seconds:,.0f} seconds to read and was "
+            "stopped; it is damaged or far larger than a normal file: split it or save it as "
+            "CSV",
+        ) from None
     if done.returncode != 0 or not done.stdout:
-        raise _refuse(file, f"the workbook needs more than {limits.parse_memory_mb:,.0f} MB of memory (or more "
-                            "time than allowed) to read, so it was not opened; it is damaged or built to "
-                            "exhaust memory: delete the cells far from the data (Ctrl+End in Excel) or save "
-                            "it as CSV")
+        raise _refuse(
+            file,
+            f"the workbook needs more than {limits.parse_memory_mb:,.0f} MB of memory (or more "
+            "time than allowed) to read, so it was not opened; it is damaged or built to "
+            "exhaust memory: delete the cells far from the data (Ctrl+End in Excel) or save "
+            "it as CSV",
+        )
     try:
         answer = _Unpickler(io.BytesIO(done.stdout)).load()
     except Exception:
@@ -98,8 +113,16 @@ def open_workbook(path: Path, limits: ArchiveLimits | None = None) -> ParsedWork
     if answer.get("password"):
         raise PasswordProtected()
     if answer.get("refused"):
-        raise InputRefused([Problem(str(answer["refused"]), file=file, sheet=answer.get("sheet"),
-                                    code=str(answer.get("code", "unreadable")))])
+        raise InputRefused(
+            [
+                Problem(
+                    str(answer["refused"]),
+                    file=file,
+                    sheet=answer.get("sheet"),
+                    code=str(answer.get("code", "unreadable")),
+                )
+            ]
+        )
     return ParsedWorkbook(answer["sheets"])
 
 
@@ -137,8 +160,10 @@ def _read(path: str, max_cells: int) -> dict:
         raise
     except Exception as error:
         text = (str(error).strip() or type(error).__name__).splitlines()[0][:120]
-        return {"refused": "the workbook cannot be opened: it is damaged or not really an Excel file "
-                           f"({text})", "code": "corrupt"}
+        return {
+            "refused": f"the workbook cannot be opened: it is damaged or not really an Excel file ({text})",
+            "code": "corrupt",
+        }
     sheets = []
     for name in book.sheet_names:
         try:
@@ -146,10 +171,13 @@ def _read(path: str, max_cells: int) -> dict:
             end = sheet.end  # the last cell (0-based), the rectangle from A1 is what the rows hold
             height, width = (end[0] + 1, end[1] + 1) if end else (0, 0)
             if height * width > max_cells:
-                return {"refused": f"a sheet reaches row {height:,} and column {width:,}: {height * width:,} "
-                                   f"cells to read (at most {max_cells:,} are accepted). Delete the cells far from "
-                                   "the data (press Ctrl+End in Excel to find them) and save it again",
-                        "sheet": name, "code": "too_large"}
+                return {
+                    "refused": f"a sheet reaches row {height:,} and column {width:,}: {height * width:,} "
+                    f"cells to read (at most {max_cells:,} are accepted). Delete the cells far from "
+                    "the data (press Ctrl+End in Excel to find them) and save it again",
+                    "sheet": name,
+                    "code": "too_large",
+                }
             rows = sheet.to_python(skip_empty_area=False)
         except MemoryError:
             raise

@@ -24,6 +24,7 @@ with a message naming the file, sheet, row and column in plain words. Text
 files are parsed by pandas' C parser once the header is found, so a
 75,000-row CSV takes well under a second.
 """
+
 from __future__ import annotations
 
 import csv
@@ -41,7 +42,6 @@ import numpy as np
 import pandas as pd
 
 from app.distinct import per_distinct
-
 from app.problems import InputRefused, Problem, ProblemLog
 from app.readers.archive import ArchiveLimits, check_workbook_archive
 
@@ -59,8 +59,10 @@ _DELIMITERS = (",", ";", "\t", "|")
 #: Cells that stand for a count withheld to protect privacy. Never zero.
 SUPPRESSED_MARKERS = frozenset({"*", "**", "c", "[c]", "x", "[x]", "-", "\u2013", "\u2014", "..", "z", "[z]", "~"})
 _SUPPRESSED_LESS_THAN = r"<\s*=?\s*\d+"
-_TOTAL_LABEL = re.compile(r"^(grand\s+|sub\s*-?\s*)?totals?\b|^overall\s+total|^sum$|^all\s+(sectors|areas|properties)$"
-                          r"|^[^\d]{2,60}\btotals?$")
+_TOTAL_LABEL = re.compile(
+    r"^(grand\s+|sub\s*-?\s*)?totals?\b|^overall\s+total|^sum$|^all\s+(sectors|areas|properties)$"
+    r"|^[^\d]{2,60}\btotals?$"
+)
 #: A section heading on a line of its own ("Local Authority: Leeds", "Area: Bradford").
 _HEADING = re.compile(r"^[a-z][a-z /&()'-]{1,40}:\s*\S.{0,80}$")
 _NOTE_LABEL = re.compile(
@@ -133,7 +135,7 @@ class Table:
     def log(self) -> ProblemLog:
         return ProblemLog(self.file, self.sheet)
 
-    def drop(self, mask: pd.Series) -> "Table":
+    def drop(self, mask: pd.Series) -> Table:
         return Table(self.file, self.sheet, self.header, self.header_row, self.cells[~mask])
 
 
@@ -157,8 +159,10 @@ class RawSheet:
     @cached_property
     def rows(self) -> list[list[str]]:
         if self.text is not None:
-            return [[cell.strip() for cell in row]
-                    for row in csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)]
+            return [
+                [cell.strip() for cell in row]
+                for row in csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
+            ]
         try:
             raw = self.load() if self.load else []
         except Exception as error:
@@ -169,8 +173,10 @@ class RawSheet:
     def head(self) -> list[list[str]]:
         if self.text is not None and "rows" not in self.__dict__:
             lines = self.text.splitlines()[: HEAD_ROWS * 2]
-            return [[cell.strip() for cell in row]
-                    for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=self.delimiter)][:HEAD_ROWS]
+            return [
+                [cell.strip() for cell in row]
+                for row in csv.reader(io.StringIO("\n".join(lines)), delimiter=self.delimiter)
+            ][:HEAD_ROWS]
         return self.rows[:HEAD_ROWS]
 
     def title_lines(self, header_index: int) -> list[str]:
@@ -187,9 +193,12 @@ class RawSheet:
         if self.text is not None and "rows" not in self.__dict__:
             cells = self._read_text_body(header_index, width)
         else:
-            body = [row[:width] + [""] * (width - len(row)) for row in self.rows[header_index + 1:]]
-            cells = pd.DataFrame(body, columns=range(width), dtype=object) if body else \
-                pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)})
+            body = [row[:width] + [""] * (width - len(row)) for row in self.rows[header_index + 1 :]]
+            cells = (
+                pd.DataFrame(body, columns=range(width), dtype=object)
+                if body
+                else pd.DataFrame({i: pd.Series(dtype=object) for i in range(width)})
+            )
         cells.index = pd.RangeIndex(header_index + 2, header_index + 2 + len(cells))
         return Table(self.file, self.name, header, header_index + 1, cells)
 
@@ -198,9 +207,16 @@ class RawSheet:
             warnings.simplefilter("ignore")
             try:
                 frame = pd.read_csv(
-                    io.StringIO(self.text), sep=self.delimiter, header=None, names=range(width),
-                    skiprows=header_index + 1, dtype=str, na_filter=False, skip_blank_lines=False,
-                    index_col=False, engine="c",
+                    io.StringIO(self.text),
+                    sep=self.delimiter,
+                    header=None,
+                    names=range(width),
+                    skiprows=header_index + 1,
+                    dtype=str,
+                    na_filter=False,
+                    skip_blank_lines=False,
+                    index_col=False,
+                    engine="c",
                 )
             except Exception:
                 return self.table_from_rows(header_index, width)
@@ -210,7 +226,7 @@ class RawSheet:
         return frame
 
     def table_from_rows(self, header_index: int, width: int) -> pd.DataFrame:
-        body = [row[:width] + [""] * (width - len(row)) for row in self.rows[header_index + 1:]]
+        body = [row[:width] + [""] * (width - len(row)) for row in self.rows[header_index + 1 :]]
         return pd.DataFrame(body, columns=range(width), dtype=object)
 
 
@@ -273,8 +289,9 @@ def read_sheets(path: str | Path, sheet: str | None = None, *, limits: ArchiveLi
     if suffix in TEXT_SUFFIXES:
         return [_read_text(path)]
     kind = f"'{suffix}' files" if suffix else "files without an extension"
-    raise refuse(file, f"{kind} cannot be read: save it as an Excel workbook (.xlsx) or as CSV (.csv)",
-                 code="unsupported")
+    raise refuse(
+        file, f"{kind} cannot be read: save it as an Excel workbook (.xlsx) or as CSV (.csv)", code="unsupported"
+    )
 
 
 def _read_text(path: Path) -> RawSheet:
@@ -285,14 +302,20 @@ def _read_text(path: Path) -> RawSheet:
     try:
         text, encoding = decode_text(data)
     except UnicodeDecodeError as error:
-        raise refuse(file, f"the text cannot be read: byte {error.start + 1} is not UTF-8, UTF-16 or Windows-1252 "
-                           "text (the file is damaged or not a CSV file); save it again as 'CSV UTF-8'",
-                     code="encoding") from None
+        raise refuse(
+            file,
+            f"the text cannot be read: byte {error.start + 1} is not UTF-8, UTF-16 or Windows-1252 "
+            "text (the file is damaged or not a CSV file); save it again as 'CSV UTF-8'",
+            code="encoding",
+        ) from None
     if not text.strip():
         raise refuse(file, "the file has no data (it is blank)", code="empty")
     if text.lstrip()[:15].lower().startswith(("<!doctype html", "<html")):
-        raise refuse(file, "this is a web page, not a CSV file; open it in Excel and save it as .xlsx or .csv",
-                     code="unsupported")
+        raise refuse(
+            file,
+            "this is a web page, not a CSV file; open it in Excel and save it as .xlsx or .csv",
+            code="unsupported",
+        )
     return RawSheet(file, None, text=text, encoding=encoding, delimiter=detect_delimiter(text))
 
 
@@ -301,14 +324,19 @@ def _read_workbook(path: Path, start: bytes, sheet: str | None, limits: ArchiveL
     from app.readers.sandbox import open_workbook
 
     file = path.name
-    if start.startswith(_OLE) and "EncryptedPackage".encode("utf-16-le") in path.read_bytes()[:1 << 20]:
-        raise refuse(file, "the workbook is protected by a password: remove the password and send it again",
-                     code="password")
+    if start.startswith(_OLE) and "EncryptedPackage".encode("utf-16-le") in path.read_bytes()[: 1 << 20]:
+        raise refuse(
+            file, "the workbook is protected by a password: remove the password and send it again", code="password"
+        )
     if not (start.startswith(_ZIP) or start.startswith(_OLE)):
         head = path.read_bytes()[:512].lstrip().lower()
         what = "a web page" if head.startswith((b"<!doctype html", b"<html")) else "text or another kind of file"
-        raise refuse(file, f"the file is named '{path.suffix}' but is not an Excel workbook (it is {what}); "
-                           "open it in Excel and save it as .xlsx", code="corrupt")
+        raise refuse(
+            file,
+            f"the file is named '{path.suffix}' but is not an Excel workbook (it is {what}); "
+            "open it in Excel and save it as .xlsx",
+            code="corrupt",
+        )
     if start.startswith(_ZIP):
         check_workbook_archive(path, limits)
     try:
@@ -317,11 +345,15 @@ def _read_workbook(path: Path, start: bytes, sheet: str | None, limits: ArchiveL
     except InputRefused:
         raise
     except PasswordError:
-        raise refuse(file, "the workbook is protected by a password: remove the password and send it again",
-                     code="password") from None
+        raise refuse(
+            file, "the workbook is protected by a password: remove the password and send it again", code="password"
+        ) from None
     except Exception as error:
-        raise refuse(file, "the workbook cannot be opened: it is damaged or not really an Excel file "
-                           f"({_plain(error)})", code="corrupt") from None
+        raise refuse(
+            file,
+            f"the workbook cannot be opened: it is damaged or not really an Excel file ({_plain(error)})",
+            code="corrupt",
+        ) from None
     names = list(book.sheet_names)
     if not names:
         raise refuse(file, "the workbook has no sheets", code="empty")
@@ -335,11 +367,16 @@ def _read_workbook(path: Path, start: bytes, sheet: str | None, limits: ArchiveL
             if start.startswith(_ZIP):
                 rows = fill_errors(rows, error_cells(path, name))
             return fill_merged(rows, getattr(found, "merged_cell_ranges", None))
+
         return load
 
     return [
-        RawSheet(file, name, load=loader(name), visible=str(getattr(metadata.get(name), "visible", "Visible"))
-                 .endswith("Visible"))
+        RawSheet(
+            file,
+            name,
+            load=loader(name),
+            visible=str(getattr(metadata.get(name), "visible", "Visible")).endswith("Visible"),
+        )
         for name in names
     ]
 
@@ -359,11 +396,14 @@ def error_cells(path: Path, sheet: str) -> dict[tuple[int, int], str]:
         with zipfile.ZipFile(path) as archive:
             book = archive.read("xl/workbook.xml")
             rels = archive.read("xl/_rels/workbook.xml.rels")
-            quoted = re.escape(sheet.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-                               .replace(">", "&gt;").encode())
+            quoted = re.escape(
+                sheet.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").replace(">", "&gt;").encode()
+            )
             found = re.search(rb'<(?:\w+:)?sheet\b[^>]*\bname="' + quoted + rb'"[^>]*>', book)
             rid = re.search(rb'\br:id="([^"]+)"', found.group(0)) if found else None
-            target = re.search(rb'<Relationship\b[^>]*\bId="' + re.escape(rid.group(1)) + rb'"[^>]*>', rels) if rid else None
+            target = (
+                re.search(rb'<Relationship\b[^>]*\bId="' + re.escape(rid.group(1)) + rb'"[^>]*>', rels) if rid else None
+            )
             where = re.search(rb'\bTarget="([^"]+)"', target.group(0)) if target else None
             if not where:
                 return {}
@@ -394,8 +434,25 @@ def fill_errors(rows: list[list[object]], errors: dict[tuple[int, int], str]) ->
 
 
 #: Excel's error values: a formula that could not be worked out, never a count or a blank.
-EXCEL_ERRORS = frozenset({"#n/a", "#ref!", "#value!", "#div/0!", "#name?", "#num!", "#null!", "#spill!", "#calc!",
-                          "#getting_data", "#field!", "#blocked!", "#connect!", "#busy!", "#unknown!"})
+EXCEL_ERRORS = frozenset(
+    {
+        "#n/a",
+        "#ref!",
+        "#value!",
+        "#div/0!",
+        "#name?",
+        "#num!",
+        "#null!",
+        "#spill!",
+        "#calc!",
+        "#getting_data",
+        "#field!",
+        "#blocked!",
+        "#connect!",
+        "#busy!",
+        "#unknown!",
+    }
+)
 
 
 def fill_merged(rows: list[list[object]], ranges) -> list[list[object]]:
@@ -459,8 +516,9 @@ def matched_fields(row: list[str], synonyms: Synonyms) -> set[str]:
     return {index[key] for key in map(header_key, row) if key in index}
 
 
-def find_header(rows: list[list[str]], synonyms: Synonyms, required: Iterable[str], *,
-                limit: int = HEAD_ROWS) -> int | None:
+def find_header(
+    rows: list[list[str]], synonyms: Synonyms, required: Iterable[str], *, limit: int = HEAD_ROWS
+) -> int | None:
     """Position of the header row: the first row (within ``limit``) naming every required
     field and the most fields in all; None when no row names every required field."""
     index = synonym_index(synonyms)
@@ -493,8 +551,13 @@ class ColumnMap:
         return name in self.columns or name in self.multi
 
 
-def map_columns(header: list[str], synonyms: Synonyms, profile: Mapping[str, str | list[str]] | None = None,
-                *, multi: Iterable[str] = ()) -> ColumnMap:
+def map_columns(
+    header: list[str],
+    synonyms: Synonyms,
+    profile: Mapping[str, str | list[str]] | None = None,
+    *,
+    multi: Iterable[str] = (),
+) -> ColumnMap:
     """Name the columns of ``header``: the profile's names first, then synonyms.
 
     A field in ``multi`` collects every column that matches it (in file
@@ -538,7 +601,9 @@ def map_columns(header: list[str], synonyms: Synonyms, profile: Mapping[str, str
     return result
 
 
-def refuse_ambiguous(log: ProblemLog, table: Table, columns: ColumnMap, *, prefer: Mapping[str, str] | None = None) -> None:
+def refuse_ambiguous(
+    log: ProblemLog, table: Table, columns: ColumnMap, *, prefer: Mapping[str, str] | None = None
+) -> None:
     """Two columns that could each be one field are refused, naming both, never guessed between.
 
     ``prefer`` maps a field to a word (e.g. local authority -> "code"): when
@@ -552,10 +617,14 @@ def refuse_ambiguous(log: ProblemLog, table: Table, columns: ColumnMap, *, prefe
                 columns.columns[canonical] = marked[0]
                 continue
         named = " and ".join(f"'{table.column_name(p)}' (column {column_letter(p)})" for p in positions)
-        log.refuse(f"the header row (row {table.header_row}) has {len(positions)} columns that could be the "
-                   f"{field_label(canonical)}: {named}. Remove or rename the one that is not, or name the right one "
-                   "in a mapping profile (--profile)", row=table.header_row, column=table.column_name(positions[1]),
-                   code="ambiguous_column")
+        log.refuse(
+            f"the header row (row {table.header_row}) has {len(positions)} columns that could be the "
+            f"{field_label(canonical)}: {named}. Remove or rename the one that is not, or name the right one "
+            "in a mapping profile (--profile)",
+            row=table.header_row,
+            column=table.column_name(positions[1]),
+            code="ambiguous_column",
+        )
 
 
 def field_label(canonical: str) -> str:
@@ -563,9 +632,7 @@ def field_label(canonical: str) -> str:
 
 
 def describe_accepted(synonyms: Synonyms, fields: Iterable[str]) -> str:
-    return "; ".join(
-        f"{field_label(f)}: " + ", ".join(f"'{n}'" for n in synonyms[f]) for f in fields
-    )
+    return "; ".join(f"{field_label(f)}: " + ", ".join(f"'{n}'" for n in synonyms[f]) for f in fields)
 
 
 def missing_columns_problem(sheet: RawSheet, synonyms: Synonyms, required: Iterable[str]) -> Problem:
@@ -585,11 +652,15 @@ def missing_columns_problem(sheet: RawSheet, synonyms: Synonyms, required: Itera
         f"{HEAD_ROWS} rows. The columns found (row {-minus_i + 1}) are: {columns}. The names accepted are "
         f"{describe_accepted(synonyms, missing)}. If your columns have other names, name them in a mapping "
         "profile (--profile).",
-        sheet.file, sheet.name, code="missing_column",
+        sheet.file,
+        sheet.name,
+        code="missing_column",
     )
 
 
-def choose_sheet_for(sheets: list[RawSheet], synonyms: Synonyms, required: Iterable[str], profile) -> tuple[RawSheet, int]:
+def choose_sheet_for(
+    sheets: list[RawSheet], synonyms: Synonyms, required: Iterable[str], profile
+) -> tuple[RawSheet, int]:
     """:func:`choose_sheet` with a mapping profile's column names and header row; when no header
     is found, the refusal says which names the profile gave."""
     try:
@@ -598,13 +669,17 @@ def choose_sheet_for(sheets: list[RawSheet], synonyms: Synonyms, required: Itera
         if not profile.columns or all(p.code != "missing_column" for p in refused.problems):
             raise
         named = ", ".join(f"'{n}' for {field_label(f)}" for f, n in profile.columns.items())
-        first = Problem(f"the profile {profile.source} names columns {named}, but no row in the first {HEAD_ROWS} "
-                        "rows has them", sheets[0].file, code="missing_column")
+        first = Problem(
+            f"the profile {profile.source} names columns {named}, but no row in the first {HEAD_ROWS} rows has them",
+            sheets[0].file,
+            code="missing_column",
+        )
         raise InputRefused([first, *refused.problems]) from None
 
 
-def choose_sheet(sheets: list[RawSheet], synonyms: Synonyms, required: Iterable[str], *,
-                 header_row: int | None = None) -> tuple[RawSheet, int]:
+def choose_sheet(
+    sheets: list[RawSheet], synonyms: Synonyms, required: Iterable[str], *, header_row: int | None = None
+) -> tuple[RawSheet, int]:
     """The sheet holding the data and the position of its header row.
 
     With one sheet (or one named by the caller, see :func:`read_sheets`) its
@@ -616,9 +691,17 @@ def choose_sheet(sheets: list[RawSheet], synonyms: Synonyms, required: Iterable[
     if header_row is not None:
         chosen = sheets[0] if len(sheets) == 1 else _only_matching(sheets, synonyms, required)
         if header_row > len(chosen.head):
-            raise InputRefused([Problem(f"the header row {header_row} given in the profile is below the first "
-                                        f"{len(chosen.head)} rows of the sheet", chosen.file, chosen.name,
-                                        code="header")])
+            raise InputRefused(
+                [
+                    Problem(
+                        f"the header row {header_row} given in the profile is below the first "
+                        f"{len(chosen.head)} rows of the sheet",
+                        chosen.file,
+                        chosen.name,
+                        code="header",
+                    )
+                ]
+            )
         return chosen, header_row - 1
     if len(sheets) == 1:
         position = find_header(sheets[0].head, synonyms, required)
@@ -636,8 +719,17 @@ def _only_matching(sheets: list[RawSheet], synonyms: Synonyms, required: list[st
     if not scored:
         listed = ", ".join(f"'{s.name}'" for s in sheets)
         reasons = [missing_columns_problem(s, synonyms, required) for s in candidates]
-        raise InputRefused([Problem(f"none of the sheets ({listed}) has the columns needed; name the sheet with "
-                                    "--sheet or use a mapping profile", file, code="missing_column"), *reasons])
+        raise InputRefused(
+            [
+                Problem(
+                    f"none of the sheets ({listed}) has the columns needed; name the sheet with "
+                    "--sheet or use a mapping profile",
+                    file,
+                    code="missing_column",
+                ),
+                *reasons,
+            ]
+        )
     best = max(score for _, _, score in scored)
     winners = [(s, p) for s, p, score in scored if score == best]
     # Two sheets that each hold the needed columns and more are two data sheets: which is meant is not guessed.
@@ -646,13 +738,21 @@ def _only_matching(sheets: list[RawSheet], synonyms: Synonyms, required: list[st
         winners = data_like
     if len(winners) > 1:
         names = ", ".join(f"'{s.name}'" for s, _ in winners)
-        raise InputRefused([Problem(f"the workbook has {len(winners)} sheets that look like data: {names}; "
-                                    "name one with --sheet", file, code="sheet")])
+        raise InputRefused(
+            [
+                Problem(
+                    f"the workbook has {len(winners)} sheets that look like data: {names}; name one with --sheet",
+                    file,
+                    code="sheet",
+                )
+            ]
+        )
     sheet, position = winners[0]
     return (sheet, position) if with_position else sheet
 
 
 # --- rows -----------------------------------------------------------------------------------------
+
 
 def non_blank(table: Table) -> pd.Series:
     """True for rows with at least one non-empty cell."""
@@ -716,16 +816,24 @@ def cut_footer(table: Table, label_columns: Iterable[int] = (0,)) -> tuple[Table
         lone = filled.sum(axis=1).eq(1)
         if lone.any():
             single = cells[lone]
-            first = pd.Series(single.to_numpy(dtype=object)[np.arange(len(single)),
-                                                            filled[lone].to_numpy().argmax(axis=1)],
-                              index=single.index).astype(str).str.lower()
+            first = (
+                pd.Series(
+                    single.to_numpy(dtype=object)[np.arange(len(single)), filled[lone].to_numpy().argmax(axis=1)],
+                    index=single.index,
+                )
+                .astype(str)
+                .str.lower()
+            )
             keep.loc[first.index[first.str.match(_NOTE_LABEL) | first.str.match(_HEADING)]] = False
     tail = cells.iloc[-200:]
     if len(tail):
         tail_filled = filled.loc[tail.index]
         values = tail.to_numpy(dtype=object)
-        first_text = pd.Series(values[np.arange(len(tail)), tail_filled.to_numpy().argmax(axis=1)],
-                               index=tail.index).astype(str).str.lower()
+        first_text = (
+            pd.Series(values[np.arange(len(tail)), tail_filled.to_numpy().argmax(axis=1)], index=tail.index)
+            .astype(str)
+            .str.lower()
+        )
         is_note = first_text.str.match(_NOTE_LABEL) | _sentence(tail.astype(str), tail_filled)
         trailing = (is_note | ~keep.loc[tail.index])[::-1].cumprod()[::-1].astype(bool)
         keep.loc[trailing[trailing].index] = False
@@ -761,13 +869,20 @@ def _sentence(tail: pd.DataFrame, filled: pd.DataFrame) -> pd.Series:
 
 
 def block_label(label: str) -> str | None:
-    """"Leeds Total" -> "Leeds": the name a pivot-style total row gives its block (None for a bare "Total")."""
+    """ "Leeds Total" -> "Leeds": the name a pivot-style total row gives its block (None for a bare "Total")."""
     name = re.sub(r"\s*\b(grand\s+|sub\s*-?\s*)?totals?\s*$", "", str(label), flags=re.I).strip(" :-")
     return name or None
 
 
-def stated_totals(log: ProblemLog, footer: Footer, counts: Mapping[int, tuple[str, pd.Series, pd.Series]], *,
-                  low: float = 0.0, high: float = 0.0, what: str = "people") -> list[dict]:
+def stated_totals(
+    log: ProblemLog,
+    footer: Footer,
+    counts: Mapping[int, tuple[str, pd.Series, pd.Series]],
+    *,
+    low: float = 0.0,
+    high: float = 0.0,
+    what: str = "people",
+) -> list[dict]:
     """Check each total row against the loaded rows it sums; refuse any that disagrees.
 
     ``counts`` maps a column position to (its header as written, the loaded
@@ -794,14 +909,28 @@ def stated_totals(log: ProblemLog, footer: Footer, counts: Mapping[int, tuple[st
                     covers, overall, known, n = everything, True, k2, n2
             rows = _row_ranges(covers)
             if not _between(figure, known, n, low, high):
-                between = (f" (with {n} suppressed counts, between {known + n * low:g} and {known + n * high:g})"
-                           if n else "")
-                log.refuse(f"the '{total.label}' row says {figure:g}{' ' + what if what else ''} in the '{name}' column, but the rows it "
-                           f"sums ({rows}) add up to {known:g}{between} as loaded; the file is not loaded, because a "
-                           "figure would be wrong. Check the rows and the total, or whether rows are missing",
-                           row=total.row, column=name, code="total_mismatch")
-            found.append({"row": total.row, "label": total.label, "column": name, "stated": figure,
-                          "loaded": known + n * (low + high) / 2 if n else known, "rows": rows, "overall": overall})
+                between = (
+                    f" (with {n} suppressed counts, between {known + n * low:g} and {known + n * high:g})" if n else ""
+                )
+                log.refuse(
+                    f"the '{total.label}' row says {figure:g}{' ' + what if what else ''} in the '{name}' column, but the rows it "
+                    f"sums ({rows}) add up to {known:g}{between} as loaded; the file is not loaded, because a "
+                    "figure would be wrong. Check the rows and the total, or whether rows are missing",
+                    row=total.row,
+                    column=name,
+                    code="total_mismatch",
+                )
+            found.append(
+                {
+                    "row": total.row,
+                    "label": total.label,
+                    "column": name,
+                    "stated": figure,
+                    "loaded": known + n * (low + high) / 2 if n else known,
+                    "rows": rows,
+                    "overall": overall,
+                }
+            )
     return found
 
 
@@ -824,7 +953,7 @@ def _between(stated: float, known: float, n: int, low: float, high: float) -> bo
 
 
 def _row_ranges(rows: Iterable[int], limit: int = 12) -> str:
-    """"rows 5-12, 14" for a list of row numbers (after ``limit`` runs, "... and 40 more rows")."""
+    """ "rows 5-12, 14" for a list of row numbers (after ``limit`` runs, "... and 40 more rows")."""
     rows = sorted(int(r) for r in rows)
     if not rows:
         return "no rows"
@@ -892,8 +1021,10 @@ def _parse_counts(values: pd.Series, *, suppressed_value: float) -> Counts:
     error = lower.isin(EXCEL_ERRORS)
     finite = np.isfinite(number.fillna(0))
     problem[unread | ~finite] = "'" + text[unread | ~finite] + "' is not a number"
-    problem[error] = "the cell holds the Excel error " + text[error] + " (a formula that could not be worked out), " \
+    problem[error] = (
+        "the cell holds the Excel error " + text[error] + " (a formula that could not be worked out), "
         "not a number: correct the formula or type the figure"
+    )
     negative = number.lt(0) & finite
     problem[negative] = "'" + text[negative] + "' is negative; a count cannot be below zero"
     fraction = number.notna() & finite & ~negative & number.mod(1).ne(0)
@@ -904,7 +1035,7 @@ def _parse_counts(values: pd.Series, *, suppressed_value: float) -> Counts:
 
 
 def row_list(rows: Iterable[int], first: int = 10) -> str:
-    """"rows 7, 9 and 15" / "rows 7, 9, ... and 12 more" for a warning message."""
+    """ "rows 7, 9 and 15" / "rows 7, 9, ... and 12 more" for a warning message."""
     rows = list(rows)
     shown = ", ".join(str(r) for r in rows[:first])
     if len(rows) == 1:
@@ -915,23 +1046,31 @@ def row_list(rows: Iterable[int], first: int = 10) -> str:
     return f"rows {shown} and {len(rows) - first} more"
 
 
-def refuse_rows(log: ProblemLog, reasons: pd.Series, column: str | None, *, code: str = "invalid",
-                limit: int = MAX_ROW_PROBLEMS) -> None:
+def refuse_rows(
+    log: ProblemLog, reasons: pd.Series, column: str | None, *, code: str = "invalid", limit: int = MAX_ROW_PROBLEMS
+) -> None:
     """One refusal per row that has a reason (index = row number); beyond ``limit`` a summary."""
     bad = reasons.dropna()
     for row, reason in bad.iloc[:limit].items():
         log.refuse(str(reason), row=int(row), column=column, code=code)
     if len(bad) > limit:
-        log.refuse(f"{len(bad) - limit} more rows have the same kind of problem "
-                   f"({row_list(bad.index[limit:], first=5)})", column=column, code=code)
+        log.refuse(
+            f"{len(bad) - limit} more rows have the same kind of problem ({row_list(bad.index[limit:], first=5)})",
+            column=column,
+            code=code,
+        )
 
 
-def warn_rows(log: ProblemLog, reasons: pd.Series, column: str | None, *, code: str = "warning",
-              limit: int = MAX_ROW_PROBLEMS) -> None:
+def warn_rows(
+    log: ProblemLog, reasons: pd.Series, column: str | None, *, code: str = "warning", limit: int = MAX_ROW_PROBLEMS
+) -> None:
     """Like :func:`refuse_rows`, for problems that do not stop the load."""
     bad = reasons.dropna()
     for row, reason in bad.iloc[:limit].items():
         log.warn(str(reason), row=int(row), column=column, code=code)
     if len(bad) > limit:
-        log.warn(f"{len(bad) - limit} more rows have the same kind of problem "
-                 f"({row_list(bad.index[limit:], first=5)})", column=column, code=code)
+        log.warn(
+            f"{len(bad) - limit} more rows have the same kind of problem ({row_list(bad.index[limit:], first=5)})",
+            column=column,
+            code=code,
+        )

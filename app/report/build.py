@@ -4,6 +4,7 @@ The edge of :mod:`app.report`: the only module that touches the store or the fil
 (``python -m app report``) and the dashboard's Meeting pack page call :func:`make_pack`; every pack made is
 recorded in the audit log (action ``export``, with the format, role, marking and LAs; never figures).
 """
+
 from __future__ import annotations
 
 import re
@@ -79,9 +80,18 @@ def pack_inputs(engine: Engine, settings: Settings) -> tuple[pack_content.PackIn
         area_settings = queries.area_settings(conn)
         log = proposal_log.list_proposals(conn)
     inputs = pack_content.PackInputs(
-        areas=snap.areas, table=snap.table, records=snap.records, weights=snap.weights, properties=snap.properties,
-        population=snap.population, area_settings=area_settings, proposals=log, problems=problems, loads=loads,
-        counted_types=settings.counted_types, approaching=settings.approaching,
+        areas=snap.areas,
+        table=snap.table,
+        records=snap.records,
+        weights=snap.weights,
+        properties=snap.properties,
+        population=snap.population,
+        area_settings=area_settings,
+        proposals=log,
+        problems=problems,
+        loads=loads,
+        counted_types=settings.counted_types,
+        approaching=settings.approaching,
         attribution=attribution_lines(settings.reference_dir),
     )
     return inputs, snap
@@ -92,8 +102,10 @@ def pack_geometry(engine: Engine, lad_codes: list[str]) -> PackGeometry:
         wards = queries.display_geometry(conn, "fine", "ward")
         las = queries.display_geometry(conn, "fine", "lad")
         ward_las = queries.areas(conn, level="ward", lad_codes=lad_codes)["area_code"]
-    return PackGeometry(wards[wards["area_code"].isin(ward_las)].reset_index(drop=True),
-                        las[las["area_code"].isin(lad_codes)].reset_index(drop=True))
+    return PackGeometry(
+        wards[wards["area_code"].isin(ward_las)].reset_index(drop=True),
+        las[las["area_code"].isin(lad_codes)].reset_index(drop=True),
+    )
 
 
 def render(content: pack_content.PackContent, geometry: PackGeometry, fmt: str) -> bytes:
@@ -116,9 +128,18 @@ def file_name(content: pack_content.PackContent, fmt: str) -> str:
     return f"meeting-pack-{safe}-{content.quarter}{suffix}.{fmt}"
 
 
-def make_pack(engine: Engine, settings: Settings, scope: Scope, *, quarter: str, fmt: str,
-              la: str | None = None, region: str | None = None, remote_addr: str | None = None,
-              now: datetime | None = None) -> Pack:
+def make_pack(
+    engine: Engine,
+    settings: Settings,
+    scope: Scope,
+    *,
+    quarter: str,
+    fmt: str,
+    la: str | None = None,
+    region: str | None = None,
+    remote_addr: str | None = None,
+    now: datetime | None = None,
+) -> Pack:
     """Build and render one pack as ``scope`` may see it, and record it in the audit log.
 
     Raises :class:`~app.security.roles.Forbidden` (area not in scope) or
@@ -130,15 +151,36 @@ def make_pack(engine: Engine, settings: Settings, scope: Scope, *, quarter: str,
     data = render(content, pack_geometry(engine, content.lad_codes), fmt)
     seconds = time.perf_counter() - started
     pack = Pack(content, data, fmt, file_name(content, fmt), seconds)
-    audit.record(engine, scope.user, audit.EXPORT, f"meeting pack {content.area_code} {quarter}", {
-        "format": fmt, "role": scope.role, "marking": content.marking, "suppressed": content.suppressed,
-        "kind": content.kind, "lads": content.lad_codes, "bytes": len(data), "month": content.month,
-    }, remote_addr)
+    audit.record(
+        engine,
+        scope.user,
+        audit.EXPORT,
+        f"meeting pack {content.area_code} {quarter}",
+        {
+            "format": fmt,
+            "role": scope.role,
+            "marking": content.marking,
+            "suppressed": content.suppressed,
+            "kind": content.kind,
+            "lads": content.lad_codes,
+            "bytes": len(data),
+            "month": content.month,
+        },
+        remote_addr,
+    )
     return pack
 
 
-def write_pack(engine: Engine, settings: Settings, scope: Scope, out: Path, *, quarter: str,
-               la: str | None = None, region: str | None = None) -> Pack:
+def write_pack(
+    engine: Engine,
+    settings: Settings,
+    scope: Scope,
+    out: Path,
+    *,
+    quarter: str,
+    la: str | None = None,
+    region: str | None = None,
+) -> Pack:
     """:func:`make_pack` in the format named by ``out``'s extension, written to ``out``."""
     pack = make_pack(engine, settings, scope, quarter=quarter, fmt=format_of(out), la=la, region=region)
     out = Path(out)
@@ -155,8 +197,16 @@ class _Account:
     region_code: str | None = None
 
 
-def cli_scope(engine: Engine, settings: Settings, *, user: str | None, operator: str, as_role: str | None = None,
-              la: str | None = None, region: str | None = None) -> Scope:
+def cli_scope(
+    engine: Engine,
+    settings: Settings,
+    *,
+    user: str | None,
+    operator: str,
+    as_role: str | None = None,
+    la: str | None = None,
+    region: str | None = None,
+) -> Scope:
     """Who a CLI pack is for.
 
     ``user``: an account in the store, whose role and LA decide the pack. Without it the pack is made by the
@@ -178,8 +228,9 @@ def cli_scope(engine: Engine, settings: Settings, *, user: str | None, operator:
     return narrow_scope(scope, areas, as_role, la=la, region=region)
 
 
-def narrow_scope(scope: Scope, areas: pd.DataFrame, as_role: str | None, *, la: str | None = None,
-                 region: str | None = None) -> Scope:
+def narrow_scope(
+    scope: Scope, areas: pd.DataFrame, as_role: str | None, *, la: str | None = None, region: str | None = None
+) -> Scope:
     """``scope`` narrowed to ``as_role`` ("member" or "officer") for the pack's LA or region; never wider."""
     from app.security.roles import Forbidden
 
@@ -210,20 +261,28 @@ def cli_report(engine: Engine, settings: Settings, args, *, operator: str) -> in
     db.check_ready(engine)
     try:
         format_of(args.out)
-        scope = cli_scope(engine, settings, user=args.user, operator=operator, as_role=args.as_role,
-                          la=args.la, region=args.region)
+        scope = cli_scope(
+            engine, settings, user=args.user, operator=operator, as_role=args.as_role, la=args.la, region=args.region
+        )
         pack = write_pack(engine, settings, scope, args.out, quarter=args.quarter, la=args.la, region=args.region)
     except Forbidden as refused:
         who = args.user or f"cli:{operator}"
-        audit.record(engine, who, audit.ACCESS_DENIED, refused.what or (args.la or args.region),
-                     {"command": "report", "quarter": args.quarter})
+        audit.record(
+            engine,
+            who,
+            audit.ACCESS_DENIED,
+            refused.what or (args.la or args.region),
+            {"command": "report", "quarter": args.quarter},
+        )
         print(f"error: {refused.message}", file=sys.stderr)
         return 1
     except (PackError, LookupError, ValueError, PermissionError) as wrong:
         print(f"error: {wrong}", file=sys.stderr)
         return 2
     content = pack.content
-    print(f"{content.marking} pack for {content.area_name} ({content.area_code}), {content.quarter} "
-          f"(position at {content.month}), as {content.user} ({content.role}): {args.out} "
-          f"({len(pack.data):,} bytes, {pack.seconds:.1f} s)")
+    print(
+        f"{content.marking} pack for {content.area_name} ({content.area_code}), {content.quarter} "
+        f"(position at {content.month}), as {content.user} ({content.role}): {args.out} "
+        f"({len(pack.data):,} bytes, {pack.seconds:.1f} s)"
+    )
     return 0

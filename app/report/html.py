@@ -6,6 +6,7 @@ Opens offline from an e-mail attachment or a shared drive. The maps are the dash
 put in ``window.PlotlyGeoAssets`` beforehand (the copy vendored in ``app/figures/assets/topojson``) so plotly
 never tries to fetch it. Every table is also in the page as an HTML table (the maps' accessible alternative).
 """
+
 from __future__ import annotations
 
 import json
@@ -50,17 +51,21 @@ def plotly_js() -> str:
 def table_html(table: PackTable) -> str:
     frame = table.frame
     if frame.empty:
-        return (f'<h3>{escape(table.title)}</h3><p id="t-{escape(table.key)}" data-empty="true">None.</p>')
+        return f'<h3>{escape(table.title)}</h3><p id="t-{escape(table.key)}" data-empty="true">None.</p>'
     numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
     head = "".join(f'<th scope="col">{escape(str(c))}</th>' for c in frame.columns)
     rows = []
     for values in frame.itertuples(index=False, name=None):
-        cells = "".join(f'<td class="num">{escape(cell_text(v))}</td>' if isnum else f"<td>{escape(cell_text(v))}</td>"
-                        for v, isnum in zip(values, numeric))
+        cells = "".join(
+            f'<td class="num">{escape(cell_text(v))}</td>' if isnum else f"<td>{escape(cell_text(v))}</td>"
+            for v, isnum in zip(values, numeric)
+        )
         rows.append(f"<tr>{cells}</tr>")
     note = f'<p class="small">{escape(table.note)}</p>' if table.note else ""
-    return (f'<table id="t-{escape(table.key)}"><caption>{escape(table.title)}</caption>{note}'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return (
+        f'<table id="t-{escape(table.key)}"><caption>{escape(table.title)}</caption>{note}'
+        f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _geometry(frame: pd.DataFrame) -> maps.MapGeometry:
@@ -69,20 +74,35 @@ def _geometry(frame: pd.DataFrame) -> maps.MapGeometry:
 
 def _ward_figure(content: PackContent, geometry) -> dict:
     rows = readable_rows(content.ward_map, content.suppressed, content.approaching)
-    figure = maps.choropleth(rows, _geometry(geometry.wards), level="ward", outlines=_geometry(geometry.las),
-                             height=620, approaching=content.approaching, bands=content.suppressed)
+    figure = maps.choropleth(
+        rows,
+        _geometry(geometry.wards),
+        level="ward",
+        outlines=_geometry(geometry.las),
+        height=620,
+        approaching=content.approaching,
+        bands=content.suppressed,
+    )
     areas = figure["data"][maps.AREAS]
     if content.suppressed:
         areas["hovertemplate"] = maps.MEMBER_HOVER
     elif len(content.points):
-        for change, name, symbol, size in (("in use", "Property in use", "circle", 4),
-                                           ("new", "New property this quarter", "triangle-up-open", 9)):
+        for change, name, symbol, size in (
+            ("in use", "Property in use", "circle", 4),
+            ("new", "New property this quarter", "triangle-up-open", 9),
+        ):
             chosen = content.points[content.points["change"] == change]
-            figure["data"].append({
-                "type": "scattergeo", "mode": "markers", "name": name, "lon": chosen["lon"].round(5).tolist(),
-                "lat": chosen["lat"].round(5).tolist(), "hoverinfo": "name",
-                "marker": {"symbol": symbol, "size": size, "color": maps.INK},
-            })
+            figure["data"].append(
+                {
+                    "type": "scattergeo",
+                    "mode": "markers",
+                    "name": name,
+                    "lon": chosen["lon"].round(5).tolist(),
+                    "lat": chosen["lat"].round(5).tolist(),
+                    "hoverinfo": "name",
+                    "marker": {"symbol": symbol, "size": size, "color": maps.INK},
+                }
+            )
     return figure
 
 
@@ -95,8 +115,14 @@ def _figures(content: PackContent, geometry) -> dict[str, list[tuple[str, dict]]
     out = {"trend": [("fig-trend", chart)], "map": []}
     if content.kind == REGION_PACK and len(content.la_map):
         la_rows = content.la_map.copy()
-        out["map"].append(("fig-la-map", maps.choropleth(la_rows, _geometry(geometry.las), level="la", height=560,
-                                                                 approaching=content.approaching)))
+        out["map"].append(
+            (
+                "fig-la-map",
+                maps.choropleth(
+                    la_rows, _geometry(geometry.las), level="la", height=560, approaching=content.approaching
+                ),
+            )
+        )
     out["map"].append(("fig-ward-map", _ward_figure(content, geometry)))
     return out
 
@@ -105,17 +131,20 @@ def render(content: PackContent, geometry) -> bytes:
     marking_class = "marking" + ("" if content.restricted else " official")
     banner = f'<div class="{marking_class}" role="note">{escape(content.marking)}</div>'
     generated = content.generated_at.strftime("%d %B %Y %H:%M")
-    facts = "".join(f"<tr><th scope=\"row\">{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in content.facts)
+    facts = "".join(f'<tr><th scope="row">{escape(k)}</th><td>{escape(v)}</td></tr>' for k, v in content.facts)
     parts = [
         f"<h1>{escape(content.title)}</h1>",
         "<p>Evidence for the quarterly strategic meeting with the accommodation provider.</p>",
         f'<p class="small">Position at {escape(content.month)}. Made {escape(generated)} for '
         f"{escape(content.user)} ({escape(content.role)}). Protective marking: {escape(content.marking)}.</p>",
-        '<p class="note">' + ("This pack contains restricted data (ward and sector figures, property addresses). "
-                              "Handle as OFFICIAL-SENSITIVE: need to know only; do not forward."
-                              if content.restricted else
-                              "Disclosure-controlled pack: no addresses, property locations or sector figures; "
-                              "counts under 5 read \"fewer than 5\" and ward counts are rounded to the nearest 5.")
+        '<p class="note">'
+        + (
+            "This pack contains restricted data (ward and sector figures, property addresses). "
+            "Handle as OFFICIAL-SENSITIVE: need to know only; do not forward."
+            if content.restricted
+            else "Disclosure-controlled pack: no addresses, property locations or sector figures; "
+            'counts under 5 read "fewer than 5" and ward counts are rounded to the nearest 5.'
+        )
         + "</p>",
         f'<table id="t-facts"><caption>Key facts</caption><tbody>{facts}</tbody></table>',
     ]
@@ -126,19 +155,24 @@ def render(content: PackContent, geometry) -> bytes:
         parts += [f"<p>{escape(line)}</p>" for line in section.text]
         for element_id, figure in figures.get(section.figure or "", []):
             parts.append(f'<div class="figure" id="{element_id}"></div>')
-            scripts.append(f"Plotly.newPlot({_json(element_id)},{_json(figure['data'])},"
-                           f"{_json(figure['layout'])},{_json(CONFIG)});")
+            scripts.append(
+                f"Plotly.newPlot({_json(element_id)},{_json(figure['data'])},"
+                f"{_json(figure['layout'])},{_json(CONFIG)});"
+            )
         parts += [table_html(t) for t in section.tables]
         if section.key == "sources":
-            parts.append('<h3>Licences and attribution</h3><ul id="attribution">'
-                         + "".join(f"<li>{escape(line)}</li>" for line in content.attribution) + "</ul>")
+            parts.append(
+                '<h3>Licences and attribution</h3><ul id="attribution">'
+                + "".join(f"<li>{escape(line)}</li>" for line in content.attribution)
+                + "</ul>"
+            )
         parts.append("</section>")
     topojson = (TOPOJSON.read_text(encoding="utf-8") if TOPOJSON.exists() else "{}").replace("</", "<\\/")
     page = (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(content.title)}</title><style>{CSS}</style>"
-        f"<script>window.PlotlyGeoAssets={{topojson:{{\"world_110m\":{topojson}}}}};</script>"
+        f'<script>window.PlotlyGeoAssets={{topojson:{{"world_110m":{topojson}}}}};</script>'
         f"<script>{plotly_js()}</script></head><body>{banner}<main>{''.join(parts)}</main>{banner}"
         f"<script>{''.join(scripts)}</script></body></html>\n"
     )

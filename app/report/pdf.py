@@ -4,6 +4,7 @@ Every page carries the protective marking in its header and footer (OFFICIAL-SEN
 holds restricted data, else OFFICIAL), the pack's title and a page number. Long tables repeat their
 header row on each page.
 """
+
 from __future__ import annotations
 
 import io
@@ -82,16 +83,20 @@ def table_flowables(table: PackTable) -> list:
     cells = [[Paragraph(escape(str(c)), STYLES["head"]) for c in frame.columns]]
     cells += [[Paragraph(escape(t), STYLES["cell"]) for t in row] for row in texts]
     grid = LongTable(cells, colWidths=_widths(frame, texts), repeatRows=1, hAlign="LEFT")
-    grid.setStyle(TableStyle([
-        ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
-        ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.HexColor("#b1b4b6")),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f2f1")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
-        ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-    ]))
+    grid.setStyle(
+        TableStyle(
+            [
+                ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+                ("LINEBELOW", (0, 1), (-1, -1), 0.25, colors.HexColor("#b1b4b6")),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#f3f2f1")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2.5),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 2.5),
+                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
+            ]
+        )
+    )
     items.append(grid)
     return items
 
@@ -110,19 +115,35 @@ def _image(png: bytes, width: float = WIDTH) -> Image:
 def figures(content: PackContent, geometry) -> dict[str, list[tuple[str, bytes]]]:
     """The static pictures of the pack, per figure slot: [(caption, PNG)]."""
     by_share = content.kind == REGION_PACK
-    trend = [("Share of the limit by month" if by_share else "People supported against the limit by month",
-              static_maps.trend_chart(content.trend, by_share=by_share,
-                                                     approaching=content.approaching))]
+    trend = [
+        (
+            "Share of the limit by month" if by_share else "People supported against the limit by month",
+            static_maps.trend_chart(content.trend, by_share=by_share, approaching=content.approaching),
+        )
+    ]
     maps = []
     if content.kind == REGION_PACK and len(content.la_map):
         las = content.la_map.assign(label=content.la_map["area_name"].astype(str))
-        maps.append((f"Local authorities at {content.month} (official flag)",
-                     static_maps.status_map(las, geometry.las, title="", level_words="official flag (LA)",
-                                            approaching=content.approaching)))
-    maps.append((f"Wards at {content.month} (local indicator)",
-                 static_maps.status_map(content.ward_map, geometry.wards, outlines=geometry.las,
-                                        points=None if content.suppressed else content.points,
-                                        approaching=content.approaching)))
+        maps.append(
+            (
+                f"Local authorities at {content.month} (official flag)",
+                static_maps.status_map(
+                    las, geometry.las, title="", level_words="official flag (LA)", approaching=content.approaching
+                ),
+            )
+        )
+    maps.append(
+        (
+            f"Wards at {content.month} (local indicator)",
+            static_maps.status_map(
+                content.ward_map,
+                geometry.wards,
+                outlines=geometry.las,
+                points=None if content.suppressed else content.points,
+                approaching=content.approaching,
+            ),
+        )
+    )
     return {"trend": trend, "map": maps}
 
 
@@ -144,19 +165,43 @@ def render(content: PackContent, geometry) -> bytes:
         canvas.drawRightString(A4[0] - MARGIN, 8 * mm, f"Page {doc.page}")
         canvas.restoreState()
 
-    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN + 4 * mm,
-                            bottomMargin=MARGIN + 2 * mm, title=content.title, author="Dispersal Monitor",
-                            subject=f"{marking}: provider meeting pack")
-    story: list = [_p(content.title, "title"),
-                   _p("Evidence for the quarterly strategic meeting with the accommodation provider.", "body"),
-                   _p(f"Position at {content.month}. Made {generated} for {content.user} ({content.role}). "
-                      f"Protective marking: {marking}.", "small"), Spacer(1, 4 * mm)]
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN + 4 * mm,
+        bottomMargin=MARGIN + 2 * mm,
+        title=content.title,
+        author="Dispersal Monitor",
+        subject=f"{marking}: provider meeting pack",
+    )
+    story: list = [
+        _p(content.title, "title"),
+        _p("Evidence for the quarterly strategic meeting with the accommodation provider.", "body"),
+        _p(
+            f"Position at {content.month}. Made {generated} for {content.user} ({content.role}). "
+            f"Protective marking: {marking}.",
+            "small",
+        ),
+        Spacer(1, 4 * mm),
+    ]
     if content.restricted:
-        story.append(_p("This pack contains restricted data (ward and sector figures, property addresses). "
-                        "Handle as OFFICIAL-SENSITIVE: need to know only; do not forward.", "body"))
+        story.append(
+            _p(
+                "This pack contains restricted data (ward and sector figures, property addresses). "
+                "Handle as OFFICIAL-SENSITIVE: need to know only; do not forward.",
+                "body",
+            )
+        )
     else:
-        story.append(_p("Disclosure-controlled pack: no addresses, property locations or sector figures; counts "
-                        "under 5 read \"fewer than 5\" and ward counts are rounded to the nearest 5.", "body"))
+        story.append(
+            _p(
+                "Disclosure-controlled pack: no addresses, property locations or sector figures; counts "
+                'under 5 read "fewer than 5" and ward counts are rounded to the nearest 5.',
+                "body",
+            )
+        )
     story.append(_p("Summary", "h1"))
     story += table_flowables(PackTable("facts", "Key facts", pd.DataFrame(content.facts, columns=["", "Value"])))
     pictures = figures(content, geometry)

@@ -5,6 +5,7 @@ colour: each status has its own grey and hatching, over-limit and approaching wa
 to the wards table, and each map has a legend, a scale bar and a north arrow. Geometry is projected to a
 transverse Mercator centred on the area, so the scale bar is true and grid north is true north.
 """
+
 from __future__ import annotations
 
 import io
@@ -14,15 +15,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-import shapely  # noqa: E402
-from matplotlib.patches import PathPatch, Patch, Rectangle  # noqa: E402
-from matplotlib.path import Path as MplPath  # noqa: E402
-from pyproj import Transformer  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import shapely
+from matplotlib.patches import Patch, PathPatch, Rectangle
+from matplotlib.path import Path as MplPath
+from pyproj import Transformer
 
-from app.figures import palette  # noqa: E402
+from app.figures import palette
 
 #: (fill, hatch) per status: light to dark, each with its own pattern (:data:`app.figures.palette.PRINT_STYLE`).
 STYLE = palette.PRINT_STYLE
@@ -74,8 +75,9 @@ def _draw(ax, geoms: pd.Series, fill="none", hatch="", edge=INK, width=0.4, zord
             continue
         path = _path(geom)
         if path is not None:
-            ax.add_patch(PathPatch(path, facecolor=fill, edgecolor=edge, hatch=hatch or None, linewidth=width,
-                                   zorder=zorder))
+            ax.add_patch(
+                PathPatch(path, facecolor=fill, edgecolor=edge, hatch=hatch or None, linewidth=width, zorder=zorder)
+            )
 
 
 def _nice_length(span: float) -> float:
@@ -94,27 +96,56 @@ def _scale_bar(ax, xmin, xmax, ymin, ymax) -> None:
     ax.add_patch(Rectangle((x0 + half, y0), half, height, facecolor="white", edgecolor=INK, linewidth=0.8, zorder=5))
     label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
     for x, text in ((x0, "0"), (x0 + length, label)):
-        ax.text(x, y0 + 2.2 * height, text, ha="center", va="bottom", fontsize=7, zorder=5,
-                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.8})
+        ax.text(
+            x,
+            y0 + 2.2 * height,
+            text,
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            zorder=5,
+            bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5, "alpha": 0.8},
+        )
 
 
 def _north_arrow(ax) -> None:
-    ax.annotate("N", xy=(0.95, 0.96), xytext=(0.95, 0.86), xycoords="axes fraction", ha="center", va="center",
-                fontsize=10, fontweight="bold", zorder=6,
-                arrowprops={"arrowstyle": "-|>", "facecolor": INK, "edgecolor": INK, "linewidth": 1.2})
+    ax.annotate(
+        "N",
+        xy=(0.95, 0.96),
+        xytext=(0.95, 0.86),
+        xycoords="axes fraction",
+        ha="center",
+        va="center",
+        fontsize=10,
+        fontweight="bold",
+        zorder=6,
+        arrowprops={"arrowstyle": "-|>", "facecolor": INK, "edgecolor": INK, "linewidth": 1.2},
+    )
 
 
 def _legend(ax, statuses: list[str], points: bool, new_points: bool, approaching: float) -> None:
     words = {**palette.STATUS_WORDS, "approaching": palette.approaching_words(approaching)}
-    handles = [Patch(facecolor=STYLE[s][0], edgecolor=INK, hatch=STYLE[s][1], label=words[s]) for s in
-               ("breach", "approaching", "ok", "no_data", "unknown") if s in statuses and s in STYLE]
+    handles = [
+        Patch(facecolor=STYLE[s][0], edgecolor=INK, hatch=STYLE[s][1], label=words[s])
+        for s in ("breach", "approaching", "ok", "no_data", "unknown")
+        if s in statuses and s in STYLE
+    ]
     if points:
         handles.append(plt.Line2D([], [], linestyle="", marker="o", markersize=3, color=INK, label="Property in use"))
     if new_points:
-        handles.append(plt.Line2D([], [], linestyle="", marker="^", markersize=6, markerfacecolor="white",
-                                  markeredgecolor=INK, label="New property this quarter"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False,
-              borderaxespad=0)
+        handles.append(
+            plt.Line2D(
+                [],
+                [],
+                linestyle="",
+                marker="^",
+                markersize=6,
+                markerfacecolor="white",
+                markeredgecolor=INK,
+                label="New property this quarter",
+            )
+        )
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False, borderaxespad=0)
 
 
 def _figure_bytes(fig, dpi: int) -> bytes:
@@ -124,9 +155,18 @@ def _figure_bytes(fig, dpi: int) -> bytes:
     return out.getvalue()
 
 
-def status_map(rows: pd.DataFrame, geometry: pd.DataFrame, *, outlines: pd.DataFrame | None = None,
-               points: pd.DataFrame | None = None, title: str = "", level_words: str = "local indicator",
-               width_in: float = 7.0, dpi: int = 170, approaching: float = palette.DEFAULT_APPROACHING) -> bytes:
+def status_map(
+    rows: pd.DataFrame,
+    geometry: pd.DataFrame,
+    *,
+    outlines: pd.DataFrame | None = None,
+    points: pd.DataFrame | None = None,
+    title: str = "",
+    level_words: str = "local indicator",
+    width_in: float = 7.0,
+    dpi: int = 170,
+    approaching: float = palette.DEFAULT_APPROACHING,
+) -> bytes:
     """A PNG map of areas by status (the legend names the settings' ``approaching`` threshold).
 
     ``rows``: ``area_code``, ``status``, ``label`` (text drawn on the area, e.g. a number keyed to a table;
@@ -164,8 +204,17 @@ def status_map(rows: pd.DataFrame, geometry: pd.DataFrame, *, outlines: pd.DataF
     labels = rows[(rows["label"].astype(str) != "") & rows["area_code"].astype(str).isin(projected.index)]
     inside = shapely.point_on_surface(projected.reindex(labels["area_code"].astype(str)).to_numpy())
     for point, text in zip(inside, labels["label"].astype(str)):
-        ax.text(point.x, point.y, text, ha="center", va="center", fontsize=6.5, fontweight="bold", zorder=6,
-                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": INK, "linewidth": 0.5})
+        ax.text(
+            point.x,
+            point.y,
+            text,
+            ha="center",
+            va="center",
+            fontsize=6.5,
+            fontweight="bold",
+            zorder=6,
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": INK, "linewidth": 0.5},
+        )
     ax.set_xlim(xmin, xmax)
     ax.set_ylim(ymin, ymax)
     _scale_bar(ax, xmin, xmax, ymin, ymax)
@@ -173,8 +222,9 @@ def status_map(rows: pd.DataFrame, geometry: pd.DataFrame, *, outlines: pd.DataF
     _legend(ax, sorted(set(status)), has_points, has_new, approaching)
     if title:
         ax.set_title(title, loc="left", fontsize=10)
-    ax.text(0.0, -0.02, f"Status: {level_words}. Numbers: see the table.", transform=ax.transAxes, fontsize=6.5,
-            va="top")
+    ax.text(
+        0.0, -0.02, f"Status: {level_words}. Numbers: see the table.", transform=ax.transAxes, fontsize=6.5, va="top"
+    )
     return _figure_bytes(fig, dpi)
 
 
@@ -182,8 +232,15 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 DASHES = ("-", "--", "-.", ":")
 
 
-def trend_chart(trend: pd.DataFrame, *, by_share: bool, title: str = "", width_in: float = 7.0,
-                dpi: int = 170, approaching: float = palette.DEFAULT_APPROACHING) -> bytes:
+def trend_chart(
+    trend: pd.DataFrame,
+    *,
+    by_share: bool,
+    title: str = "",
+    width_in: float = 7.0,
+    dpi: int = 170,
+    approaching: float = palette.DEFAULT_APPROACHING,
+) -> bytes:
     """A PNG line chart: people against the limit (one area) or share of the limit per area (several).
 
     ``trend``: ``month``, ``area_name``, ``people``, ``limit``, ``share_of_limit``. Lines differ by marker
@@ -194,23 +251,45 @@ def trend_chart(trend: pd.DataFrame, *, by_share: bool, title: str = "", width_i
     x = {m: i for i, m in enumerate(months)}
     if by_share:
         for i, (name, area) in enumerate(trend.sort_values("month").groupby("area_name", sort=True)):
-            ax.plot(area["month"].map(x), area["share_of_limit"] * 100, marker=MARKERS[i % len(MARKERS)],
-                    linestyle=DASHES[(i // len(MARKERS)) % len(DASHES)], color=str(0.55 * (i % 3) / 2),
-                    markersize=3.5, linewidth=1.2, label=str(name), markerfacecolor="white")
+            ax.plot(
+                area["month"].map(x),
+                area["share_of_limit"] * 100,
+                marker=MARKERS[i % len(MARKERS)],
+                linestyle=DASHES[(i // len(MARKERS)) % len(DASHES)],
+                color=str(0.55 * (i % 3) / 2),
+                markersize=3.5,
+                linewidth=1.2,
+                label=str(name),
+                markerfacecolor="white",
+            )
         ax.axhline(100, color=INK, linewidth=1.6)
         ax.axhline(approaching * 100, color=INK, linewidth=0.8, linestyle="--")
         ax.text(0, 101, "Limit", ha="left", va="bottom", fontsize=7)
-        ax.text(0, approaching * 100 - 1, f"Approaching ({palette.percent(approaching)})", ha="left", va="top",
-                fontsize=7)
+        ax.text(
+            0, approaching * 100 - 1, f"Approaching ({palette.percent(approaching)})", ha="left", va="top", fontsize=7
+        )
         ax.set_ylabel("Share of the limit (%)")
         ax.set_ylim(bottom=0)
     else:
         area = trend.sort_values("month")
-        ax.plot(area["month"].map(x), area["people"], marker="o", color=INK, linewidth=1.8, markersize=4,
-                label="People supported")
+        ax.plot(
+            area["month"].map(x),
+            area["people"],
+            marker="o",
+            color=INK,
+            linewidth=1.8,
+            markersize=4,
+            label="People supported",
+        )
         ax.plot(area["month"].map(x), area["limit"], color=INK, linewidth=1.2, linestyle="-", label="Limit")
-        ax.plot(area["month"].map(x), area["limit"] * approaching, color=INK, linewidth=0.8, linestyle="--",
-                label=f"Approaching ({palette.percent(approaching)} of the limit)")
+        ax.plot(
+            area["month"].map(x),
+            area["limit"] * approaching,
+            color=INK,
+            linewidth=0.8,
+            linestyle="--",
+            label=f"Approaching ({palette.percent(approaching)} of the limit)",
+        )
         ax.set_ylabel("People")
         ax.set_ylim(bottom=0)
     ax.set_xticks(range(len(months)), months, rotation=45, ha="right", fontsize=7)

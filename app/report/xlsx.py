@@ -9,6 +9,7 @@ address such as "=HYPERLINK(...)" typed into a provider's list) is written as a 
 Excel's quote prefix, the mark Excel itself sets when a user types ``'=...``: it is shown and kept as
 text, never evaluated, and the text stays exactly as received. Numbers stay numbers.
 """
+
 from __future__ import annotations
 
 import io

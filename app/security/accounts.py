@@ -7,6 +7,7 @@ role and LA are read from the store on every request and a revoked account is
 refused at once. ``sso_subject`` leaves room for single sign-on (OIDC): an
 account can be found by its issuer/subject instead of a password.
 """
+
 from __future__ import annotations
 
 import re
@@ -47,8 +48,15 @@ class User:
 
 
 def _user(row) -> User:
-    return User(int(row.id), row.username, row.role, row.lad_code, row.region_code, int(row.auth_version),
-                row.sso_subject is not None)
+    return User(
+        int(row.id),
+        row.username,
+        row.role,
+        row.lad_code,
+        row.region_code,
+        int(row.auth_version),
+        row.sso_subject is not None,
+    )
 
 
 def _check_area(role: str, lad_code: str | None, region_code: str | None) -> None:
@@ -112,14 +120,25 @@ def _check_in_store(conn, lad_code: str | None, region_code: str | None) -> None
         if level != "lad":
             raise AccountError(f"{lad_code} is a {level}, not a local authority: give the LA's code")
     if region_code is not None:
-        found = conn.execute(sa.select(areas.c.area_code).where(
-            (areas.c.region_code == region_code) | (areas.c.area_code == region_code)).limit(1)).first()
+        found = conn.execute(
+            sa.select(areas.c.area_code)
+            .where((areas.c.region_code == region_code) | (areas.c.area_code == region_code))
+            .limit(1)
+        ).first()
         if found is None:
             raise AccountError(f"{region_code} is not a region in the store")
 
 
-def add(engine: Engine, username: str, password: str, role: str, *, lad_code: str | None = None,
-        region_code: str | None = None, created_by: str = "cli") -> User:
+def add(
+    engine: Engine,
+    username: str,
+    password: str,
+    role: str,
+    *,
+    lad_code: str | None = None,
+    region_code: str | None = None,
+    created_by: str = "cli",
+) -> User:
     name = limits.normalise_username(username)
     if not _NAME.match(name):
         raise AccountError(f"'{username}' is not a usable user name (2-100 of a-z, 0-9, . _ @ -)")
@@ -129,17 +148,29 @@ def add(engine: Engine, username: str, password: str, role: str, *, lad_code: st
     except passwords.WeakPassword as weak:
         raise AccountError(str(weak)) from None
     row = {
-        "username": name, "password_hash": passwords.hash_password(password), "role": role,
-        "lad_code": lad_code, "region_code": region_code, "auth_version": 1,
-        "created_at": audit.now(), "created_by": created_by, "password_changed_at": audit.now(),
+        "username": name,
+        "password_hash": passwords.hash_password(password),
+        "role": role,
+        "lad_code": lad_code,
+        "region_code": region_code,
+        "auth_version": 1,
+        "created_at": audit.now(),
+        "created_by": created_by,
+        "password_changed_at": audit.now(),
     }
     with db.writing(engine) as conn:
         if conn.execute(sa.select(_users.c.id).where(_users.c.username == name)).first():
             raise AccountError(f"there is already an account called '{name}'")
         _check_in_store(conn, lad_code, region_code)
         conn.execute(_users.insert().values(**row))
-        audit.record(engine, created_by, audit.USER_ADDED, name,
-                     {"role": role, "lad_code": lad_code, "region_code": region_code}, conn=conn)
+        audit.record(
+            engine,
+            created_by,
+            audit.USER_ADDED,
+            name,
+            {"role": role, "lad_code": lad_code, "region_code": region_code},
+            conn=conn,
+        )
     return get(engine, name)
 
 
@@ -164,8 +195,16 @@ def by_session_id(engine: Engine, session_id: str) -> User | None:
 
 def listing(engine: Engine) -> pd.DataFrame:
     """Every account (never the hash), with whether log-ins are locked now."""
-    columns = ["username", "role", "lad_code", "region_code", "created_at", "created_by", "password_changed_at",
-               "last_login_at"]
+    columns = [
+        "username",
+        "role",
+        "lad_code",
+        "region_code",
+        "created_at",
+        "created_by",
+        "password_changed_at",
+        "last_login_at",
+    ]
     with engine.connect() as conn:
         rows = conn.execute(sa.select(*[_users.c[c] for c in columns]).order_by(_users.c.username)).all()
     frame = pd.DataFrame(rows, columns=columns)
@@ -199,7 +238,8 @@ def set_password(engine: Engine, username: str, password: str, changed_by: str =
     digest = passwords.hash_password(password)
     with db.writing(engine) as conn:
         done = conn.execute(
-            _users.update().where(_users.c.username == name)
+            _users.update()
+            .where(_users.c.username == name)
             .values(password_hash=digest, password_changed_at=audit.now(), auth_version=_users.c.auth_version + 1)
         ).rowcount
         if not done:
@@ -231,9 +271,14 @@ def authenticate(engine: Engine, username: str, password: str, remote_addr: str 
     remote_addr = remote_addr or "unknown"  # failures without an address still count, as one address
     state = limits.lock_state(engine, name, remote_addr)
     if state.locked:
-        audit.record(engine, name or "anonymous", audit.LOGIN_REFUSED, name,
-                     {"reason": "throttled", "failures": state.failures, "wait_s": state.wait_seconds},
-                     remote_addr)
+        audit.record(
+            engine,
+            name or "anonymous",
+            audit.LOGIN_REFUSED,
+            name,
+            {"reason": "throttled", "failures": state.failures, "wait_s": state.wait_seconds},
+            remote_addr,
+        )
         return Outcome(None, "locked", state.until)
     with engine.connect() as conn:
         row = conn.execute(sa.select(_users).where(_users.c.username == name)).first() if name else None

@@ -9,6 +9,7 @@ never addresses, names of people or counts below LA level.
 Actions (:data:`ACTIONS`) name what happened; ``what`` names the object (a
 user name for log-ins, an LA or ward code for views, a file name for uploads).
 """
+
 from __future__ import annotations
 
 import csv
@@ -45,8 +46,24 @@ AUDIT_EXPORTED = "audit_exported"
 AREA_SETTING_SET = "area_setting_set"  # an LA's agreed limit variation or plan allocation entered
 
 ACTIONS = (
-    LOGIN, LOGIN_FAILED, LOGIN_REFUSED, LOGOUT, SESSION_EXPIRED, ACCESS_DENIED, UPLOAD, UPLOAD_REFUSED, LOAD, UNDO,
-    EXPORT, VIEW_PROPERTIES, VIEW_RESTRICTED, USER_ADDED, USER_REMOVED, PASSWORD_SET, ACCOUNT_UNLOCKED, AUDIT_EXPORTED,
+    LOGIN,
+    LOGIN_FAILED,
+    LOGIN_REFUSED,
+    LOGOUT,
+    SESSION_EXPIRED,
+    ACCESS_DENIED,
+    UPLOAD,
+    UPLOAD_REFUSED,
+    LOAD,
+    UNDO,
+    EXPORT,
+    VIEW_PROPERTIES,
+    VIEW_RESTRICTED,
+    USER_ADDED,
+    USER_REMOVED,
+    PASSWORD_SET,
+    ACCOUNT_UNLOCKED,
+    AUDIT_EXPORTED,
     AREA_SETTING_SET,
 )
 COLUMNS = ["id", "at", "who", "action", "what", "details", "remote_addr"]
@@ -57,8 +74,15 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def record(engine: Engine, who: str, action: str, what: str | None = None, details: dict | None = None,
-           remote_addr: str | None = None, conn: sa.Connection | None = None) -> None:
+def record(
+    engine: Engine,
+    who: str,
+    action: str,
+    what: str | None = None,
+    details: dict | None = None,
+    remote_addr: str | None = None,
+    conn: sa.Connection | None = None,
+) -> None:
     """Append one entry (in ``conn``'s transaction when given, so that it commits with the change it records)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
@@ -77,9 +101,16 @@ def record(engine: Engine, who: str, action: str, what: str | None = None, detai
         own.execute(_table.insert().values(**row))
 
 
-def query(engine: Engine, *, who: str | None = None, action: str | Sequence[str] | None = None,
-          what: str | None = None, since: datetime | None = None, until: datetime | None = None,
-          limit: int | None = 1000) -> pd.DataFrame:
+def query(
+    engine: Engine,
+    *,
+    who: str | None = None,
+    action: str | Sequence[str] | None = None,
+    what: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = 1000,
+) -> pd.DataFrame:
     """Entries, newest first, filtered by any of the arguments."""
     stmt = sa.select(*[_table.c[name] for name in COLUMNS]).order_by(_table.c.at.desc(), _table.c.id.desc())
     if who is not None:
@@ -102,9 +133,9 @@ def query(engine: Engine, *, who: str | None = None, action: str | Sequence[str]
     return frame
 
 
-
-def count(engine: Engine, action: str, *, what: str | None = None, remote_addr: str | None = None,
-          since: datetime) -> int:
+def count(
+    engine: Engine, action: str, *, what: str | None = None, remote_addr: str | None = None, since: datetime
+) -> int:
     """How many ``action`` entries since ``since`` (for one object or one address)."""
     stmt = sa.select(sa.func.count()).select_from(_table).where(_table.c.action == action, _table.c.at >= since)
     if what is not None:
@@ -127,9 +158,12 @@ def latest(engine: Engine, actions: Sequence[str], what: str, remote_addr: str |
 
 def latest_address(engine: Engine, action: str, what: str, since: datetime) -> str | None:
     """The address of the newest ``action`` about ``what`` since ``since``."""
-    stmt = (sa.select(_table.c.remote_addr).where(_table.c.what == what, _table.c.action == action,
-                                                   _table.c.at >= since)
-            .order_by(_table.c.at.desc(), _table.c.id.desc()).limit(1))
+    stmt = (
+        sa.select(_table.c.remote_addr)
+        .where(_table.c.what == what, _table.c.action == action, _table.c.at >= since)
+        .order_by(_table.c.at.desc(), _table.c.id.desc())
+        .limit(1)
+    )
     with engine.connect() as conn:
         return conn.execute(stmt).scalar_one_or_none()
 

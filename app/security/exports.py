@@ -5,6 +5,7 @@ carriage return may run as a formula in Excel or LibreOffice. Such text cells
 get a leading apostrophe, which spreadsheets show as text; numbers are left
 alone (a negative headroom stays a number).
 """
+
 from __future__ import annotations
 
 import pandas as pd

@@ -19,6 +19,7 @@ every page (``tests/security/test_headers.py`` and the report):
   on HTTPS form posts, so same-origin rather than no-referrer), no caching of
   anything but the fingerprinted static files, HSTS when served over HTTPS.
 """
+
 from __future__ import annotations
 
 import threading
@@ -112,8 +113,11 @@ def install(app) -> None:
         headers["Content-Security-Policy"] = _with_sign_in_provider(content_security_policy())
         path = flask.request.path
         if path.startswith(CACHEABLE_PREFIXES) and response.status_code == 200:
-            headers["Cache-Control"] = "private, max-age=31536000, immutable" \
-                if path.startswith("/_dash-component-suites/") else "private, no-cache"
+            headers["Cache-Control"] = (
+                "private, max-age=31536000, immutable"
+                if path.startswith("/_dash-component-suites/")
+                else "private, no-cache"
+            )
         else:
             headers["Cache-Control"] = "no-store"
             headers["Pragma"] = "no-cache"

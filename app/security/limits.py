@@ -23,6 +23,7 @@ bytes are what the extension claims, and for workbooks that the zip archive
 cannot expand into a bomb (total size, ratio, member count), carries no XML
 entity declarations (billion laughs) and declares no absurd sheet dimensions.
 """
+
 from __future__ import annotations
 
 import io
@@ -126,8 +127,9 @@ def check_upload(file_name: str, content: bytes) -> None:
         raise UploadRefused(f"'{name}' is not a file type the dashboard reads (accepted: {allowed})")
     limit = max_upload_bytes()
     if len(content) > limit:
-        raise UploadRefused(f"'{name}' is {len(content) / 2**20:.1f} MB; the largest file accepted is "
-                            f"{limit / 2**20:.0f} MB")
+        raise UploadRefused(
+            f"'{name}' is {len(content) / 2**20:.1f} MB; the largest file accepted is {limit / 2**20:.0f} MB"
+        )
     if not content:
         raise UploadRefused(f"'{name}' is empty")
     if extension == ".csv":

@@ -6,6 +6,7 @@ characters in its arguments (the values; the format strings are the code's own),
 :class:`AccessLogger` does the same for gunicorn's access-log atoms. Text built from code rather than
 requests (a traceback's frames) can be passed as :class:`Verbatim` to keep its line breaks.
 """
+
 from __future__ import annotations
 
 import logging

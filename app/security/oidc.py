@@ -15,6 +15,7 @@ Someone whose claim matches nothing gets no access (never a default role);
 signed-in users get a row in ``users`` keyed by ``sso_subject`` (``issuer|sub``),
 created or refreshed from the mapping on every sign-in.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -82,11 +83,11 @@ class Mapping:
 def load_mapping(path: str | Path) -> Mapping:
     """Read the mapping file::
 
-        [[mapping]]
-        value = "2f6c1e1a-...-group-object-id"   # a value of the groups (or roles) claim
-        role = "officer"                          # admin, regional, officer or member
-        lad = "E06000002"                         # the LA (officer, member)
-        # region = "E12000001"                    # or a region (regional, member)
+    [[mapping]]
+    value = "2f6c1e1a-...-group-object-id"   # a value of the groups (or roles) claim
+    role = "officer"                          # admin, regional, officer or member
+    lad = "E06000002"                         # the LA (officer, member)
+    # region = "E12000001"                    # or a region (regional, member)
     """
     from app.security.accounts import AccountError, _check_area
 
@@ -105,7 +106,7 @@ def load_mapping(path: str | Path) -> Mapping:
     for number, entry in enumerate(entries, start=1):
         where = f"{path}, mapping {number}"
         if not isinstance(entry, dict) or not isinstance(entry.get("value"), str) or not entry["value"]:
-            raise MappingError(f"{where}: needs value = \"<group or role as the provider sends it>\"")
+            raise MappingError(f'{where}: needs value = "<group or role as the provider sends it>"')
         unknown = set(entry) - {"value", "role", "lad", "region"}
         if unknown:
             raise MappingError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
@@ -128,11 +129,14 @@ def check_settings(settings: Settings) -> None:
     """Refuse to start with half a configuration (better than a sign-in page that fails later)."""
     if not enabled(settings):
         if not settings.local_accounts:
-            raise MappingError("local accounts are switched off but no single sign-on provider is set "
-                               "(DISPERSAL_OIDC_ISSUER): nobody could sign in")
+            raise MappingError(
+                "local accounts are switched off but no single sign-on provider is set "
+                "(DISPERSAL_OIDC_ISSUER): nobody could sign in"
+            )
         return
-    missing = [name for name in ("oidc_client_id", "oidc_client_secret", "oidc_mapping_file")
-               if not getattr(settings, name)]
+    missing = [
+        name for name in ("oidc_client_id", "oidc_client_secret", "oidc_mapping_file") if not getattr(settings, name)
+    ]
     if missing:
         raise MappingError("single sign-on needs " + ", ".join(f"DISPERSAL_{m.upper()}" for m in missing))
     load_mapping(settings.oidc_mapping_file)
@@ -154,8 +158,10 @@ def client(settings: Settings):
         if key not in _clients:
             name = "oidc" + hashlib.sha256("|".join(key).encode()).hexdigest()[:8]
             _clients[key] = FlaskOAuth2App(
-                FlaskIntegration(name), name=name,
-                client_id=settings.oidc_client_id, client_secret=settings.oidc_client_secret,
+                FlaskIntegration(name),
+                name=name,
+                client_id=settings.oidc_client_id,
+                client_secret=settings.oidc_client_secret,
                 server_metadata_url=f"{issuer}/.well-known/openid-configuration",
                 client_kwargs={"scope": SCOPES, "code_challenge_method": "S256", "timeout": HTTP_TIMEOUT},
             )
@@ -231,8 +237,14 @@ def sign_in(engine: Engine, claims: dict, settings: Settings, remote_addr: str |
         grant, reason = None, str(error)
     if grant is None:
         _revoke(engine, sso)
-        audit.record(engine, name, audit.LOGIN_REFUSED, name,
-                     {"reason": reason, "via": "oidc", "claim_values": len(values)}, remote_addr)
+        audit.record(
+            engine,
+            name,
+            audit.LOGIN_REFUSED,
+            name,
+            {"reason": reason, "via": "oidc", "claim_values": len(values)},
+            remote_addr,
+        )
         raise NoAccess(reason, name)
     now = audit.now()
     with db.writing(engine) as conn:
@@ -241,18 +253,37 @@ def sign_in(engine: Engine, claims: dict, settings: Settings, remote_addr: str |
             taken = conn.execute(sa.select(_users.c.id).where(_users.c.username == name)).first()
             if taken:  # a local account or another person already has this name: keep them apart
                 name = f"{name[:86]}-{hashlib.sha256(sso.encode()).hexdigest()[:12]}"
-            conn.execute(_users.insert().values(
-                username=name, password_hash=None, role=grant.role, lad_code=grant.lad_code,
-                region_code=grant.region_code, sso_subject=sso, auth_version=1, created_at=now,
-                created_by="single sign-on", last_login_at=now))
-            audit.record(engine, "single sign-on", audit.USER_ADDED, name,
-                         {"role": grant.role, "lad_code": grant.lad_code, "region_code": grant.region_code,
-                          "via": "oidc"}, conn=conn)
+            conn.execute(
+                _users.insert().values(
+                    username=name,
+                    password_hash=None,
+                    role=grant.role,
+                    lad_code=grant.lad_code,
+                    region_code=grant.region_code,
+                    sso_subject=sso,
+                    auth_version=1,
+                    created_at=now,
+                    created_by="single sign-on",
+                    last_login_at=now,
+                )
+            )
+            audit.record(
+                engine,
+                "single sign-on",
+                audit.USER_ADDED,
+                name,
+                {"role": grant.role, "lad_code": grant.lad_code, "region_code": grant.region_code, "via": "oidc"},
+                conn=conn,
+            )
         else:
             name = row.username
             changed = (row.role, row.lad_code, row.region_code) != (grant.role, grant.lad_code, grant.region_code)
-            values_ = {"last_login_at": now, "role": grant.role, "lad_code": grant.lad_code,
-                       "region_code": grant.region_code}
+            values_ = {
+                "last_login_at": now,
+                "role": grant.role,
+                "lad_code": grant.lad_code,
+                "region_code": grant.region_code,
+            }
             if changed:  # the provider's groups changed: sessions under the old role end
                 values_["auth_version"] = _users.c.auth_version + 1
             conn.execute(_users.update().where(_users.c.id == row.id).values(**values_))
@@ -264,5 +295,4 @@ def sign_in(engine: Engine, claims: dict, settings: Settings, remote_addr: str |
 def _revoke(engine: Engine, sso: str) -> None:
     """A person who lost their mapping loses the sessions they still hold."""
     with db.writing(engine) as conn:
-        conn.execute(_users.update().where(_users.c.sso_subject == sso)
-                     .values(auth_version=_users.c.auth_version + 1))
+        conn.execute(_users.update().where(_users.c.sso_subject == sso).values(auth_version=_users.c.auth_version + 1))

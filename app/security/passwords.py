@@ -6,6 +6,7 @@ machine, slow for an attacker with a stolen hash and quick enough for a
 person (and 64 MiB per concurrent log-in). Hashes carry their parameters, so raising them later only needs
 :func:`needs_rehash` on the next good login.
 """
+
 from __future__ import annotations
 
 from argon2 import PasswordHasher

@@ -30,6 +30,7 @@ user's own LA, or the LAs of their own region for an account without an LA; ``re
 user's region, or the region's own totals; ``other``: anything else). A scope is built from it, and every
 page, callback, download, pack and CLI command asks it through :meth:`Scope.allows` / :meth:`Scope.check`.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
@@ -68,24 +69,46 @@ _ALL, _REGION, _OWN, _NONE = frozenset(RELATIONS), frozenset({OWN, REGION}), fro
 #: audit) have the same answer for every relation. Every (action, role) pair has an entry: a missing one is
 #: a KeyError, never a silent yes.
 POLICY: dict[tuple[str, str], frozenset[str]] = {
-    (VIEW_AGGREGATES, "admin"): _ALL, (VIEW_AGGREGATES, "regional"): _REGION,
-    (VIEW_AGGREGATES, "officer"): _REGION, (VIEW_AGGREGATES, "member"): _OWN,
-    (VIEW_WARD_BREAKDOWNS, "admin"): _ALL, (VIEW_WARD_BREAKDOWNS, "regional"): _REGION,
-    (VIEW_WARD_BREAKDOWNS, "officer"): _OWN, (VIEW_WARD_BREAKDOWNS, "member"): _NONE,
-    (VIEW_PROPERTY_ROWS, "admin"): _ALL, (VIEW_PROPERTY_ROWS, "regional"): _REGION,
-    (VIEW_PROPERTY_ROWS, "officer"): _OWN, (VIEW_PROPERTY_ROWS, "member"): _NONE,
-    (VIEW_QUALITY_NOTES, "admin"): _ALL, (VIEW_QUALITY_NOTES, "regional"): _REGION,
-    (VIEW_QUALITY_NOTES, "officer"): _OWN, (VIEW_QUALITY_NOTES, "member"): _NONE,
-    (MAKE_PACK, "admin"): _ALL, (MAKE_PACK, "regional"): _REGION,
-    (MAKE_PACK, "officer"): _REGION, (MAKE_PACK, "member"): _OWN,
-    (LOAD, "admin"): _ALL, (LOAD, "regional"): _ALL, (LOAD, "officer"): _NONE, (LOAD, "member"): _NONE,
-    (UNDO, "admin"): _ALL, (UNDO, "regional"): _ALL, (UNDO, "officer"): _NONE, (UNDO, "member"): _NONE,
-    (MANAGE_ACCOUNTS, "admin"): _ALL, (MANAGE_ACCOUNTS, "regional"): _NONE,
-    (MANAGE_ACCOUNTS, "officer"): _NONE, (MANAGE_ACCOUNTS, "member"): _NONE,
-    (READ_AUDIT, "admin"): _ALL, (READ_AUDIT, "regional"): _NONE,
-    (READ_AUDIT, "officer"): _NONE, (READ_AUDIT, "member"): _NONE,
-    (CHECK_PROPERTY, "admin"): _ALL, (CHECK_PROPERTY, "regional"): _ALL,
-    (CHECK_PROPERTY, "officer"): _ALL, (CHECK_PROPERTY, "member"): _NONE,
+    (VIEW_AGGREGATES, "admin"): _ALL,
+    (VIEW_AGGREGATES, "regional"): _REGION,
+    (VIEW_AGGREGATES, "officer"): _REGION,
+    (VIEW_AGGREGATES, "member"): _OWN,
+    (VIEW_WARD_BREAKDOWNS, "admin"): _ALL,
+    (VIEW_WARD_BREAKDOWNS, "regional"): _REGION,
+    (VIEW_WARD_BREAKDOWNS, "officer"): _OWN,
+    (VIEW_WARD_BREAKDOWNS, "member"): _NONE,
+    (VIEW_PROPERTY_ROWS, "admin"): _ALL,
+    (VIEW_PROPERTY_ROWS, "regional"): _REGION,
+    (VIEW_PROPERTY_ROWS, "officer"): _OWN,
+    (VIEW_PROPERTY_ROWS, "member"): _NONE,
+    (VIEW_QUALITY_NOTES, "admin"): _ALL,
+    (VIEW_QUALITY_NOTES, "regional"): _REGION,
+    (VIEW_QUALITY_NOTES, "officer"): _OWN,
+    (VIEW_QUALITY_NOTES, "member"): _NONE,
+    (MAKE_PACK, "admin"): _ALL,
+    (MAKE_PACK, "regional"): _REGION,
+    (MAKE_PACK, "officer"): _REGION,
+    (MAKE_PACK, "member"): _OWN,
+    (LOAD, "admin"): _ALL,
+    (LOAD, "regional"): _ALL,
+    (LOAD, "officer"): _NONE,
+    (LOAD, "member"): _NONE,
+    (UNDO, "admin"): _ALL,
+    (UNDO, "regional"): _ALL,
+    (UNDO, "officer"): _NONE,
+    (UNDO, "member"): _NONE,
+    (MANAGE_ACCOUNTS, "admin"): _ALL,
+    (MANAGE_ACCOUNTS, "regional"): _NONE,
+    (MANAGE_ACCOUNTS, "officer"): _NONE,
+    (MANAGE_ACCOUNTS, "member"): _NONE,
+    (READ_AUDIT, "admin"): _ALL,
+    (READ_AUDIT, "regional"): _NONE,
+    (READ_AUDIT, "officer"): _NONE,
+    (READ_AUDIT, "member"): _NONE,
+    (CHECK_PROPERTY, "admin"): _ALL,
+    (CHECK_PROPERTY, "regional"): _ALL,
+    (CHECK_PROPERTY, "officer"): _ALL,
+    (CHECK_PROPERTY, "member"): _NONE,
 }
 
 
@@ -99,6 +122,8 @@ def allowed(action: str, role: str, relation: str) -> bool:
 def roles_allowed(action: str) -> tuple[str, ...]:
     """Roles that may do ``action`` somewhere (for the navigation: which pages to offer)."""
     return tuple(role for role in ROLES if POLICY[(action, role)])
+
+
 #: Levels below LA: members never see breakdowns (nationality, age...) at these levels.
 BELOW_LA = ("ward", "sector", "postcode", "property")
 #: Ward counts shown to members are rounded to this base.
@@ -182,8 +207,15 @@ class Scope:
     @property
     def key(self) -> tuple:
         """Hashable identity of what this scope allows: put it in every cache key."""
-        return (self.role, self.lad_codes, self.region_codes, self.property_level_lads, self.suppress,
-                self.own_lads, self.own_regions)
+        return (
+            self.role,
+            self.lad_codes,
+            self.region_codes,
+            self.property_level_lads,
+            self.suppress,
+            self.own_lads,
+            self.own_regions,
+        )
 
     @property
     def is_admin(self) -> bool:
@@ -248,8 +280,9 @@ class Scope:
         self.check_area(area_code)
         lad = self.lad_of(area_code)
         if not self.can_see_properties(lad):
-            raise Forbidden("Property-level information is not available to your account for that area.",
-                            what=str(area_code))
+            raise Forbidden(
+                "Property-level information is not available to your account for that area.", what=str(area_code)
+            )
         return str(area_code)
 
     def can_see_ward_breakdown(self, area_code: object) -> bool:
@@ -306,8 +339,9 @@ class Scope:
             return _no_data_said(rows)
         return _no_data_said(_disclosure_controlled(rows))
 
-    def protect_breakdown(self, table: pd.DataFrame, value_col: str, row_col: str, col_col: str,
-                          by: Sequence[str] = (), level: str = "la") -> pd.DataFrame:
+    def protect_breakdown(
+        self, table: pd.DataFrame, value_col: str, row_col: str, col_col: str, by: Sequence[str] = (), level: str = "la"
+    ) -> pd.DataFrame:
         """A cross-table (e.g. LA x nationality) as this user may see it: checked level, and for members
         primary and secondary suppression with totals (:func:`app.cluster.disclosure.protect`)."""
         self.check_breakdown(level)
@@ -327,8 +361,11 @@ NO_DATA, NO_DATA_TEXT = "no_data", "no data"
 
 
 def _no_data(rows: pd.DataFrame) -> np.ndarray:
-    return rows["status"].astype("string").eq(NO_DATA).fillna(False).to_numpy(dtype=bool) if "status" in rows \
+    return (
+        rows["status"].astype("string").eq(NO_DATA).fillna(False).to_numpy(dtype=bool)
+        if "status" in rows
         else np.zeros(len(rows), dtype=bool)
+    )
 
 
 def _no_data_said(rows: pd.DataFrame) -> pd.DataFrame:
@@ -353,10 +390,15 @@ def _disclosure_controlled(rows: pd.DataFrame) -> pd.DataFrame:
     wards = rows[rows["level"].astype("string").eq("ward").to_numpy() & ~_no_data(rows)]
     reason = pd.Series("", index=rows.index, dtype="object")
     if len(wards):
-        cells = pd.DataFrame({
-            "month": wards["month"].astype(str), "lad_code": wards["lad_code"].astype(str),
-            "area_code": wards["area_code"].astype(str), "column": "people", "count": wards["people_exact"],
-        })
+        cells = pd.DataFrame(
+            {
+                "month": wards["month"].astype(str),
+                "lad_code": wards["lad_code"].astype(str),
+                "area_code": wards["area_code"].astype(str),
+                "column": "people",
+                "count": wards["people_exact"],
+            }
+        )
         protected = disclosure.secondary_suppress(cells, "count", "area_code", "column", by=["month", "lad_code"])
         ward_cells = protected[(protected["area_code"] != disclosure.TOTAL) & (protected["column"] == "people")]
         lookup = ward_cells.set_index(["month", "lad_code", "area_code"])["reason"]
@@ -449,13 +491,27 @@ def scope_for(user, areas: pd.DataFrame) -> Scope:
         own, regions = frozenset(), frozenset()
     else:
         own = in_region
-    scope = Scope(name, role, frozenset(), frozenset(), frozenset(), role == "member",
-                  own_lad if role in ("officer", "member") else None, parent,
-                  own_lads=own, region_lads=in_region - own, own_regions=regions)
+    scope = Scope(
+        name,
+        role,
+        frozenset(),
+        frozenset(),
+        frozenset(),
+        role == "member",
+        own_lad if role in ("officer", "member") else None,
+        parent,
+        own_lads=own,
+        region_lads=in_region - own,
+        own_regions=regions,
+    )
     lads = scope.lads_for(VIEW_AGGREGATES, all_las)
     region_codes = frozenset(r for r in all_regions if scope.allows(VIEW_AGGREGATES, r))
-    return replace(scope, lad_codes=lads, region_codes=region_codes,
-                   property_level_lads=scope.lads_for(VIEW_PROPERTY_ROWS, all_las))
+    return replace(
+        scope,
+        lad_codes=lads,
+        region_codes=region_codes,
+        property_level_lads=scope.lads_for(VIEW_PROPERTY_ROWS, all_las),
+    )
 
 
 # ------------------------------------------------------------------ inside a request
@@ -483,8 +539,14 @@ def current_scope() -> Scope:
     return scope
 
 
-def require(*roles: str, action: str | None = None, lad: object = None, area: object = None,
-            properties_of: object = None, breakdown_level: str | None = None) -> Scope:
+def require(
+    *roles: str,
+    action: str | None = None,
+    lad: object = None,
+    area: object = None,
+    properties_of: object = None,
+    breakdown_level: str | None = None,
+) -> Scope:
     """The current scope, after checking each thing given; raises :class:`Forbidden` (403) or :class:`NotSignedIn`.
 
     ``roles``: the user's role must be one of them (none given: any role); prefer ``action``.
@@ -516,7 +578,7 @@ def view_properties(frame: pd.DataFrame, what: str, lad_col: str = "lad_code") -
     if len(visible):
         from app.security import audit
 
-        audit_event(audit.VIEW_PROPERTIES, what, {"rows": int(len(visible))})
+        audit_event(audit.VIEW_PROPERTIES, what, {"rows": len(visible)})
     return visible
 
 
@@ -530,5 +592,11 @@ def audit_event(action: str, what: str | None = None, details: dict | None = Non
 
     who = getattr(user, "username", None) if getattr(user, "is_authenticated", False) else None
     engine = db.connect(flask.current_app.config["DISPERSAL_SETTINGS"].db_url)
-    audit.record(engine, who or "anonymous", action, what, details,
-                 flask.request.remote_addr if flask.has_request_context() else None)
+    audit.record(
+        engine,
+        who or "anonymous",
+        action,
+        what,
+        details,
+        flask.request.remote_addr if flask.has_request_context() else None,
+    )

@@ -1,6 +1,7 @@
 """Upload files never outlive their use: each waits in its own ``/tmp/dispersal-upload-*`` folder only
 until it is loaded, refused, replaced or evicted, and :func:`sweep` (at start-up, then hourly) deletes any
 folder older than :data:`MAX_AGE_S` left by a worker that died or a preview never confirmed."""
+
 from __future__ import annotations
 
 import logging

@@ -6,6 +6,7 @@ starts with an explicit ``BEGIN``, so that a load is one atomic unit and reads
 inside a transaction see one consistent state. PostgreSQL needs nothing but a
 liveness check on pooled connections.
 """
+
 from __future__ import annotations
 
 import os
@@ -131,7 +132,9 @@ def connect(url: str) -> Engine:
         parsed = _parse(url)
         key = _cache_key(parsed)
     except Exception:
-        raise StoreError(f"not a database URL: {mask_url(url)!r} (expected e.g. sqlite:///data/dispersal.sqlite)") from None
+        raise StoreError(
+            f"not a database URL: {mask_url(url)!r} (expected e.g. sqlite:///data/dispersal.sqlite)"
+        ) from None
     with _lock:
         engine = _engines.get(key)
         if engine is None:
@@ -216,7 +219,9 @@ def check_ready(engine: Engine) -> None:
             f"the store at {where} is at schema revision {revision}, this version needs {head}: "
             "run `python -m app init` to upgrade it"
         )
-    raise StoreError(f"the store at {where} was made by a newer version of Dispersal Monitor (schema revision {revision})")
+    raise StoreError(
+        f"the store at {where} was made by a newer version of Dispersal Monitor (schema revision {revision})"
+    )
 
 
 def store_version(engine: Engine) -> int:

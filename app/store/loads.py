@@ -5,12 +5,13 @@ commits. A load never deletes inputs: a corrected file *supersedes* the earlier
 load (its rows stay, for the history) and queries read active loads only, so
 undoing a load is just flipping statuses back.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -90,7 +91,7 @@ def start_load(
             period=period,
             scope=scope_text(scope),
             provider=provider,
-            loaded_at=datetime.now(timezone.utc),
+            loaded_at=datetime.now(UTC),
             loaded_by=loaded_by,
             rows=int(rows),
             status=status,
@@ -132,9 +133,7 @@ def supersede(
         if not new_codes or not _scope_codes(scope) or new_codes & _scope_codes(scope)
     ]
     if ids:
-        conn.execute(
-            sa.update(loads).where(loads.c.id.in_(ids)).values(status=SUPERSEDED, superseded_by=new_load_id)
-        )
+        conn.execute(sa.update(loads).where(loads.c.id.in_(ids)).values(status=SUPERSEDED, superseded_by=new_load_id))
     return ids
 
 
@@ -169,8 +168,16 @@ def cover(
         conn.execute(
             sa.insert(coverage),
             [
-                {"load_id": load_id, "kind": kind, "period": period, "provider": provider, "lad_code": code,
-                 "complete": code not in partial, "status": ACTIVE, "superseded_by": None}
+                {
+                    "load_id": load_id,
+                    "kind": kind,
+                    "period": period,
+                    "provider": provider,
+                    "lad_code": code,
+                    "complete": code not in partial,
+                    "status": ACTIVE,
+                    "superseded_by": None,
+                }
                 for code in codes
             ],
         )
@@ -211,14 +218,24 @@ def undo_load(conn: sa.Connection, load_id: int) -> None:
     if row.status == UNDONE:
         raise ValueError(f"load number {load_id} has already been undone")
     own = conn.execute(
-        sa.select(coverage.c.id, coverage.c.kind, coverage.c.period, coverage.c.provider, coverage.c.lad_code,
-                  coverage.c.status, coverage.c.superseded_by).where(coverage.c.load_id == load_id)
+        sa.select(
+            coverage.c.id,
+            coverage.c.kind,
+            coverage.c.period,
+            coverage.c.provider,
+            coverage.c.lad_code,
+            coverage.c.status,
+            coverage.c.superseded_by,
+        ).where(coverage.c.load_id == load_id)
     ).all()
     touched: set[int] = set()
     for entry in own:
         same = (
-            (coverage.c.kind == entry.kind) & (coverage.c.period == entry.period) & (coverage.c.lad_code == entry.lad_code)
-            & (coverage.c.superseded_by == load_id) & (coverage.c.status == SUPERSEDED)
+            (coverage.c.kind == entry.kind)
+            & (coverage.c.period == entry.period)
+            & (coverage.c.lad_code == entry.lad_code)
+            & (coverage.c.superseded_by == load_id)
+            & (coverage.c.status == SUPERSEDED)
         )
         same &= coverage.c.provider.is_(None) if entry.provider is None else coverage.c.provider == entry.provider
         touched.update(conn.execute(sa.select(coverage.c.load_id).where(same)).scalars())
@@ -322,17 +339,26 @@ def overlong(frame: pd.DataFrame, table: sa.Table, file: str, first: int = 20) -
     for name in [c.name for c in table.columns if c.name in frame.columns]:
         length = getattr(table.c[name].type, "length", None)
         series = frame[name]
-        if length is None or isinstance(table.c[name].type, sa.LargeBinary) or \
-                not (pd.api.types.is_string_dtype(series) or series.dtype == object):
+        if (
+            length is None
+            or isinstance(table.c[name].type, sa.LargeBinary)
+            or not (pd.api.types.is_string_dtype(series) or series.dtype == object)
+        ):
             continue
         sizes = series.astype("string").str.len()
         too_long = (sizes > length).fillna(False).to_numpy()
         rows = frame["source_row"].to_numpy()[too_long] if "source_row" in frame else [None] * int(too_long.sum())
         for row, size in list(zip(rows, sizes.to_numpy()[too_long]))[:first]:
-            problems.append(Problem(f"a value of {int(size):,} characters is too long for "
-                                    f"{name.replace('_', ' ')} (at most {length:,} characters)", file=file,
-                                    row=None if row is None or row != row else int(row),
-                                    column=name.replace("_", " "), code="too_long"))
+            problems.append(
+                Problem(
+                    f"a value of {int(size):,} characters is too long for "
+                    f"{name.replace('_', ' ')} (at most {length:,} characters)",
+                    file=file,
+                    row=None if row is None or row != row else int(row),
+                    column=name.replace("_", " "),
+                    code="too_long",
+                )
+            )
     return problems
 
 

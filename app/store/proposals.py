@@ -5,9 +5,10 @@ function takes a connection; writers expect to run inside ``engine.begin()``
 and never commit. A proposal is not an input load, so it does not bump the
 store version (no cached figure depends on it).
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import sqlalchemy as sa
@@ -83,7 +84,7 @@ def add_proposal(
         response=_response(response),
         response_date=_date(response_date, "response date"),
         notes=(notes or None),
-        created_at=datetime.now(timezone.utc),
+        created_at=datetime.now(UTC),
         created_by=created_by,
     )
     table = schema.proposals

@@ -5,6 +5,7 @@ disappears from every figure without being deleted. Dtypes follow the
 columns (text as ``string``, nullable integers as ``Int64``, flags as
 ``bool``/``boolean``), so SQLite and PostgreSQL give identical frames.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -167,8 +168,9 @@ def sector_weights(conn: Bind) -> pd.DataFrame:
     return _frame(conn, sa.select(*table.c).order_by(table.c.postcode_sector, table.c.ward_code))
 
 
-def ho_records(conn: Bind, months: list[str] | None = None, lad_codes: list[str] | None = None,
-               load_ids: list[int] | None = None) -> pd.DataFrame:
+def ho_records(
+    conn: Bind, months: list[str] | None = None, lad_codes: list[str] | None = None, load_ids: list[int] | None = None
+) -> pd.DataFrame:
     """Home Office records in force for their LA-month, in the order they were loaded (of ``load_ids`` if given)."""
     table = schema.ho_records
     query = sa.select(*table.c).where(_in_force(table, table.c.month)).order_by(table.c.month, table.c.id)
@@ -191,7 +193,11 @@ def months(conn: Bind) -> list[str]:
 def properties(conn: Bind, quarter: str | None = None, provider: str | None = None) -> pd.DataFrame:
     """Provider properties in force for their LA and quarter."""
     table = schema.properties
-    query = sa.select(*table.c).where(_in_force(table, table.c.quarter)).order_by(table.c.quarter, table.c.provider, table.c.id)
+    query = (
+        sa.select(*table.c)
+        .where(_in_force(table, table.c.quarter))
+        .order_by(table.c.quarter, table.c.provider, table.c.id)
+    )
     if quarter is not None:
         query = query.where(table.c.quarter == quarter)
     if provider is not None:
@@ -243,9 +249,7 @@ def load_history(conn: Bind) -> pd.DataFrame:
     )
     n_problems = sa.func.coalesce(counts.c.n_problems, 0).label("n_problems")
     query = (
-        sa.select(*loads.c, n_problems)
-        .outerjoin(counts, counts.c.load_id == loads.c.id)
-        .order_by(loads.c.id.desc())
+        sa.select(*loads.c, n_problems).outerjoin(counts, counts.c.load_id == loads.c.id).order_by(loads.c.id.desc())
     )
     frame = _frame(conn, query)
     frame["n_problems"] = frame["n_problems"].astype("int64")

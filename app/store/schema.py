@@ -5,6 +5,7 @@ and PostgreSQL hold exactly the same data without a spatial extension.
 Inputs are kept as received (sector-level counts, property rows); ward
 figures are derived from them on read, so they can always be rebuilt.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import (
@@ -62,8 +63,13 @@ load_coverage = Table(
     Column("status", String(16), nullable=False),
     Column("superseded_by", Integer, ForeignKey("loads.id")),
 )
-Index("ix_load_coverage_key", load_coverage.c.kind, load_coverage.c.period, load_coverage.c.lad_code,
-      load_coverage.c.status)
+Index(
+    "ix_load_coverage_key",
+    load_coverage.c.kind,
+    load_coverage.c.period,
+    load_coverage.c.lad_code,
+    load_coverage.c.status,
+)
 
 #: Data-quality records: problems that did not stop a load.
 problems = Table(

@@ -28,6 +28,7 @@ comfortably under (25-50 %). Each LA is given one of the three providers, two
 LAs each, so that every provider layout is exercised. This is fiction: in
 reality one provider holds the contract for a whole region.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -47,23 +48,101 @@ LIMIT_RATIO = 200.0
 AGE_BANDS = ("0-4", "5-17", "18-24", "25-34", "35-49", "50+")
 #: Countries of origin with rough weights like the UK supported population.
 NATIONALITIES = {
-    "Afghanistan": 12, "Iran": 11, "Eritrea": 9, "Sudan": 8, "Iraq": 8, "Syria": 7, "Albania": 6, "Pakistan": 5,
-    "Vietnam": 4, "Egypt": 3, "Ethiopia": 3, "Turkey": 3, "India": 3, "Bangladesh": 3, "Nigeria": 2, "Libya": 2,
-    "Somalia": 2, "Yemen": 1.5, "Kuwait": 1.5, "C\u00f4te d'Ivoire": 1,
+    "Afghanistan": 12,
+    "Iran": 11,
+    "Eritrea": 9,
+    "Sudan": 8,
+    "Iraq": 8,
+    "Syria": 7,
+    "Albania": 6,
+    "Pakistan": 5,
+    "Vietnam": 4,
+    "Egypt": 3,
+    "Ethiopia": 3,
+    "Turkey": 3,
+    "India": 3,
+    "Bangladesh": 3,
+    "Nigeria": 2,
+    "Libya": 2,
+    "Somalia": 2,
+    "Yemen": 1.5,
+    "Kuwait": 1.5,
+    "C\u00f4te d'Ivoire": 1,
 }
 FAMILY_NATIONALITIES = {
-    "Afghanistan": 14, "Iran": 12, "Iraq": 12, "Syria": 10, "Albania": 9, "Pakistan": 7, "Eritrea": 4, "Sudan": 4,
-    "Turkey": 4, "Nigeria": 3, "Bangladesh": 3, "Egypt": 2, "Kuwait": 2, "Libya": 2, "C\u00f4te d'Ivoire": 1,
+    "Afghanistan": 14,
+    "Iran": 12,
+    "Iraq": 12,
+    "Syria": 10,
+    "Albania": 9,
+    "Pakistan": 7,
+    "Eritrea": 4,
+    "Sudan": 4,
+    "Turkey": 4,
+    "Nigeria": 3,
+    "Bangladesh": 3,
+    "Egypt": 2,
+    "Kuwait": 2,
+    "Libya": 2,
+    "C\u00f4te d'Ivoire": 1,
 }
 #: Property types: (probability, lowest and highest bedspaces, probability of holding a family).
-PROPERTY_TYPES = {"House": (0.42, 2, 6, 0.7), "Flat": (0.3, 1, 3, 0.35), "HMO": (0.2, 4, 8, 0.0),
-                  "Maisonette": (0.08, 2, 4, 0.5)}
+PROPERTY_TYPES = {
+    "House": (0.42, 2, 6, 0.7),
+    "Flat": (0.3, 1, 3, 0.35),
+    "HMO": (0.2, 4, 8, 0.0),
+    "Maisonette": (0.08, 2, 4, 0.5),
+}
 _STREET_KINDS = ("Road", "Street", "Avenue", "Terrace", "Close", "Lane", "Grove", "Crescent", "Way", "Drive")
-_STREET_WORDS = ("Acacia", "Albert", "Alma", "Beech", "Cambridge", "Chapel", "Church", "Clifton", "Coronation",
-                 "Craven", "Dale", "Devonshire", "Eastbourne", "Elm", "Garden", "Gladstone", "Grange", "Granville",
-                 "Hawthorn", "High", "Hope", "Jubilee", "Laburnum", "Lime", "Linthorpe", "Manor", "Market", "Mill",
-                 "Nelson", "Oxford", "Park", "Princess", "Queen", "Railway", "Rose", "School", "Station", "Stanley",
-                 "Union", "Victoria", "Walnut", "Waterloo", "Wellington", "Westbourne", "Willow", "Windsor", "York")
+_STREET_WORDS = (
+    "Acacia",
+    "Albert",
+    "Alma",
+    "Beech",
+    "Cambridge",
+    "Chapel",
+    "Church",
+    "Clifton",
+    "Coronation",
+    "Craven",
+    "Dale",
+    "Devonshire",
+    "Eastbourne",
+    "Elm",
+    "Garden",
+    "Gladstone",
+    "Grange",
+    "Granville",
+    "Hawthorn",
+    "High",
+    "Hope",
+    "Jubilee",
+    "Laburnum",
+    "Lime",
+    "Linthorpe",
+    "Manor",
+    "Market",
+    "Mill",
+    "Nelson",
+    "Oxford",
+    "Park",
+    "Princess",
+    "Queen",
+    "Railway",
+    "Rose",
+    "School",
+    "Station",
+    "Stanley",
+    "Union",
+    "Victoria",
+    "Walnut",
+    "Waterloo",
+    "Wellington",
+    "Westbourne",
+    "Willow",
+    "Windsor",
+    "York",
+)
 
 
 @dataclass(frozen=True)
@@ -78,15 +157,16 @@ class ActivityFiles:
 
 # --- calendar -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class _Calendar:
     months: list[str]
-    month_quarter: np.ndarray      # index into quarters, per month
-    position: np.ndarray           # 1-3: the month's place in its calendar quarter
+    month_quarter: np.ndarray  # index into quarters, per month
+    position: np.ndarray  # 1-3: the month's place in its calendar quarter
     quarters: list[str]
 
     @classmethod
-    def of(cls, start: str, n: int) -> "_Calendar":
+    def of(cls, start: str, n: int) -> _Calendar:
         first = pd.Period(start, freq="M")
         periods = [first + i for i in range(n)]
         labels = [f"{p.year}Q{p.quarter}" for p in periods]
@@ -110,6 +190,7 @@ def quarter_start(quarter: str) -> date:
 
 # --- geography and story --------------------------------------------------------------------
 
+
 @dataclass
 class _Geography:
     wards: pd.DataFrame
@@ -117,7 +198,7 @@ class _Geography:
     units: pd.DataFrame
 
     @classmethod
-    def load(cls, files: RegionFiles) -> "_Geography":
+    def load(cls, files: RegionFiles) -> _Geography:
         wards = pd.read_csv(files.truth_dir / "wards.csv", dtype={"ward_code": str, "lad_code": str})
         lads = pd.read_csv(files.truth_dir / "lads.csv", dtype={"lad_code": str})
         units = pd.read_csv(files.truth_dir / "postcode_units.csv", dtype=str)
@@ -128,7 +209,7 @@ class _Geography:
 class _Story:
     role: dict[str, str]
     provider: dict[str, str]
-    share: dict[str, np.ndarray]   # dispersal people / limit, per month
+    share: dict[str, np.ndarray]  # dispersal people / limit, per month
     suppressed_la: str
     hotspots: list[str]
 
@@ -162,12 +243,13 @@ def _story(rng: np.random.Generator, geo: _Geography, cal: _Calendar) -> _Story:
 
 # --- places ---------------------------------------------------------------------------------
 
+
 @dataclass
 class _Places:
     """Everything that holds people, one row per place, with capacity per quarter and occupancy per month."""
 
     rows: list[dict] = field(default_factory=list)
-    capacity: list[np.ndarray] = field(default_factory=list)     # per quarter; 0 = not in use
+    capacity: list[np.ndarray] = field(default_factory=list)  # per quarter; 0 = not in use
     end_occupancy: list[np.ndarray] = field(default_factory=list)  # per quarter, at its last month
     monthly: dict[int, np.ndarray] = field(default_factory=dict)  # occupancy per month set directly (non-dispersal)
 
@@ -190,8 +272,10 @@ class _Addresses:
         streets = [f"{_STREET_WORDS[w]} {_STREET_KINDS[k]}" for w, k in zip(words, kinds)]
         self.street = dict(zip(geo.units["postcode"], streets))
         self.ward_name = dict(zip(geo.wards["ward_code"], geo.wards["ward_name"]))
-        self.town = {code: name.split(" and ")[0].removeprefix("North ")
-                     for code, name in zip(geo.lads["lad_code"], geo.lads["lad_name"])}
+        self.town = {
+            code: name.split(" and ")[0].removeprefix("North ")
+            for code, name in zip(geo.lads["lad_code"], geo.lads["lad_name"])
+        }
 
     def make(self, postcode: str, ward: str, lad: str, *, flat: bool, building: str | None = None) -> dict:
         street = self.street[postcode]
@@ -224,7 +308,7 @@ class _Builder:
         self.addresses = _Addresses(rng, geo)
         self.units_by_ward = {w: g["postcode"].to_numpy() for w, g in geo.units.groupby("ward_code", sort=True)}
         self.sector_of = dict(zip(geo.units["postcode"], geo.units["postcode_sector"]))
-        self.counter = {p: 0 for p in PROVIDERS}
+        self.counter = dict.fromkeys(PROVIDERS, 0)
         self.nq = len(cal.quarters)
 
     def _ref(self, provider: str) -> str:
@@ -238,14 +322,33 @@ class _Builder:
             return start - timedelta(days=int(self.rng.integers(30, 5 * 365)))
         return start - timedelta(days=int(self.rng.integers(1, 28)))
 
-    def _place(self, *, kind: str, lad: str, ward: str, postcode: str, property_type: str, household: str,
-               provider: str | None, address: dict | None, first_quarter: int) -> int:
+    def _place(
+        self,
+        *,
+        kind: str,
+        lad: str,
+        ward: str,
+        postcode: str,
+        property_type: str,
+        household: str,
+        provider: str | None,
+        address: dict | None,
+        first_quarter: int,
+    ) -> int:
         return self.places.add(
-            self.nq, kind=kind, lad_code=lad, ward_code=ward, postcode=postcode,
-            postcode_sector=self.sector_of[postcode], property_type=property_type, household=household,
-            provider=provider, property_ref=self._ref(provider) if provider else None,
+            self.nq,
+            kind=kind,
+            lad_code=lad,
+            ward_code=ward,
+            postcode=postcode,
+            postcode_sector=self.sector_of[postcode],
+            property_type=property_type,
+            household=household,
+            provider=provider,
+            property_ref=self._ref(provider) if provider else None,
             date_in_use=self._date_before(first_quarter) if provider else None,
-            announced=bool(self.rng.random() < 0.6), **(address or {}),
+            announced=bool(self.rng.random() < 0.6),
+            **(address or {}),
         )
 
     # dispersal -----------------------------------------------------------------------------
@@ -277,9 +380,17 @@ class _Builder:
         kind = names[rng.choice(len(names), p=[PROPERTY_TYPES[n][0] for n in names])]
         _, low, high, family = PROPERTY_TYPES[kind]
         address = self.addresses.make(postcode, ward, lad, flat=kind in ("Flat", "Maisonette"))
-        idx = self._place(kind=DISPERSAL, lad=lad, ward=ward, postcode=postcode, property_type=kind,
-                          household="family" if rng.random() < family else "single",
-                          provider=self.story.provider[lad], address=address, first_quarter=quarter)
+        idx = self._place(
+            kind=DISPERSAL,
+            lad=lad,
+            ward=ward,
+            postcode=postcode,
+            property_type=kind,
+            household="family" if rng.random() < family else "single",
+            provider=self.story.provider[lad],
+            address=address,
+            first_quarter=quarter,
+        )
         self.places.rows[idx]["bedspaces"] = int(rng.integers(low, high + 1))
         return idx
 
@@ -321,16 +432,33 @@ class _Builder:
         return occ
 
     # initial accommodation, hotels, subsistence --------------------------------------------
-    def _site(self, lad: str, *, kind: str, property_type: str, building: str, capacity: int,
-              quarters: range, occupancy: tuple[float, float]) -> None:
+    def _site(
+        self,
+        lad: str,
+        *,
+        kind: str,
+        property_type: str,
+        building: str,
+        capacity: int,
+        quarters: range,
+        occupancy: tuple[float, float],
+    ) -> None:
         rng = self.rng
         wards = self.geo.wards[self.geo.wards["lad_code"] == lad].sort_values(["population", "ward_code"])
         ward = str(wards["ward_code"].iloc[-1 - int(rng.integers(3))])
         postcode = _pick_unit(rng, self.units_by_ward, ward)
         address = self.addresses.make(postcode, ward, lad, flat=False, building=building)
-        idx = self._place(kind=kind, lad=lad, ward=ward, postcode=postcode, property_type=property_type,
-                          household="mixed", provider=self.story.provider[lad], address=address,
-                          first_quarter=quarters.start)
+        idx = self._place(
+            kind=kind,
+            lad=lad,
+            ward=ward,
+            postcode=postcode,
+            property_type=property_type,
+            household="mixed",
+            provider=self.story.provider[lad],
+            address=address,
+            first_quarter=quarters.start,
+        )
         self.places.rows[idx]["bedspaces"] = capacity
         walk = np.cumsum(rng.normal(0, 0.04, size=len(self.cal.months)))
         level = np.clip(np.mean(occupancy) + walk, *occupancy)
@@ -348,15 +476,43 @@ class _Builder:
         ok = [c for c in lads if roles[c] == "ok"] or lads
         growing = next((c for c in lads if roles[c] == "growing"), ok[0])
         nq = self.nq
-        self._site(ok[-1], kind=INITIAL, property_type="Hostel", building="Northmoor House", capacity=300,
-                   quarters=range(nq), occupancy=(0.5, 0.97))
-        self._site(ok[-1], kind=CONTINGENCY, property_type="Hotel", building="The Station Hotel", capacity=200,
-                   quarters=range(max(nq // 2, 1)), occupancy=(0.7, 0.97))
-        self._site(ok[-2 if len(ok) > 1 else 0], kind=CONTINGENCY, property_type="Hotel",
-                   building="The Moorland Lodge Hotel", capacity=160, quarters=range(nq), occupancy=(0.7, 0.97))
+        self._site(
+            ok[-1],
+            kind=INITIAL,
+            property_type="Hostel",
+            building="Northmoor House",
+            capacity=300,
+            quarters=range(nq),
+            occupancy=(0.5, 0.97),
+        )
+        self._site(
+            ok[-1],
+            kind=CONTINGENCY,
+            property_type="Hotel",
+            building="The Station Hotel",
+            capacity=200,
+            quarters=range(max(nq // 2, 1)),
+            occupancy=(0.7, 0.97),
+        )
+        self._site(
+            ok[-2 if len(ok) > 1 else 0],
+            kind=CONTINGENCY,
+            property_type="Hotel",
+            building="The Moorland Lodge Hotel",
+            capacity=160,
+            quarters=range(nq),
+            occupancy=(0.7, 0.97),
+        )
         if nq > 2:
-            self._site(growing, kind=CONTINGENCY, property_type="Hotel", building="Riverside Court Hotel",
-                       capacity=180, quarters=range(2, nq), occupancy=(0.6, 0.95))
+            self._site(
+                growing,
+                kind=CONTINGENCY,
+                property_type="Hotel",
+                building="Riverside Court Hotel",
+                capacity=180,
+                quarters=range(2, nq),
+                occupancy=(0.6, 0.95),
+            )
 
     def subsistence(self, households: int) -> None:
         rng, n_months = self.rng, len(self.cal.months)
@@ -366,9 +522,17 @@ class _Builder:
             w = int(rng.choice(len(wards), p=p))
             ward, lad = str(wards["ward_code"].iat[w]), str(wards["lad_code"].iat[w])
             size = 1 if rng.random() < 0.75 else int(rng.integers(2, 5))
-            idx = self._place(kind=SUBSISTENCE, lad=lad, ward=ward, postcode=_pick_unit(rng, self.units_by_ward, ward),
-                              property_type="", household="single" if size == 1 else "family", provider=None,
-                              address=None, first_quarter=0)
+            idx = self._place(
+                kind=SUBSISTENCE,
+                lad=lad,
+                ward=ward,
+                postcode=_pick_unit(rng, self.units_by_ward, ward),
+                property_type="",
+                household="single" if size == 1 else "family",
+                provider=None,
+                address=None,
+                first_quarter=0,
+            )
             self.places.rows[idx]["bedspaces"] = size
             start = int(rng.integers(-n_months // 2, n_months))
             stop = start + int(rng.integers(min(4, n_months), n_months + 1))
@@ -396,6 +560,7 @@ def _monthly_occupancy(places: _Places, cal: _Calendar, rng: np.random.Generator
 
 # --- people ---------------------------------------------------------------------------------
 
+
 def _draw(rng: np.random.Generator, weights: dict[str, float], n: int) -> np.ndarray:
     names = np.array(list(weights))
     p = np.array(list(weights.values()), dtype=float)
@@ -421,8 +586,13 @@ def _family(rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
     ages = list(_draw(rng, {"25-34": 55, "35-49": 40, "50+": 5}, adults))
     ages += list(_draw(rng, {"0-4": 40, "5-17": 50, "18-24": 10}, size - adults))
     support = "Section 4" if rng.random() < 0.03 else "Section 95"
-    return {"nationality": np.full(size, nationality), "age_band": np.array(ages), "gender": np.array(genders),
-            "household_type": np.full(size, "Family"), "support_type": np.full(size, support)}
+    return {
+        "nationality": np.full(size, nationality),
+        "age_band": np.array(ages),
+        "gender": np.array(genders),
+        "household_type": np.full(size, "Family"),
+        "support_type": np.full(size, support),
+    }
 
 
 def _slots(rng: np.random.Generator, places: _Places) -> pd.DataFrame:
@@ -462,7 +632,7 @@ GROUP_KEYS = ["month", "lad_code", *layouts.GROUP_FIELDS]
 
 
 def _groups(person_months: pd.DataFrame) -> pd.DataFrame:
-    return (person_months.groupby(GROUP_KEYS, sort=True).size().rename("people").reset_index())
+    return person_months.groupby(GROUP_KEYS, sort=True).size().rename("people").reset_index()
 
 
 def _ho_layout(index: int, month_index: int, suppressed: bool) -> str:
@@ -472,8 +642,9 @@ def _ho_layout(index: int, month_index: int, suppressed: bool) -> str:
     return exact[(index + month_index // 6) % len(exact)]
 
 
-def _write_home_office(out_dir: Path, groups: pd.DataFrame, geo: _Geography, cal: _Calendar, story: _Story,
-                       rng: np.random.Generator) -> tuple[list[Path], list[dict]]:
+def _write_home_office(
+    out_dir: Path, groups: pd.DataFrame, geo: _Geography, cal: _Calendar, story: _Story, rng: np.random.Generator
+) -> tuple[list[Path], list[dict]]:
     folder = out_dir / "home_office"
     folder.mkdir(parents=True, exist_ok=True)
     names = dict(zip(geo.lads["lad_code"], geo.lads["lad_name"]))
@@ -491,12 +662,23 @@ def _write_home_office(out_dir: Path, groups: pd.DataFrame, geo: _Geography, cal
                 data = data.groupby(layouts.SUPPRESSED_FIELDS, sort=True)["people"].sum().reset_index()
             else:
                 writer, marker = layouts.EXACT_HO_LAYOUTS[layout], None
-            path = writer(data.reset_index(drop=True), stem, month=month, la_name=names[lad], la_code=lad, rng=rng,
-                          marker=marker)
+            path = writer(
+                data.reset_index(drop=True), stem, month=month, la_name=names[lad], la_code=lad, rng=rng, marker=marker
+            )
             paths.append(path)
-            manifest.append({"kind": "home_office", "path": path.relative_to(out_dir).as_posix(), "month": month,
-                             "quarter": "", "provider": "", "layout": layout, "la_code": lad,
-                             "suppressed": suppressed, "marker": marker or ""})
+            manifest.append(
+                {
+                    "kind": "home_office",
+                    "path": path.relative_to(out_dir).as_posix(),
+                    "month": month,
+                    "quarter": "",
+                    "provider": "",
+                    "layout": layout,
+                    "la_code": lad,
+                    "suppressed": suppressed,
+                    "marker": marker or "",
+                }
+            )
     return paths, manifest
 
 
@@ -517,19 +699,43 @@ def _property_table(places: _Places, cal: _Calendar, q: int, names: dict[str, st
             status, beds, occupied = "proposed", int(cap[q + 1]), 0
         else:
             continue
-        listed.append({**row, "status": status, "bedspaces": beds, "occupied": occupied,
-                       "date_in_use": row["date_in_use"] if status != "proposed" else None,
-                       "lad_name": names[row["lad_code"]], "accommodation_type": row["kind"]})
+        listed.append(
+            {
+                **row,
+                "status": status,
+                "bedspaces": beds,
+                "occupied": occupied,
+                "date_in_use": row["date_in_use"] if status != "proposed" else None,
+                "lad_name": names[row["lad_code"]],
+                "accommodation_type": row["kind"],
+            }
+        )
     return pd.DataFrame(listed)
 
 
-TRUTH_PROPERTY_COLUMNS = ["provider", "property_ref", "addr_line1", "addr_line2", "addr_line3", "town", "postcode",
-                          "postcode_sector", "ward_code", "lad_code", "property_type", "accommodation_type",
-                          "bedspaces", "occupied", "status", "date_in_use"]
+TRUTH_PROPERTY_COLUMNS = [
+    "provider",
+    "property_ref",
+    "addr_line1",
+    "addr_line2",
+    "addr_line3",
+    "town",
+    "postcode",
+    "postcode_sector",
+    "ward_code",
+    "lad_code",
+    "property_type",
+    "accommodation_type",
+    "bedspaces",
+    "occupied",
+    "status",
+    "date_in_use",
+]
 
 
-def _write_properties(out_dir: Path, places: _Places, geo: _Geography, cal: _Calendar, story: _Story,
-                      rng: np.random.Generator) -> tuple[list[tuple[Path, str]], list[dict]]:
+def _write_properties(
+    out_dir: Path, places: _Places, geo: _Geography, cal: _Calendar, story: _Story, rng: np.random.Generator
+) -> tuple[list[tuple[Path, str]], list[dict]]:
     folder, truth = out_dir / "properties", out_dir / "truth"
     folder.mkdir(parents=True, exist_ok=True)
     names = dict(zip(geo.lads["lad_code"], geo.lads["lad_name"]))
@@ -548,18 +754,29 @@ def _write_properties(out_dir: Path, places: _Places, geo: _Geography, cal: _Cal
             la_names = sorted(props["lad_name"].unique())
             layouts.PROVIDER_LAYOUTS[provider](props, path, quarter=quarter, la_names=la_names, rng=rng)
             written.append((path, provider))
-            manifest.append({"kind": "properties", "path": path.relative_to(out_dir).as_posix(), "month": "",
-                             "quarter": quarter, "provider": provider, "layout": f"{provider.lower()}{suffix}",
-                             "la_code": ";".join(sorted(props["lad_code"].unique())), "suppressed": False,
-                             "marker": ""})
+            manifest.append(
+                {
+                    "kind": "properties",
+                    "path": path.relative_to(out_dir).as_posix(),
+                    "month": "",
+                    "quarter": quarter,
+                    "provider": provider,
+                    "layout": f"{provider.lower()}{suffix}",
+                    "la_code": ";".join(sorted(props["lad_code"].unique())),
+                    "suppressed": False,
+                    "marker": "",
+                }
+            )
     return written, manifest
 
 
-def _write_truth(truth: Path, person_months: pd.DataFrame, groups: pd.DataFrame, geo: _Geography, cal: _Calendar,
-                 story: _Story) -> None:
+def _write_truth(
+    truth: Path, person_months: pd.DataFrame, groups: pd.DataFrame, geo: _Geography, cal: _Calendar, story: _Story
+) -> None:
     types = [DISPERSAL, INITIAL, CONTINGENCY, SUBSISTENCE]
-    grid = pd.MultiIndex.from_product([cal.months, geo.wards["ward_code"], types],
-                                      names=["month", "ward_code", "accommodation_type"])
+    grid = pd.MultiIndex.from_product(
+        [cal.months, geo.wards["ward_code"], types], names=["month", "ward_code", "accommodation_type"]
+    )
     ward = person_months.groupby(["month", "ward_code", "accommodation_type"]).size().reindex(grid, fill_value=0)
     ward = ward.rename("people").reset_index()
     ward.insert(2, "lad_code", ward["ward_code"].map(dict(zip(geo.wards["ward_code"], geo.wards["lad_code"]))))
@@ -577,8 +794,9 @@ def _write_truth(truth: Path, person_months: pd.DataFrame, groups: pd.DataFrame,
     roles.to_csv(truth / "la_roles.csv", index=False, lineterminator="\n")
 
 
-def generate_activity(region: RegionFiles | Path, out_dir: Path, *, seed: int = 1, start: str = "2024-10",
-                      months: int = 24) -> ActivityFiles:
+def generate_activity(
+    region: RegionFiles | Path, out_dir: Path, *, seed: int = 1, start: str = "2024-10", months: int = 24
+) -> ActivityFiles:
     """Write ``months`` of Home Office files and the quarterly provider lists, with their truth and a manifest."""
     files = region if isinstance(region, RegionFiles) else RegionFiles.in_dir(Path(region))
     out_dir = Path(out_dir)
@@ -605,6 +823,7 @@ def generate_activity(region: RegionFiles | Path, out_dir: Path, *, seed: int = 
 
 # --- national scale, for the benchmarks -------------------------------------------------------
 
+
 def _national_pairs(region: RegionFiles) -> pd.DataFrame:
     """(sector, LA) pairs of the national geography with their number of postcodes."""
     sector_wards = pd.read_csv(region.truth_dir / "sector_wards.csv", dtype={"ward_code": str})
@@ -613,8 +832,9 @@ def _national_pairs(region: RegionFiles) -> pd.DataFrame:
     return pairs.groupby(["postcode_sector", "lad_code"], sort=True)["n_postcodes"].sum().reset_index()
 
 
-def generate_national_month(out_dir: Path, region: RegionFiles, *, seed: int = 1, rows: int = 75_000,
-                            month: str = "2025-03") -> tuple[Path, Path]:
+def generate_national_month(
+    out_dir: Path, region: RegionFiles, *, seed: int = 1, rows: int = 75_000, month: str = "2025-03"
+) -> tuple[Path, Path]:
     """One canonical long monthly file for the national geography, as CSV and as XLSX (same content)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -626,24 +846,30 @@ def generate_national_month(out_dir: Path, region: RegionFiles, *, seed: int = 1
         n = int((rows - have) * 1.3) + 100
         pick = rng.choice(len(pairs), size=n, p=weight / weight.sum())
         family = rng.random(n) < 0.35
-        draw = pd.DataFrame({
-            "postcode_sector": pairs["postcode_sector"].to_numpy()[pick],
-            "lad_code": pairs["lad_code"].to_numpy()[pick],
-            "support_type": _draw(rng, {"Section 95": 90, "Section 4": 7, "Section 98": 3}, n),
-            "accommodation_type": _draw(rng, {DISPERSAL: 82, INITIAL: 5, CONTINGENCY: 9, SUBSISTENCE: 4}, n),
-            "nationality": _draw(rng, NATIONALITIES, n),
-            "age_band": np.where(family, _draw(rng, dict.fromkeys(AGE_BANDS, 1), n),
-                                 _draw(rng, {"18-24": 35, "25-34": 40, "35-49": 20, "50+": 5}, n)),
-            "gender": np.where(rng.random(n) < np.where(family, 0.5, 0.88), "Male", "Female"),
-            "household_type": np.where(family, "Family", "Single"),
-            "people": 1 + rng.geometric(0.6, size=n) - 1,
-        })
+        draw = pd.DataFrame(
+            {
+                "postcode_sector": pairs["postcode_sector"].to_numpy()[pick],
+                "lad_code": pairs["lad_code"].to_numpy()[pick],
+                "support_type": _draw(rng, {"Section 95": 90, "Section 4": 7, "Section 98": 3}, n),
+                "accommodation_type": _draw(rng, {DISPERSAL: 82, INITIAL: 5, CONTINGENCY: 9, SUBSISTENCE: 4}, n),
+                "nationality": _draw(rng, NATIONALITIES, n),
+                "age_band": np.where(
+                    family,
+                    _draw(rng, dict.fromkeys(AGE_BANDS, 1), n),
+                    _draw(rng, {"18-24": 35, "25-34": 40, "35-49": 20, "50+": 5}, n),
+                ),
+                "gender": np.where(rng.random(n) < np.where(family, 0.5, 0.88), "Male", "Female"),
+                "household_type": np.where(family, "Family", "Single"),
+                "people": 1 + rng.geometric(0.6, size=n) - 1,
+            }
+        )
         chunks.append(draw)
         merged = pd.concat(chunks, ignore_index=True).drop_duplicates(["lad_code", *layouts.GROUP_FIELDS])
         chunks, have = [merged], len(merged)
     table = chunks[0].iloc[:rows].sort_values(["lad_code", *layouts.GROUP_FIELDS], kind="stable")
     canonical = table.assign(
-        month=month, local_authority=table["lad_code"],
+        month=month,
+        local_authority=table["lad_code"],
         accommodation_type=table["accommodation_type"].map(layouts.HO_ACCOMMODATION),
     )[layouts.CANONICAL_HEADER]
     stem = out_dir / f"HO_national_{month}"
@@ -658,8 +884,15 @@ def generate_national_month(out_dir: Path, region: RegionFiles, *, seed: int = 1
     return csv_path, xlsx_path
 
 
-def generate_property_list(out_dir: Path, region: RegionFiles, *, n: int = 35_000, provider: str = "Mears",
-                           seed: int = 1, quarter: str = "2025Q1") -> Path:
+def generate_property_list(
+    out_dir: Path,
+    region: RegionFiles,
+    *,
+    n: int = 35_000,
+    provider: str = "Mears",
+    seed: int = 1,
+    quarter: str = "2025Q1",
+) -> Path:
     """One ``n``-property list in ``provider``'s layout, at units of the (national) geography."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -681,20 +914,26 @@ def generate_property_list(out_dir: Path, region: RegionFiles, *, n: int = 35_00
     numbers = rng.integers(1, 200, size=n)
     street = [f"{num} {w} {k}" for num, w, k in zip(numbers, words, street_kinds)]
     start = quarter_start(quarter)
-    props = pd.DataFrame({
-        "property_ref": [_national_ref(provider, i) for i in range(n)],
-        "addr_line1": np.where(flat, [f"Flat {f}" for f in rng.integers(1, 9, size=n)], street),
-        "addr_line2": np.where(flat, street, ""), "addr_line3": "",
-        "town": pick["lad_code"].map(names).str.split(" and ").str[0].to_numpy(),
-        "postcode": pick["postcode"].to_numpy(), "lad_name": pick["lad_code"].map(names).to_numpy(),
-        "property_type": kind, "bedspaces": beds, "occupied": np.where(status == "in use", occupied, 0),
-        "status": status, "accommodation_type": DISPERSAL,
-        "date_in_use": [start - timedelta(days=int(d)) for d in rng.integers(1, 5 * 365, size=n)],
-    })
+    props = pd.DataFrame(
+        {
+            "property_ref": [_national_ref(provider, i) for i in range(n)],
+            "addr_line1": np.where(flat, [f"Flat {f}" for f in rng.integers(1, 9, size=n)], street),
+            "addr_line2": np.where(flat, street, ""),
+            "addr_line3": "",
+            "town": pick["lad_code"].map(names).str.split(" and ").str[0].to_numpy(),
+            "postcode": pick["postcode"].to_numpy(),
+            "lad_name": pick["lad_code"].map(names).to_numpy(),
+            "property_type": kind,
+            "bedspaces": beds,
+            "occupied": np.where(status == "in use", occupied, 0),
+            "status": status,
+            "accommodation_type": DISPERSAL,
+            "date_in_use": [start - timedelta(days=int(d)) for d in rng.integers(1, 5 * 365, size=n)],
+        }
+    )
     suffix = ".xlsx"
     path = out_dir / f"{provider}_national_{quarter}{suffix}"
-    return layouts.PROVIDER_LAYOUTS[provider](props, path, quarter=quarter, la_names=["all local authorities"],
-                                              rng=rng)
+    return layouts.PROVIDER_LAYOUTS[provider](props, path, quarter=quarter, la_names=["all local authorities"], rng=rng)
 
 
 def _national_ref(provider: str, i: int) -> str:
@@ -714,8 +953,9 @@ class ReceivedFiles:
     quarter: str
 
 
-def generate_received_files(out_dir: Path, region: RegionFiles, *, seed: int = 1, month: str = "2025-03",
-                            n_las: int = 3, rows_per_la: int = 40) -> ReceivedFiles:
+def generate_received_files(
+    out_dir: Path, region: RegionFiles, *, seed: int = 1, month: str = "2025-03", n_las: int = 3, rows_per_la: int = 40
+) -> ReceivedFiles:
     """One month for ``n_las`` LAs of the region in every layout councils really receive, with the truth."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -732,18 +972,23 @@ def generate_received_files(out_dir: Path, region: RegionFiles, *, seed: int = 1
         sectors = pairs.loc[pairs["lad_code"] == code, "postcode_sector"].to_numpy()
         n = rows_per_la * 3
         family = rng.random(n) < 0.35
-        draw = pd.DataFrame({
-            "lad_code": code,
-            "postcode_sector": sectors[rng.integers(len(sectors), size=n)],
-            "support_type": _draw(rng, {"Section 95": 90, "Section 4": 7, "Section 98": 3}, n),
-            "accommodation_type": _draw(rng, {DISPERSAL: 82, INITIAL: 5, CONTINGENCY: 9, SUBSISTENCE: 4}, n),
-            "nationality": _draw(rng, NATIONALITIES, n),
-            "age_band": np.where(family, _draw(rng, dict.fromkeys(AGE_BANDS, 1), n),
-                                 _draw(rng, {"18-24": 35, "25-34": 40, "35-49": 20, "50+": 5}, n)),
-            "gender": np.where(rng.random(n) < np.where(family, 0.5, 0.88), "Male", "Female"),
-            "household_type": np.where(family, "Family", "Single"),
-            "people": 1 + rng.geometric(0.5, size=n) - 1,
-        })
+        draw = pd.DataFrame(
+            {
+                "lad_code": code,
+                "postcode_sector": sectors[rng.integers(len(sectors), size=n)],
+                "support_type": _draw(rng, {"Section 95": 90, "Section 4": 7, "Section 98": 3}, n),
+                "accommodation_type": _draw(rng, {DISPERSAL: 82, INITIAL: 5, CONTINGENCY: 9, SUBSISTENCE: 4}, n),
+                "nationality": _draw(rng, NATIONALITIES, n),
+                "age_band": np.where(
+                    family,
+                    _draw(rng, dict.fromkeys(AGE_BANDS, 1), n),
+                    _draw(rng, {"18-24": 35, "25-34": 40, "35-49": 20, "50+": 5}, n),
+                ),
+                "gender": np.where(rng.random(n) < np.where(family, 0.5, 0.88), "Male", "Female"),
+                "household_type": np.where(family, "Family", "Single"),
+                "people": 1 + rng.geometric(0.5, size=n) - 1,
+            }
+        )
         frames.append(draw.drop_duplicates(layouts.GROUP_FIELDS).head(rows_per_la))
     truth = pd.concat(frames, ignore_index=True).sort_values(["lad_code", *layouts.GROUP_FIELDS], kind="stable")
     truth = truth.reset_index(drop=True)
@@ -757,20 +1002,46 @@ def generate_received_files(out_dir: Path, region: RegionFiles, *, seed: int = 1
     pick = units.iloc[rng.choice(len(units), size=min(30, len(units)), replace=False)].reset_index(drop=True)
     beds = rng.integers(1, 7, size=len(pick))
     occupied = beds - rng.binomial(beds, 0.1)
-    props = pd.DataFrame({
-        "property_ref": [f"PL-{i + 1:04d}" for i in range(len(pick))],
-        "addr_line1": [f"{n} {w} Road" for n, w in zip(rng.integers(1, 200, size=len(pick)),
-                                                       np.array(_STREET_WORDS)[rng.integers(len(_STREET_WORDS),
-                                                                                            size=len(pick))])],
-        "addr_line2": "", "addr_line3": "", "town": pick["lad_code"].map(names).to_numpy(),
-        "postcode": pick["postcode"].to_numpy(), "lad_code": pick["lad_code"].to_numpy(),
-        "lad_name": pick["lad_code"].map(names).to_numpy(), "bedspaces": beds,
-        "occupied": np.where(occupied > 0, occupied, 0), "status": np.where(occupied > 0, "in use", "void"),
-    }).sort_values(["lad_name", "property_ref"], kind="stable").reset_index(drop=True)
-    prop_path = layouts.write_la_sections(props, out_dir / f"received_la_sections_{quarter}.xlsx", quarter=quarter,
-                                          la_names=sorted(props["lad_name"].unique()), rng=rng)
+    props = (
+        pd.DataFrame(
+            {
+                "property_ref": [f"PL-{i + 1:04d}" for i in range(len(pick))],
+                "addr_line1": [
+                    f"{n} {w} Road"
+                    for n, w in zip(
+                        rng.integers(1, 200, size=len(pick)),
+                        np.array(_STREET_WORDS)[rng.integers(len(_STREET_WORDS), size=len(pick))],
+                    )
+                ],
+                "addr_line2": "",
+                "addr_line3": "",
+                "town": pick["lad_code"].map(names).to_numpy(),
+                "postcode": pick["postcode"].to_numpy(),
+                "lad_code": pick["lad_code"].to_numpy(),
+                "lad_name": pick["lad_code"].map(names).to_numpy(),
+                "bedspaces": beds,
+                "occupied": np.where(occupied > 0, occupied, 0),
+                "status": np.where(occupied > 0, "in use", "void"),
+            }
+        )
+        .sort_values(["lad_name", "property_ref"], kind="stable")
+        .reset_index(drop=True)
+    )
+    prop_path = layouts.write_la_sections(
+        props,
+        out_dir / f"received_la_sections_{quarter}.xlsx",
+        quarter=quarter,
+        la_names=sorted(props["lad_name"].unique()),
+        rng=rng,
+    )
     return ReceivedFiles(paths, prop_path, truth, props, month, quarter)
 
 
-__all__ = ["ActivityFiles", "ReceivedFiles", "generate_activity", "generate_national_month",
-           "generate_property_list", "generate_received_files"]
+__all__ = [
+    "ActivityFiles",
+    "ReceivedFiles",
+    "generate_activity",
+    "generate_national_month",
+    "generate_property_list",
+    "generate_received_files",
+]

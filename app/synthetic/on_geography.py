@@ -7,6 +7,7 @@ per 1,000 residents and a trend, spread over its sectors in proportion to
 their postcodes with a few concentrated sectors, as dispersal housing
 clusters where rents are low.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -55,17 +56,19 @@ def monthly_files(
                 split = rng.multinomial(n, [0.78, 0.12, 0.1])
                 for accommodation, count in zip(("Dispersal", "Contingency", "Subsistence Only"), split):
                     if count:
-                        rows.append({
-                            "postcode_sector": sector,
-                            "local_authority": la["area_name"],
-                            "support_type": "Section 95",
-                            "accommodation_type": accommodation,
-                            "nationality": NATIONALITIES[rng.integers(len(NATIONALITIES))],
-                            "age_band": AGE_BANDS[rng.integers(2, len(AGE_BANDS))],
-                            "gender": "Male" if rng.random() < 0.7 else "Female",
-                            "household_type": "Single" if rng.random() < 0.65 else "Family",
-                            "people": int(count),
-                        })
+                        rows.append(
+                            {
+                                "postcode_sector": sector,
+                                "local_authority": la["area_name"],
+                                "support_type": "Section 95",
+                                "accommodation_type": accommodation,
+                                "nationality": NATIONALITIES[rng.integers(len(NATIONALITIES))],
+                                "age_band": AGE_BANDS[rng.integers(2, len(AGE_BANDS))],
+                                "gender": "Male" if rng.random() < 0.7 else "Female",
+                                "household_type": "Single" if rng.random() < 0.65 else "Family",
+                                "people": int(count),
+                            }
+                        )
             frame = pd.DataFrame(rows)
             frame.insert(0, "month", month)
             name = "".join(c for c in la["area_name"] if c.isalnum())

@@ -23,6 +23,7 @@ several wards and some straddle LAs.
 Codes are GSS-shaped but not real: wards ``E0599nnnn`` (national
 ``E0598nnnn``), LAs ``E069999nn`` (national ``E0699nnnn``).
 """
+
 from __future__ import annotations
 
 import json
@@ -44,13 +45,41 @@ SOURCE_YEAR = 2021
 REGION_CODE = "E12000099"
 REGION_NAME = "Northmoor"
 NATIONAL_REGIONS = (
-    ("E12000091", "Eastwold"), ("E12000092", "Southfen"), ("E12000093", "Westmarch"),
-    ("E12000094", "Highdale"), ("E12000095", "Lowvale"), ("E12000096", "Midshire"),
-    ("E12000097", "Coldharbour"), ("E12000098", "Greymere"),
+    ("E12000091", "Eastwold"),
+    ("E12000092", "Southfen"),
+    ("E12000093", "Westmarch"),
+    ("E12000094", "Highdale"),
+    ("E12000095", "Lowvale"),
+    ("E12000096", "Midshire"),
+    ("E12000097", "Coldharbour"),
+    ("E12000098", "Greymere"),
 )
 #: Postcode areas that do not exist in the UK (ZE, Shetland, does; it is left out).
-FAKE_AREAS = ("ZX", "ZY", "ZW", "ZV", "ZU", "ZT", "ZS", "ZR", "ZQ", "ZP", "ZN", "ZM",
-              "ZL", "ZK", "ZJ", "ZH", "ZG", "ZF", "ZD", "ZC", "ZB", "ZA", "ZZ")
+FAKE_AREAS = (
+    "ZX",
+    "ZY",
+    "ZW",
+    "ZV",
+    "ZU",
+    "ZT",
+    "ZS",
+    "ZR",
+    "ZQ",
+    "ZP",
+    "ZN",
+    "ZM",
+    "ZL",
+    "ZK",
+    "ZJ",
+    "ZH",
+    "ZG",
+    "ZF",
+    "ZD",
+    "ZC",
+    "ZB",
+    "ZA",
+    "ZZ",
+)
 #: Letters used in real inward codes (C, I, K, M, O, V never are); the rest only if a sector overflows.
 INWARD_LETTERS = "ABDEFGHJLNPQRSTUWXYZ"
 EXTRA_LETTERS = "CIKMOV"
@@ -61,17 +90,102 @@ CHILD_SHARE = (0.18, 0.26)
 FIXED_DATE = "2024-05-01T00:00:00.000Z"
 
 _PREFIXES = (
-    "Ash", "Brack", "Bram", "Cold", "Crag", "Dun", "Elm", "Fen", "Gris", "Hart", "Hazel", "Holm",
-    "Kirk", "Lang", "Lark", "Mar", "Mill", "Ness", "Oak", "Pen", "Red", "Rook", "Sand", "Shel",
-    "Stain", "Thorn", "Wick", "Wold", "Wren", "Yew", "Alder", "Birch", "Bur", "Cal", "Dal", "Eld",
-    "Farn", "Gil", "Hol", "Ing", "Kel", "Lyn", "Moor", "Nor", "Ow", "Quen", "Ry", "Sel", "Tod", "Ux",
+    "Ash",
+    "Brack",
+    "Bram",
+    "Cold",
+    "Crag",
+    "Dun",
+    "Elm",
+    "Fen",
+    "Gris",
+    "Hart",
+    "Hazel",
+    "Holm",
+    "Kirk",
+    "Lang",
+    "Lark",
+    "Mar",
+    "Mill",
+    "Ness",
+    "Oak",
+    "Pen",
+    "Red",
+    "Rook",
+    "Sand",
+    "Shel",
+    "Stain",
+    "Thorn",
+    "Wick",
+    "Wold",
+    "Wren",
+    "Yew",
+    "Alder",
+    "Birch",
+    "Bur",
+    "Cal",
+    "Dal",
+    "Eld",
+    "Farn",
+    "Gil",
+    "Hol",
+    "Ing",
+    "Kel",
+    "Lyn",
+    "Moor",
+    "Nor",
+    "Ow",
+    "Quen",
+    "Ry",
+    "Sel",
+    "Tod",
+    "Ux",
 )
 _SUFFIXES = (
-    "by", "ton", "ley", "ham", "field", "worth", "dale", "thorpe", "moor", "stead", "well",
-    "bridge", "gate", "holme", "wick", "burn", "ford", "hurst", "combe", "side", "cote", "mere",
+    "by",
+    "ton",
+    "ley",
+    "ham",
+    "field",
+    "worth",
+    "dale",
+    "thorpe",
+    "moor",
+    "stead",
+    "well",
+    "bridge",
+    "gate",
+    "holme",
+    "wick",
+    "burn",
+    "ford",
+    "hurst",
+    "combe",
+    "side",
+    "cote",
+    "mere",
 )
-_QUALIFIERS = ("North", "South", "East", "West", "Central", "Park", "Village", "Green", "Hill",
-               "Rural", "Town", "Common", "Vale", "Heath", "Marsh", "Upper", "Lower", "Old", "New")
+_QUALIFIERS = (
+    "North",
+    "South",
+    "East",
+    "West",
+    "Central",
+    "Park",
+    "Village",
+    "Green",
+    "Hill",
+    "Rural",
+    "Town",
+    "Common",
+    "Vale",
+    "Heath",
+    "Marsh",
+    "Upper",
+    "Lower",
+    "Old",
+    "New",
+)
 
 
 @dataclass(frozen=True)
@@ -85,7 +199,7 @@ class RegionFiles:
     truth_dir: Path
 
     @classmethod
-    def in_dir(cls, out_dir: Path) -> "RegionFiles":
+    def in_dir(cls, out_dir: Path) -> RegionFiles:
         """The files :func:`generate_region` wrote into ``out_dir``."""
         out_dir = Path(out_dir)
         return cls(
@@ -116,14 +230,32 @@ class _Scale:
 
 SCALES = {
     "region": _Scale(
-        n_wards=120, n_lads=6, regions=((REGION_CODE, REGION_NAME),), centre=(445_000.0, 345_000.0),
-        radius=30_000.0, n_towns=4, residents_per_unit=40.0, units_per_sector=190.0, n_sectors=0,
-        n_districts=40, ward_prefix="E0599", lad_prefix="E069999",
+        n_wards=120,
+        n_lads=6,
+        regions=((REGION_CODE, REGION_NAME),),
+        centre=(445_000.0, 345_000.0),
+        radius=30_000.0,
+        n_towns=4,
+        residents_per_unit=40.0,
+        units_per_sector=190.0,
+        n_sectors=0,
+        n_districts=40,
+        ward_prefix="E0599",
+        lad_prefix="E069999",
     ),
     "national": _Scale(
-        n_wards=8_000, n_lads=330, regions=NATIONAL_REGIONS, centre=(430_000.0, 330_000.0),
-        radius=210_000.0, n_towns=60, residents_per_unit=None, units_per_sector=25.0, n_sectors=10_000,
-        n_districts=1_700, ward_prefix="E0598", lad_prefix="E0699",
+        n_wards=8_000,
+        n_lads=330,
+        regions=NATIONAL_REGIONS,
+        centre=(430_000.0, 330_000.0),
+        radius=210_000.0,
+        n_towns=60,
+        residents_per_unit=None,
+        units_per_sector=25.0,
+        n_sectors=10_000,
+        n_districts=1_700,
+        ward_prefix="E0598",
+        lad_prefix="E0699",
     ),
 }
 
@@ -153,6 +285,7 @@ def generate_region(out_dir: Path, *, seed: int = 1, scale: str = "region") -> R
 
 
 # --- geometry -------------------------------------------------------------------------------
+
 
 def _outline(rng: np.random.Generator, centre: tuple[float, float], radius: float) -> shapely.Polygon:
     """An irregular, star-shaped outline: a circle bent by a few low harmonics."""
@@ -278,6 +411,7 @@ def _components(members: set[int], adjacency: list[set[int]]) -> list[set[int]]:
 
 # --- areas and populations -------------------------------------------------------------------
 
+
 def _ward_populations(rng: np.random.Generator, n: int) -> np.ndarray:
     """Log-normal around 8,500, redrawn until inside the ward range (with a margin for later scaling)."""
     pop = rng.lognormal(np.log(8_500), 0.3, size=n)
@@ -286,8 +420,9 @@ def _ward_populations(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.round(pop).astype(np.int64)
 
 
-def _assign_lads(rng: np.random.Generator, cells: np.ndarray, adjacency: list[set[int]],
-                 spec: _Scale) -> tuple[np.ndarray, np.ndarray]:
+def _assign_lads(
+    rng: np.random.Generator, cells: np.ndarray, adjacency: list[set[int]], spec: _Scale
+) -> tuple[np.ndarray, np.ndarray]:
     """LA of each ward (nearest weighted LA seed, made contiguous) and ward populations in range.
 
     A few LAs (region scale) are drawn again until all fit the population range;
@@ -312,8 +447,13 @@ def _assign_lads(rng: np.random.Generator, cells: np.ndarray, adjacency: list[se
     raise RuntimeError("could not draw LAs within the population range")
 
 
-def _balance(rng: np.random.Generator, labels: np.ndarray, populations: np.ndarray, adjacency: list[set[int]],
-             centroids: np.ndarray) -> np.ndarray:
+def _balance(
+    rng: np.random.Generator,
+    labels: np.ndarray,
+    populations: np.ndarray,
+    adjacency: list[set[int]],
+    centroids: np.ndarray,
+) -> np.ndarray:
     """Merge LAs below the population range into a neighbour; split those above it in two."""
     for _ in range(10 * (labels.max() + 1)):
         totals = np.bincount(labels, weights=populations)
@@ -361,8 +501,9 @@ def _fit_lad_populations(populations: np.ndarray, labels: np.ndarray) -> np.ndar
     return populations
 
 
-def _assign_regions(rng: np.random.Generator, cells: np.ndarray, lad_of_ward: np.ndarray,
-                    adjacency: list[set[int]], spec: _Scale) -> np.ndarray:
+def _assign_regions(
+    rng: np.random.Generator, cells: np.ndarray, lad_of_ward: np.ndarray, adjacency: list[set[int]], spec: _Scale
+) -> np.ndarray:
     """Region index of each LA: k-means of LA centres, made contiguous."""
     n_regions, n_lads = len(spec.regions), int(lad_of_ward.max()) + 1
     if n_regions == 1:
@@ -384,8 +525,14 @@ def _place_names(rng: np.random.Generator, n: int) -> list[str]:
     return [combos[i] for i in order[:n]]
 
 
-def _name_areas(rng: np.random.Generator, cells: np.ndarray, lad_of_ward: np.ndarray, populations: np.ndarray,
-                region_of_lad: np.ndarray, spec: _Scale) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+def _name_areas(
+    rng: np.random.Generator,
+    cells: np.ndarray,
+    lad_of_ward: np.ndarray,
+    populations: np.ndarray,
+    region_of_lad: np.ndarray,
+    spec: _Scale,
+) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Codes and names; wards numbered in LA order, then west to east."""
     n_w, n_l = len(cells), int(lad_of_ward.max()) + 1
     centroids = shapely.get_coordinates(shapely.centroid(cells))
@@ -397,31 +544,40 @@ def _name_areas(rng: np.random.Generator, cells: np.ndarray, lad_of_ward: np.nda
         lad_names[3] = f"North {lad_names[3]}"
     ward_names = _ward_names(rng, places[n_l:-2], n_w)
     child_base = rng.uniform(0.195, 0.24, size=n_l)
-    child_share = np.clip(child_base[lad_of_ward] + rng.normal(0, 0.012, size=n_w),
-                          CHILD_SHARE[0] + 0.002, CHILD_SHARE[1] - 0.002)
+    child_share = np.clip(
+        child_base[lad_of_ward] + rng.normal(0, 0.012, size=n_w), CHILD_SHARE[0] + 0.002, CHILD_SHARE[1] - 0.002
+    )
 
     lad_codes = np.array([f"{spec.lad_prefix}{i + 1:0{9 - len(spec.lad_prefix)}d}" for i in range(n_l)])
-    wards = gpd.GeoDataFrame({
-        "ward_code": [f"{spec.ward_prefix}{i + 1:04d}" for i in range(n_w)],
-        "ward_name": [ward_names[i] for i in range(n_w)],
-        "lad_code": lad_codes[lad_of_ward[order]],
-        "population": populations[order],
-        "population_0_17": np.round(populations[order] * child_share[order]).astype(np.int64),
-        "geometry": cells[order],
-    }, geometry="geometry", crs=BNG)
+    wards = gpd.GeoDataFrame(
+        {
+            "ward_code": [f"{spec.ward_prefix}{i + 1:04d}" for i in range(n_w)],
+            "ward_name": [ward_names[i] for i in range(n_w)],
+            "lad_code": lad_codes[lad_of_ward[order]],
+            "population": populations[order],
+            "population_0_17": np.round(populations[order] * child_share[order]).astype(np.int64),
+            "geometry": cells[order],
+        },
+        geometry="geometry",
+        crs=BNG,
+    )
     region_codes = np.array([c for c, _ in spec.regions])
     region_names = np.array([n for _, n in spec.regions])
     lad_geoms = [shapely.coverage_union_all(wards.geometry.values[wards.lad_code.values == code]) for code in lad_codes]
-    lads = gpd.GeoDataFrame({
-        "lad_code": lad_codes,
-        "lad_name": lad_names.astype(str),
-        "region_code": region_codes[region_of_lad],
-        "region_name": region_names[region_of_lad],
-        "population": wards.groupby("lad_code")["population"].sum().reindex(lad_codes).to_numpy(),
-        "population_0_17": wards.groupby("lad_code")["population_0_17"].sum().reindex(lad_codes).to_numpy(),
-        "n_wards": wards.groupby("lad_code").size().reindex(lad_codes).to_numpy(),
-        "geometry": lad_geoms,
-    }, geometry="geometry", crs=BNG)
+    lads = gpd.GeoDataFrame(
+        {
+            "lad_code": lad_codes,
+            "lad_name": lad_names.astype(str),
+            "region_code": region_codes[region_of_lad],
+            "region_name": region_names[region_of_lad],
+            "population": wards.groupby("lad_code")["population"].sum().reindex(lad_codes).to_numpy(),
+            "population_0_17": wards.groupby("lad_code")["population_0_17"].sum().reindex(lad_codes).to_numpy(),
+            "n_wards": wards.groupby("lad_code").size().reindex(lad_codes).to_numpy(),
+            "geometry": lad_geoms,
+        },
+        geometry="geometry",
+        crs=BNG,
+    )
     return wards, lads
 
 
@@ -448,6 +604,7 @@ def _ward_names(rng: np.random.Generator, places: list[str], n: int) -> list[str
 
 # --- postcodes ------------------------------------------------------------------------------
 
+
 def _postcode_units(rng: np.random.Generator, wards: gpd.GeoDataFrame, spec: _Scale) -> pd.DataFrame:
     """Unit points inside wards (about one per ``residents_per_unit``), grouped into districts and sectors."""
     per_unit = spec.residents_per_unit or wards.population.sum() / (spec.n_sectors * spec.units_per_sector)
@@ -457,12 +614,16 @@ def _postcode_units(rng: np.random.Generator, wards: gpd.GeoDataFrame, spec: _Sc
     sector_digit = _sectors(rng, xy, district, spec.units_per_sector)
     sector_id = _follow_lads(rng, xy, district * 10 + sector_digit, wards.lad_code.to_numpy()[ward_idx])
     district, sector_digit = sector_id // 10, sector_id % 10
-    units = pd.DataFrame({
-        "x": xy[:, 0], "y": xy[:, 1],
-        "ward_code": wards.ward_code.to_numpy()[ward_idx],
-        "lad_code": wards.lad_code.to_numpy()[ward_idx],
-        "district_idx": district, "sector_digit": sector_digit,
-    })
+    units = pd.DataFrame(
+        {
+            "x": xy[:, 0],
+            "y": xy[:, 1],
+            "ward_code": wards.ward_code.to_numpy()[ward_idx],
+            "lad_code": wards.lad_code.to_numpy()[ward_idx],
+            "district_idx": district,
+            "sector_digit": sector_digit,
+        }
+    )
     outward = _outward_codes(xy, district)
     units["postcode_sector"] = [f"{outward[d]} {s}" for d, s in zip(district, sector_digit)]
     units["postcode"] = _unit_codes(units)
@@ -471,8 +632,9 @@ def _postcode_units(rng: np.random.Generator, wards: gpd.GeoDataFrame, spec: _Sc
     return units.sort_values("postcode", kind="stable").reset_index(drop=True)
 
 
-def _scatter(rng: np.random.Generator, polygons: np.ndarray, counts: np.ndarray,
-             margin: float = 10.0) -> tuple[np.ndarray, np.ndarray]:
+def _scatter(
+    rng: np.random.Generator, polygons: np.ndarray, counts: np.ndarray, margin: float = 10.0
+) -> tuple[np.ndarray, np.ndarray]:
     """Integer-metre points uniformly inside each polygon, at least ``margin`` from its edge."""
     shapely.prepare(polygons)
     bounds = shapely.bounds(polygons)
@@ -541,8 +703,14 @@ def _sectors(rng: np.random.Generator, xy: np.ndarray, district: np.ndarray, per
     return digit
 
 
-def _follow_lads(rng: np.random.Generator, xy: np.ndarray, sector: np.ndarray, lad: np.ndarray,
-                 keep_share: float = 0.3, keep_at_least: int = 3) -> np.ndarray:
+def _follow_lads(
+    rng: np.random.Generator,
+    xy: np.ndarray,
+    sector: np.ndarray,
+    lad: np.ndarray,
+    keep_share: float = 0.3,
+    keep_at_least: int = 3,
+) -> np.ndarray:
     """Make most sectors stop at LA boundaries, as real ones mostly do.
 
     Of the sectors that straddle LAs, about ``keep_share`` (at least ``keep_at_least``)
@@ -612,6 +780,7 @@ def _unit_codes(units: pd.DataFrame) -> list[str]:
 
 # --- writing --------------------------------------------------------------------------------
 
+
 def _write_wards(wards: gpd.GeoDataFrame, path: Path) -> None:
     """ONS ward boundaries: WD24CD, WD24NM and the geometry only (no LA column, as ONS publishes them)."""
     out = wards[["ward_code", "ward_name", "geometry"]].rename(columns={"ward_code": "WD24CD", "ward_name": "WD24NM"})
@@ -621,8 +790,9 @@ def _write_wards(wards: gpd.GeoDataFrame, path: Path) -> None:
 
 
 def _write_lads(lads: gpd.GeoDataFrame, path: Path) -> None:
-    out = lads[["lad_code", "lad_name", "region_code", "region_name", "geometry"]].rename(columns={
-        "lad_code": "LAD24CD", "lad_name": "LAD24NM", "region_code": "RGN24CD", "region_name": "RGN24NM"})
+    out = lads[["lad_code", "lad_name", "region_code", "region_name", "geometry"]].rename(
+        columns={"lad_code": "LAD24CD", "lad_name": "LAD24NM", "region_code": "RGN24CD", "region_name": "RGN24NM"}
+    )
     out.insert(0, "FID", np.arange(1, len(out) + 1))
     path.unlink(missing_ok=True)
     with _gdal_options({"OGR_CURRENT_DATE": FIXED_DATE}):
@@ -641,10 +811,24 @@ def _gdal_options(options: dict[str, str]) -> Iterator[None]:
 
 
 def _write_population(wards: gpd.GeoDataFrame, lads: gpd.GeoDataFrame, path: Path) -> None:
-    ward_rows = pd.DataFrame({"area_code": wards.ward_code, "area_name": wards.ward_name, "level": "ward",
-                              "population": wards.population, "population_0_17": wards.population_0_17})
-    lad_rows = pd.DataFrame({"area_code": lads.lad_code, "area_name": lads.lad_name, "level": "lad",
-                             "population": lads.population, "population_0_17": lads.population_0_17})
+    ward_rows = pd.DataFrame(
+        {
+            "area_code": wards.ward_code,
+            "area_name": wards.ward_name,
+            "level": "ward",
+            "population": wards.population,
+            "population_0_17": wards.population_0_17,
+        }
+    )
+    lad_rows = pd.DataFrame(
+        {
+            "area_code": lads.lad_code,
+            "area_name": lads.lad_name,
+            "level": "lad",
+            "population": lads.population,
+            "population_0_17": lads.population_0_17,
+        }
+    )
     table = pd.concat([lad_rows, ward_rows], ignore_index=True)
     table["source_year"] = SOURCE_YEAR
     table.to_csv(path, index=False, lineterminator="\n")
@@ -652,26 +836,53 @@ def _write_population(wards: gpd.GeoDataFrame, lads: gpd.GeoDataFrame, path: Pat
 
 def _write_postcodes(units: pd.DataFrame, path: Path) -> None:
     """ONSPD-style lookup: pcds, lat, long, osward, oslaua."""
-    out = pd.DataFrame({"pcds": units.postcode, "lat": units.lat, "long": units.long,
-                        "osward": units.ward_code, "oslaua": units.lad_code})
+    out = pd.DataFrame(
+        {
+            "pcds": units.postcode,
+            "lat": units.lat,
+            "long": units.long,
+            "osward": units.ward_code,
+            "oslaua": units.lad_code,
+        }
+    )
     out.to_csv(path, index=False, float_format="%.6f", lineterminator="\n")
 
 
-def _write_truth(wards: gpd.GeoDataFrame, lads: gpd.GeoDataFrame, units: pd.DataFrame, truth: Path,
-                 *, seed: int, scale: str, spec: _Scale) -> None:
+def _write_truth(
+    wards: gpd.GeoDataFrame,
+    lads: gpd.GeoDataFrame,
+    units: pd.DataFrame,
+    truth: Path,
+    *,
+    seed: int,
+    scale: str,
+    spec: _Scale,
+) -> None:
     wards[["ward_code", "ward_name", "lad_code", "population", "population_0_17"]].to_csv(
-        truth / "wards.csv", index=False, lineterminator="\n")
+        truth / "wards.csv", index=False, lineterminator="\n"
+    )
     lads.drop(columns="geometry").to_csv(truth / "lads.csv", index=False, lineterminator="\n")
-    sector_wards = (units.groupby(["postcode_sector", "ward_code"]).size().rename("n_postcodes").reset_index())
+    sector_wards = units.groupby(["postcode_sector", "ward_code"]).size().rename("n_postcodes").reset_index()
     sector_wards.to_csv(truth / "sector_wards.csv", index=False, lineterminator="\n")
     units[["postcode", "postcode_sector", "ward_code", "lad_code", "x", "y"]].rename(
-        columns={"x": "easting", "y": "northing"}).astype({"easting": "int64", "northing": "int64"}).to_csv(
-        truth / "postcode_units.csv", index=False, lineterminator="\n")
-    about = {"seed": seed, "scale": scale, "crs": BNG, "centre_bng": list(spec.centre), "radius_m": spec.radius,
-             "regions": [list(r) for r in spec.regions], "source_year": SOURCE_YEAR,
-             "n_wards": len(wards), "n_lads": len(lads), "n_units": len(units),
-             "n_sectors": int(units.postcode_sector.nunique())}
+        columns={"x": "easting", "y": "northing"}
+    ).astype({"easting": "int64", "northing": "int64"}).to_csv(
+        truth / "postcode_units.csv", index=False, lineterminator="\n"
+    )
+    about = {
+        "seed": seed,
+        "scale": scale,
+        "crs": BNG,
+        "centre_bng": list(spec.centre),
+        "radius_m": spec.radius,
+        "regions": [list(r) for r in spec.regions],
+        "source_year": SOURCE_YEAR,
+        "n_wards": len(wards),
+        "n_lads": len(lads),
+        "n_units": len(units),
+        "n_sectors": int(units.postcode_sector.nunique()),
+    }
     (truth / "region.json").write_text(json.dumps(about, indent=1) + "\n")
 
 
-__all__ = ["RegionFiles", "generate_region", "REGION_CODE", "REGION_NAME", "BNG"]
+__all__ = ["BNG", "REGION_CODE", "REGION_NAME", "RegionFiles", "generate_region"]

@@ -13,6 +13,7 @@ guard (:mod:`app.web.auth`), security headers (:mod:`app.security.headers`)
 and error pages (:mod:`app.web.errors`). Roles are enforced inside each
 callback through :mod:`app.security.roles`.
 """
+
 from __future__ import annotations
 
 import re

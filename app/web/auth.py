@@ -29,6 +29,7 @@ session to the client address would sign out officers whose address changes
 behind a council proxy. A stolen cookie is bounded instead by the idle and
 absolute limits and dies at sign-out (``auth_version``).
 """
+
 from __future__ import annotations
 
 import os
@@ -51,8 +52,7 @@ from app.security import accounts, audit, limits, logs, oidc, uploads
 from app.web import errors
 
 #: Paths anyone may request: the log-in form and what it needs to render.
-PUBLIC = frozenset({"/login", "/login/oidc", "/login/oidc/callback", "/logout", "/assets/style.css",
-                    "/_favicon.ico"})
+PUBLIC = frozenset({"/login", "/login/oidc", "/login/oidc/callback", "/logout", "/assets/style.css", "/_favicon.ico"})
 IDLE_MINUTES = 30
 ABSOLUTE_HOURS = 10
 #: Dash's JSON callback endpoint: exempt from the form CSRF check (it takes only JSON bodies, which a
@@ -232,17 +232,32 @@ def guard() -> flask.Response | None:
     if not current_user.is_authenticated:
         return refuse()
     if flask.request.method == "POST" and flask.request.path.startswith(DISPATCH_PATHS) and not same_origin():
-        audit.record(_engine(), current_user.username, audit.ACCESS_DENIED, flask.request.path[:100],
-                     {"reason": "cross-origin callback", "origin": str(flask.request.headers.get("Origin"))[:100]},
-                     flask.request.remote_addr)
+        audit.record(
+            _engine(),
+            current_user.username,
+            audit.ACCESS_DENIED,
+            flask.request.path[:100],
+            {"reason": "cross-origin callback", "origin": str(flask.request.headers.get("Origin"))[:100]},
+            flask.request.remote_addr,
+        )
         return errors.respond(403, "This request came from another site and was refused.")
     now = time.time()
     session = flask.session
     born, seen = session.get("born"), session.get("seen")
-    if not isinstance(born, (int, float)) or not isinstance(seen, (int, float)) \
-            or now - born > ABSOLUTE_HOURS * 3600 or now - seen > IDLE_MINUTES * 60:
-        audit.record(_engine(), current_user.username, audit.SESSION_EXPIRED, current_user.username,
-                     None, flask.request.remote_addr)
+    if (
+        not isinstance(born, (int, float))
+        or not isinstance(seen, (int, float))
+        or now - born > ABSOLUTE_HOURS * 3600
+        or now - seen > IDLE_MINUTES * 60
+    ):
+        audit.record(
+            _engine(),
+            current_user.username,
+            audit.SESSION_EXPIRED,
+            current_user.username,
+            None,
+            flask.request.remote_addr,
+        )
         logout_user()
         session.clear()
         return refuse()
@@ -313,8 +328,7 @@ def logout():
         if flask.session.get("via") == "oidc":
             end_session = _end_session_url()
         accounts.end_sessions(_engine(), current_user.id)
-        audit.record(_engine(), current_user.username, audit.LOGOUT, current_user.username, None,
-                     request.remote_addr)
+        audit.record(_engine(), current_user.username, audit.LOGOUT, current_user.username, None, request.remote_addr)
         logout_user()
     flask.session.clear()
     return flask.redirect(end_session or "/login")
@@ -336,8 +350,9 @@ def _end_session_url() -> str | None:
     if not endpoint:
         return None
     back = _redirect_uri().rsplit("/login/oidc/callback", 1)[0] + "/login"
-    return oidc.client(settings).create_logout_url(post_logout_redirect_uri=back,
-                                                   client_id=settings.oidc_client_id)["url"]
+    return oidc.client(settings).create_logout_url(post_logout_redirect_uri=back, client_id=settings.oidc_client_id)[
+        "url"
+    ]
 
 
 def oidc_start():
@@ -348,8 +363,11 @@ def oidc_start():
         oidc.metadata(settings)
     except Exception as error:
         errors.log.warning("single sign-on provider unreachable: %s", type(error).__name__)
-        return _sso_page("The sign-in service cannot be reached", "Your council's sign-in service did not "
-                         "answer. Try again in a minute; if it goes on, tell your administrator."), 503
+        return _sso_page(
+            "The sign-in service cannot be reached",
+            "Your council's sign-in service did not "
+            "answer. Try again in a minute; if it goes on, tell your administrator.",
+        ), 503
     flask.session["oidc_next"] = safe_next(flask.request.args.get("next"))
     return oidc.client(settings).authorize_redirect(_redirect_uri(), nonce=secrets.token_urlsafe(24))
 
@@ -360,8 +378,9 @@ def oidc_callback():
         flask.abort(404)
     request = flask.request
     try:
-        token = oidc.client(settings).authorize_access_token(claims_options=oidc.claims_options(settings),
-                                                             leeway=oidc.LEEWAY)
+        token = oidc.client(settings).authorize_access_token(
+            claims_options=oidc.claims_options(settings), leeway=oidc.LEEWAY
+        )
         claims = token.get("userinfo")
         if not claims:
             raise ValueError("the provider sent no ID token")
@@ -369,18 +388,30 @@ def oidc_callback():
         reason = getattr(error, "error", None) or type(error).__name__
         if getattr(error, "description", None):
             reason = f"{reason}: {error.description}"
-        audit.record(_engine(), "anonymous", audit.LOGIN_FAILED, "single sign-on",
-                     {"via": "oidc", "reason": str(reason)[:100]}, request.remote_addr)
-        return _sso_page("Sign-in did not complete", "The answer from your council's sign-in service could "
-                         "not be accepted (it may have expired or been used already). Sign in again."), 400
+        audit.record(
+            _engine(),
+            "anonymous",
+            audit.LOGIN_FAILED,
+            "single sign-on",
+            {"via": "oidc", "reason": str(reason)[:100]},
+            request.remote_addr,
+        )
+        return _sso_page(
+            "Sign-in did not complete",
+            "The answer from your council's sign-in service could "
+            "not be accepted (it may have expired or been used already). Sign in again.",
+        ), 400
     next_path = flask.session.get("oidc_next") or "/"
     try:
         user = oidc.sign_in(_engine(), dict(claims), settings, request.remote_addr)
     except oidc.NoAccess as refused:
         flask.session.clear()
-        return _sso_page("You do not have access", f"You are signed in to your council as {refused.username}, "
-                         "but your account is not in a group that gives access to Dispersal Monitor. Ask your "
-                         "administrator to add you to the right group."), 403
+        return _sso_page(
+            "You do not have access",
+            f"You are signed in to your council as {refused.username}, "
+            "but your account is not in a group that gives access to Dispersal Monitor. Ask your "
+            "administrator to add you to the right group.",
+        ), 403
     if user is None:
         return _sso_page("Sign-in did not complete", "Sign in again."), 400
     start_session(user)
@@ -389,20 +420,23 @@ def oidc_callback():
 
 
 def _sso_page(title: str, text: str) -> str:
-    return errors.PAGE.format(title=escape(title), text=escape(text), extra="",
-                              link='<p><a href="/login">Back to sign in</a></p>')
+    return errors.PAGE.format(
+        title=escape(title), text=escape(text), extra="", link='<p><a href="/login">Back to sign in</a></p>'
+    )
 
 
 def _form(message: str = "", username: str = "", next_path: str = "") -> str:
     settings = _settings()
-    error = (f'<div class="error-summary" role="alert"><h2>There is a problem</h2><p>{escape(message)}</p></div>'
-             if message else "")
+    error = (
+        f'<div class="error-summary" role="alert"><h2>There is a problem</h2><p>{escape(message)}</p></div>'
+        if message
+        else ""
+    )
     next_value = escape(safe_next(next_path) if next_path else "")
     sso = ""
     if oidc.enabled(settings):
         target = f"/login/oidc?next={_quote(safe_next(next_path))}" if next_path else "/login/oidc"
-        sso = (f'<p><a class="button" id="sso-sign-in" href="{escape(target)}">Sign in with your council '
-               'account</a></p>')
+        sso = f'<p><a class="button" id="sso-sign-in" href="{escape(target)}">Sign in with your council account</a></p>'
     form = ""
     if settings.local_accounts:
         form = LOGIN_FORM.format(username=escape(username[:100]), csrf=escape(generate_csrf()), next=next_value)

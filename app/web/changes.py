@@ -3,6 +3,7 @@
 The rows come from :func:`app.cluster.changes.what_changed`, narrowed to the user's LAs; members see
 aggregates only (LA rows, people rounded to 5), like their pages.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -35,24 +36,43 @@ def panel(user_scope, month: str | None, panel_id: str) -> html.Section:
     names = data.local_authorities().set_index("area_code")["area_name"]
     gap = "withheld" if user_scope.suppress else "no data"
     title = f"What changed since {_month_words(found.previous)}"
-    body = [html.H2(title, id=f"{panel_id}-title"),
-            html.Ul([html.Li(sentence) for sentence in ch.headline(found)], className="changes-headline")]
+    body = [
+        html.H2(title, id=f"{panel_id}-title"),
+        html.Ul([html.Li(sentence) for sentence in ch.headline(found)], className="changes-headline"),
+    ]
     if not found.empty:
-        rows = [html.Tr([html.Td(r.change.capitalize()),
-                         html.Td(f"{r.area_name} ({'LA' if r.level == 'la' else 'ward'})"),
-                         html.Td(str(names.get(r.lad_code, r.lad_code))),
-                         html.Td(ch.whole(r.people_before, gap), className="num"),
-                         html.Td(ch.whole(r.people, gap if r.change != ch.MISSING else "no file"),
-                                 className="num"),
-                         html.Td(ch.whole(r.limit), className="num"),
-                         html.Td(_percent(r.share_of_limit), className="num")],
-                        **{"data-change": r.change, "data-area": r.area_code})
-                for r in found.rows.itertuples()]
-        body.append(html.Table([html.Caption(f"{title}: every area listed"),
-                                html.Thead(html.Tr([html.Th(h, scope="col") for h in HEADERS])),
-                                html.Tbody(rows)], className="changes-table", id=f"{panel_id}-table"))
+        rows = [
+            html.Tr(
+                [
+                    html.Td(r.change.capitalize()),
+                    html.Td(f"{r.area_name} ({'LA' if r.level == 'la' else 'ward'})"),
+                    html.Td(str(names.get(r.lad_code, r.lad_code))),
+                    html.Td(ch.whole(r.people_before, gap), className="num"),
+                    html.Td(ch.whole(r.people, gap if r.change != ch.MISSING else "no file"), className="num"),
+                    html.Td(ch.whole(r.limit), className="num"),
+                    html.Td(_percent(r.share_of_limit), className="num"),
+                ],
+                **{"data-change": r.change, "data-area": r.area_code},
+            )
+            for r in found.rows.itertuples()
+        ]
+        body.append(
+            html.Table(
+                [
+                    html.Caption(f"{title}: every area listed"),
+                    html.Thead(html.Tr([html.Th(h, scope="col") for h in HEADERS])),
+                    html.Tbody(rows),
+                ],
+                className="changes-table",
+                id=f"{panel_id}-table",
+            )
+        )
     if user_scope.suppress:
-        body.append(html.P("Local authorities only; people rounded to the nearest 5, figures under 5 withheld.", className="hint"))
+        body.append(
+            html.P(
+                "Local authorities only; people rounded to the nearest 5, figures under 5 withheld.", className="hint"
+            )
+        )
     return html.Section(body, id=panel_id, className="changes", **{"aria-live": "polite"})
 
 
@@ -76,9 +96,14 @@ def preview_panel(user_scope, prepared, panel_id: str = "data-preview-changes") 
     found = ch.Changes(found.month, found.previous, found.compared, rows)
     if user_scope.suppress:
         found = ch.for_members(found)
-    return html.Section([html.H3(f"If loaded: what would change since {_month_words(found.previous)}"),
-                         html.Ul([html.Li(s) for s in ch.headline(found)], className="changes-headline")],
-                        id=panel_id, className="changes")
+    return html.Section(
+        [
+            html.H3(f"If loaded: what would change since {_month_words(found.previous)}"),
+            html.Ul([html.Li(s) for s in ch.headline(found)], className="changes-headline"),
+        ],
+        id=panel_id,
+        className="changes",
+    )
 
 
 #: The load id the preview gives the file's records (no real load has it).
@@ -99,7 +124,8 @@ def _as_if_loaded(snap: monitoring.Snapshot, prepared) -> monitoring.Snapshot:
     records = pd.concat([kept, incoming], ignore_index=True)
     covered = snap.covered[snap.covered["month"].astype(str).isin(months)]
     covered = covered[~((covered["month"] == month) & covered["lad_code"].isin(prepared.scope))]
-    added = pd.DataFrame({"month": month, "lad_code": sorted(prepared.scope), "load_id": PREVIEW_LOAD,
-                          "complete": True})
+    added = pd.DataFrame(
+        {"month": month, "lad_code": sorted(prepared.scope), "load_id": PREVIEW_LOAD, "complete": True}
+    )
     covered = pd.concat([covered, added.astype(covered.dtypes.to_dict())], ignore_index=True)
     return dataclasses.replace(snap, version=-1, records=records, covered=covered)

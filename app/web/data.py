@@ -7,6 +7,7 @@ per (store URL, store version, arguments): a load bumps the version, so
 nothing stale is ever served. Each function is a small read that can take a
 user's scope later (issue 5) without the pages changing.
 """
+
 from __future__ import annotations
 
 import functools
@@ -23,8 +24,8 @@ from app import monitoring
 from app.cluster import coverage
 from app.config import Settings, load_settings
 from app.figures import maps
-from app.store import db, queries
 from app.security.roles import VIEW_WARD_BREAKDOWNS
+from app.store import db, queries
 from app.views import disclosed
 
 #: Level of detail of the display geometry on the maps (chosen by measurement, see the ward map page).
@@ -291,8 +292,9 @@ def scoped_table(snap: monitoring.Snapshot, user_scope) -> pd.DataFrame:
 
 
 @per_scope
-def scoped_month_rows(snap: monitoring.Snapshot, user_scope, level: str, month: str,
-                      la: str | None = None) -> pd.DataFrame:
+def scoped_month_rows(
+    snap: monitoring.Snapshot, user_scope, level: str, month: str, la: str | None = None
+) -> pd.DataFrame:
     """:func:`month_rows` as this scope may see it (rows of LAs out of scope dropped; members suppressed)."""
     table = scoped_table(user_scope)
     rows = table[(table["level"] == level) & (table["month"] == month)]
@@ -336,8 +338,7 @@ def scoped_accommodation_mix(snap: monitoring.Snapshot, user_scope, area_code: s
         records = snap.records
         kind = records["accommodation_type"].astype("string").fillna("not stated")
         keep = records["lad_code"].astype("string").isin(user_scope.lad_codes).fillna(False).to_numpy()
-        frame = pd.DataFrame({"month": records["month"], "accommodation_type": kind,
-                              "people": records["people"]})[keep]
+        frame = pd.DataFrame({"month": records["month"], "accommodation_type": kind, "people": records["people"]})[keep]
         mix = frame.groupby(["month", "accommodation_type"], as_index=False)["people"].sum()
         mix = mix.sort_values(["month", "accommodation_type"]).reset_index(drop=True)
     return disclosed.protected_mix(mix) if user_scope.suppress else mix

@@ -13,6 +13,7 @@ exception, whose message may quote a value from the data, never runs):
 
 Dash's callback endpoint and other non-page requests get JSON instead of HTML.
 """
+
 from __future__ import annotations
 
 import logging
@@ -33,16 +34,24 @@ log = logging.getLogger("dispersal.web")
 TITLES = {
     400: ("The request could not be used", "The form may have expired. Go back, reload the page and try again."),
     401: ("Sign in", "Your session has ended. Sign in again."),
-    403: ("You do not have access", "Your account does not give access to this. Ask your administrator if you "
-          "need it."),
+    403: (
+        "You do not have access",
+        "Your account does not give access to this. Ask your administrator if you need it.",
+    ),
     404: ("Page not found", "Check the address, or go back to the start."),
     405: ("The request could not be used", "This address does not accept that kind of request."),
     413: ("The file is too large", "The file is larger than the service accepts."),
     429: ("Too many requests", "Wait a few minutes and try again."),
-    503: ("The database cannot be reached", "The service cannot reach its database just now. Nothing has been "
-          "lost. Try again in a minute; if it goes on, tell your administrator."),
-    500: ("Sorry, something went wrong", "The problem has been recorded. Try again; if it goes on, tell your "
-          "administrator and give them the reference below."),
+    503: (
+        "The database cannot be reached",
+        "The service cannot reach its database just now. Nothing has been "
+        "lost. Try again in a minute; if it goes on, tell your administrator.",
+    ),
+    500: (
+        "Sorry, something went wrong",
+        "The problem has been recorded. Try again; if it goes on, tell your "
+        "administrator and give them the reference below.",
+    ),
 }
 
 
@@ -65,8 +74,10 @@ def wants_json() -> bool:
 
 
 def store_unreachable(exc: BaseException) -> bool:
-    return isinstance(exc, (StoreError, sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError,
-                            sa.exc.TimeoutError))
+    return isinstance(
+        exc,
+        (StoreError, sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.DisconnectionError, sa.exc.TimeoutError),
+    )
 
 
 def handle(exc: BaseException):
@@ -90,8 +101,7 @@ def handle(exc: BaseException):
         # the request is bad, not the server. The frames are logged in case it was a fault after all.
         code, message = 400, MALFORMED
         frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
-        log.warning("callback input not usable: %s at %s\n%s", type(exc).__name__, flask.request.path,
-                    Verbatim(frames))
+        log.warning("callback input not usable: %s at %s\n%s", type(exc).__name__, flask.request.path, Verbatim(frames))
     elif isinstance(exc, DependencyException):  # a component-suite file Dash does not know
         code = 404
     elif store_unreachable(exc):
@@ -101,8 +111,14 @@ def handle(exc: BaseException):
         code = 500
         reference = secrets.token_hex(4)
         frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
-        log.error("unexpected %s at %s %s (reference %s)\n%s", type(exc).__name__, flask.request.method,
-                  flask.request.path, reference, Verbatim(frames))
+        log.error(
+            "unexpected %s at %s %s (reference %s)\n%s",
+            type(exc).__name__,
+            flask.request.method,
+            flask.request.path,
+            reference,
+            Verbatim(frames),
+        )
     return respond(code, message, reference)
 
 

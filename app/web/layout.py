@@ -4,6 +4,7 @@ The shell is built for each request of ``/_dash-layout``, so it shows the signed
 and only the pages their role can use. Hiding a link is only a convenience: each page's layout and
 callbacks check the role again on the server.
 """
+
 from __future__ import annotations
 
 import dash
@@ -19,8 +20,12 @@ PAGE_ROLES = {
     "/properties": roles_allowed(VIEW_PROPERTY_ROWS),
     "/check": roles_allowed(CHECK_PROPERTY),
 }
-ROLE_WORDS = {"admin": "administrator", "regional": "regional lead", "officer": "council officer",
-              "member": "councillor (member)"}
+ROLE_WORDS = {
+    "admin": "administrator",
+    "regional": "regional lead",
+    "officer": "council officer",
+    "member": "councillor (member)",
+}
 
 
 def _scope():
@@ -37,8 +42,7 @@ def offered(path: str, role: str | None) -> bool:
 def navigation(role: str | None = None) -> html.Nav:
     pages = sorted(dash.page_registry.values(), key=lambda p: p.get("order", 99))
     return html.Nav(
-        html.Ul([html.Li(dcc.Link(p["name"], href=p["relative_path"])) for p in pages
-                 if offered(p["path"], role)]),
+        html.Ul([html.Li(dcc.Link(p["name"], href=p["relative_path"])) for p in pages if offered(p["path"], role)]),
         className="nav",
         **{"aria-label": "Main"},
     )
@@ -51,17 +55,35 @@ def account(scope) -> html.Div:
         return html.Div(id="account")
     return html.Div(
         [
-            html.Span(["Signed in as ", html.Strong(scope.user, id="account-user"), " (",
-                       html.Span(ROLE_WORDS.get(scope.role, scope.role), id="account-role"), ")"]),
+            html.Span(
+                [
+                    "Signed in as ",
+                    html.Strong(scope.user, id="account-user"),
+                    " (",
+                    html.Span(ROLE_WORDS.get(scope.role, scope.role), id="account-role"),
+                    ")",
+                ]
+            ),
             " ",
             html.Form(
-                [dcc.Input(type="hidden", name="csrf_token", value=_csrf_token()),
-                 html.Button("Sign out", type="submit", id="account-sign-out", className="link-button",
-                             style={"color": "#ffffff"})],
-                method="post", action="/logout", style={"display": "inline"},
+                [
+                    dcc.Input(type="hidden", name="csrf_token", value=_csrf_token()),
+                    html.Button(
+                        "Sign out",
+                        type="submit",
+                        id="account-sign-out",
+                        className="link-button",
+                        style={"color": "#ffffff"},
+                    ),
+                ],
+                method="post",
+                action="/logout",
+                style={"display": "inline"},
             ),
         ],
-        id="account", className="account", style={"color": "#ffffff", "paddingBottom": "10px"},
+        id="account",
+        className="account",
+        style={"color": "#ffffff", "paddingBottom": "10px"},
     )
 
 

@@ -13,6 +13,7 @@ addresses or networks, e.g. ``10.0.0.5,10.0.0.6``) so that the client address
 headers, and only from them: a request from any other address keeps its own.
 The access log escapes control characters (:class:`app.security.logs.AccessLogger`).
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -54,8 +55,10 @@ def trusted_proxies(raw: str | None = None) -> list[Network]:
         if not part:
             continue
         if part.isdigit():
-            raise ValueError(f"DISPERSAL_PROXIES={raw!r}: list the reverse proxies' addresses (e.g. 10.0.0.5 or "
-                             "10.0.0.0/29), not how many there are: X-Forwarded-For is trusted only from them")
+            raise ValueError(
+                f"DISPERSAL_PROXIES={raw!r}: list the reverse proxies' addresses (e.g. 10.0.0.5 or "
+                "10.0.0.0/29), not how many there are: X-Forwarded-For is trusted only from them"
+            )
         try:
             networks.append(ipaddress.ip_network(part, strict=False))
         except ValueError:
@@ -114,8 +117,8 @@ def options(host: str, port: int) -> dict:
         "preload_app": False,
         "logger_class": "app.security.logs.AccessLogger",
         # gunicorn takes single addresses only; TrustedProxies handles networks itself.
-        "forwarded_allow_ips": ",".join(str(n.network_address) for n in trusted_proxies()
-                                        if n.num_addresses == 1) or "127.0.0.1",
+        "forwarded_allow_ips": ",".join(str(n.network_address) for n in trusted_proxies() if n.num_addresses == 1)
+        or "127.0.0.1",
     }
 
 
@@ -146,10 +149,14 @@ def serve(db_url: str | None, host: str = "127.0.0.1", port: int = 8050, demo: b
         def load(self):
             return wsgi_app(url)
 
-    print(f"Dispersal Monitor at http://{host}:{port}/ ({workers()} workers, store {db.mask_url(url)})",
-          file=sys.stderr)
+    print(
+        f"Dispersal Monitor at http://{host}:{port}/ ({workers()} workers, store {db.mask_url(url)})", file=sys.stderr
+    )
     if not auth.insecure_cookies():
-        print("The session cookie is Secure: serve it over https (reverse proxy with TLS). For a local try-out "
-              "over plain http set DISPERSAL_INSECURE_COOKIES=1.", file=sys.stderr)
+        print(
+            "The session cookie is Secure: serve it over https (reverse proxy with TLS). For a local try-out "
+            "over plain http set DISPERSAL_INSECURE_COOKIES=1.",
+            file=sys.stderr,
+        )
     Application().run()
     return 0

@@ -10,6 +10,7 @@ Medians of several runs after one warm-up (server caches warm, browser cache dis
 test admin, one server worker (``harness.serve``).
 Targets (issue 4): under 3 s, 0.5 s and 1.5 s.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -96,9 +97,11 @@ def bench_browser(work: Path, results: dict) -> dict:
         map_drawn_s_national=round(statistics.median(national_drawn), 3),
         browser_wards_region=wards,
         browser_wards_national=national_wards,
-        browser_runs={"map_drawn_s_region": [round(t, 3) for t in drawn],
-                      "month_change_redraw_s_region": [round(t, 3) for t in region],
-                      "month_change_redraw_s_national": [round(t, 3) for t in national]},
+        browser_runs={
+            "map_drawn_s_region": [round(t, 3) for t in drawn],
+            "month_change_redraw_s_region": [round(t, 3) for t in region],
+            "month_change_redraw_s_national": [round(t, 3) for t in national],
+        },
     )
     print(f"browser: national part took {national_s:.0f} s", flush=True)
     return results

@@ -6,6 +6,7 @@ always reports how many inputs were tried.
 
     python -m tests.benchmarks.fuzz            # prints the figures as JSON
 """
+
 from __future__ import annotations
 
 import json
@@ -36,9 +37,15 @@ def bench_fuzz(work: Path, results: dict, budget_s: float = BUDGET_S) -> dict:
     failures: list[str] = []
     share = budget_s / len(m.READERS)
     start = time.perf_counter()
+
     def runner(name: str, stop: float):
-        @settings(max_examples=MAX_PER_READER, deadline=None, database=None, phases=[Phase.generate],
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=MAX_PER_READER,
+            deadline=None,
+            database=None,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         @given(m.plans(name, wide=False))
         def run(plan):
             if time.perf_counter() > stop:

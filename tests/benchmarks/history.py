@@ -6,6 +6,7 @@ Each ``summary`` runs in a fresh process (as a CLI call or a new worker would), 
 memory include reading the store; ``first_answer_after_load_s_national`` is the same call right after a
 month's load. ``materialise_s_per_national_month`` is ``rebuild`` time over the months kept.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,8 +32,9 @@ def _summary(db_url: str, month: str) -> tuple[float, float]:
     """Seconds (whole process, best of 3) and peak MB of one ``summary --level ward``."""
     best = None
     for _ in range(3):
-        done = subprocess.run([sys.executable, "-c", _SUMMARY, db_url, month], cwd=ROOT, capture_output=True,
-                              text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-c", _SUMMARY, db_url, month], cwd=ROOT, capture_output=True, text=True, check=True
+        )
         seconds, rss = (float(x) for x in done.stdout.split())
         best = (seconds, rss) if best is None or seconds < best[0] else best
     return best
@@ -51,8 +53,20 @@ def bench_history(work: Path, results: dict, backend_url: str | None = None) -> 
     region = generate_region(work / "national", seed=11, scale="national")
     db_url = backend_url or f"sqlite:///{work / 'history.sqlite'}"
     cli("init", "--db", db_url)
-    cli("geography", "load", "--db", db_url, "--wards", region.wards, "--lads", region.lads,
-        "--population", region.population, "--postcodes", region.postcodes)
+    cli(
+        "geography",
+        "load",
+        "--db",
+        db_url,
+        "--wards",
+        region.wards,
+        "--lads",
+        region.lads,
+        "--population",
+        region.population,
+        "--postcodes",
+        region.postcodes,
+    )
     months = _months(long)
     ask = months[1]
     short = None
@@ -68,16 +82,18 @@ def bench_history(work: Path, results: dict, backend_url: str | None = None) -> 
     cli("rebuild", "--db", db_url)
     rebuild_s = time.perf_counter() - start
     suffix = "" if backend_url is None else "_postgresql"
-    results.update({
-        f"history_months{suffix}": long,
-        f"history_summary_s_2{suffix}": round(short[0], 3),
-        f"history_summary_s_{long}{suffix}": round(many[0], 3),
-        f"history_summary_ratio{suffix}": round(many[0] / short[0], 3),
-        f"history_rss_mb_2{suffix}": round(short[1], 1),
-        f"history_rss_mb_{long}{suffix}": round(many[1], 1),
-        f"history_rss_ratio{suffix}": round(many[1] / short[1], 3),
-        f"first_answer_after_load_s_national{suffix}": round(first, 3),
-        f"materialise_s_per_national_month{suffix}": round(rebuild_s / long, 3),
-        f"worker_rss_mb_national_{long}{suffix}": round(many[1], 1),
-    })
+    results.update(
+        {
+            f"history_months{suffix}": long,
+            f"history_summary_s_2{suffix}": round(short[0], 3),
+            f"history_summary_s_{long}{suffix}": round(many[0], 3),
+            f"history_summary_ratio{suffix}": round(many[0] / short[0], 3),
+            f"history_rss_mb_2{suffix}": round(short[1], 1),
+            f"history_rss_mb_{long}{suffix}": round(many[1], 1),
+            f"history_rss_ratio{suffix}": round(many[1] / short[1], 3),
+            f"first_answer_after_load_s_national{suffix}": round(first, 3),
+            f"materialise_s_per_national_month{suffix}": round(rebuild_s / long, 3),
+            f"worker_rss_mb_national_{long}{suffix}": round(many[1], 1),
+        }
+    )
     return results

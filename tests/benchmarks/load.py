@@ -24,6 +24,7 @@ that a client-bound result shows.
 
     python -m tests.benchmarks.load [--users 50] [--seconds 45] [--single 15]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,10 +37,10 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
@@ -57,12 +58,24 @@ PAGES = {
     "member": ("/", "/wards", "/profiles"),
 }
 #: Accounts made for the test: (role, index of the LA in the store's sorted LA codes or None).
-ACCOUNT_PLAN = (("regional", None), ("regional", None), ("officer", 0), ("officer", 1), ("officer", 2),
-                ("officer", 3), ("officer", 4), ("officer", 5), ("member", 0), ("member", 2), ("member", 3),
-                ("member", 5))
+ACCOUNT_PLAN = (
+    ("regional", None),
+    ("regional", None),
+    ("officer", 0),
+    ("officer", 1),
+    ("officer", 2),
+    ("officer", 3),
+    ("officer", 4),
+    ("officer", 5),
+    ("member", 0),
+    ("member", 2),
+    ("member", 3),
+    ("member", 5),
+)
 
 
 # --- what the store holds (read before the server starts) ----------------------------------------------------
+
 
 @dataclass(frozen=True)
 class StoreFacts:
@@ -78,8 +91,9 @@ def store_facts(db_url: str) -> StoreFacts:
     try:
         with engine.connect() as conn:
             areas = conn.execute(sa.text("SELECT area_code, level, lad_code FROM areas")).all()
-            postcodes = conn.execute(sa.text(
-                "SELECT lad_code, postcode FROM postcodes WHERE ward_code IS NOT NULL ORDER BY postcode")).all()
+            postcodes = conn.execute(
+                sa.text("SELECT lad_code, postcode FROM postcodes WHERE ward_code IS NOT NULL ORDER BY postcode")
+            ).all()
     finally:
         engine.dispose()
     lads = sorted(code for code, level, _ in areas if level == "lad")
@@ -96,6 +110,7 @@ def store_facts(db_url: str) -> StoreFacts:
 
 
 # --- accounts ------------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Account:
@@ -119,22 +134,42 @@ def add_accounts(db_url: str, facts: StoreFacts, plan=ACCOUNT_PLAN, parallel: in
         batch, pending = pending[:parallel], pending[parallel:]
         procs = []
         for account in batch:
-            argv = [sys.executable, "-m", "app", "users", "add", account.username, "--role", account.role,
-                    "--password-stdin", "--db", db_url] + (["--la", account.lad_code] if account.lad_code else [])
-            proc = subprocess.Popen(argv, cwd=ROOT, env=_child_env(), stdin=subprocess.PIPE,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            argv = [
+                sys.executable,
+                "-m",
+                "app",
+                "users",
+                "add",
+                account.username,
+                "--role",
+                account.role,
+                "--password-stdin",
+                "--db",
+                db_url,
+            ] + (["--la", account.lad_code] if account.lad_code else [])
+            proc = subprocess.Popen(
+                argv,
+                cwd=ROOT,
+                env=_child_env(),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             proc.stdin.write(account.password + "\n")
             proc.stdin.close()
             procs.append((account, proc))
         for account, proc in procs:
             if proc.wait(timeout=120) != 0:
-                raise RuntimeError(f"could not add the load-test account {account.username}: "
-                                   f"{proc.stderr.read().strip()}")
+                raise RuntimeError(
+                    f"could not add the load-test account {account.username}: {proc.stderr.read().strip()}"
+                )
             proc.stderr.close()
     return accounts
 
 
 # --- measurements ----------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Sample:
@@ -189,6 +224,7 @@ def summarise(samples: list[Sample]) -> dict:
 
 
 # --- one simulated browser ------------------------------------------------------------------------------------
+
 
 def _loads(raw: bytes):
     try:
@@ -276,8 +312,17 @@ class Browser:
         self.until = float("inf")
 
     # -- HTTP
-    def _request(self, method: str, path: str, kind: str, *, json_body=None, data=None, accept: str = "application/json",
-                 ok_redirect: bool = False):
+    def _request(
+        self,
+        method: str,
+        path: str,
+        kind: str,
+        *,
+        json_body=None,
+        data=None,
+        accept: str = "application/json",
+        ok_redirect: bool = False,
+    ):
         if time.perf_counter() >= self.until:
             raise PhaseOver
         headers = {"Accept": accept}
@@ -288,8 +333,14 @@ class Browser:
         start = time.perf_counter()
         status, error = None, None
         try:
-            response = self.http.request(method, self.base + path, data=body if body is not None else data,
-                                         headers=headers, timeout=REQUEST_TIMEOUT_S, allow_redirects=False)
+            response = self.http.request(
+                method,
+                self.base + path,
+                data=body if body is not None else data,
+                headers=headers,
+                timeout=REQUEST_TIMEOUT_S,
+                allow_redirects=False,
+            )
             content = response.content
             status = response.status_code
             if not (200 <= status < 300 or (ok_redirect and status in (302, 303))):
@@ -310,9 +361,18 @@ class Browser:
         if not token:
             raise RuntimeError("the log-in form carries no CSRF token")
         response, _ = self._request(
-            "POST", "/login", "sign-in:post", accept="text/html", ok_redirect=True,
-            data={"csrf_token": token.group(1).decode(), "username": self.account.username,
-                  "password": self.account.password, "next": "/"})
+            "POST",
+            "/login",
+            "sign-in:post",
+            accept="text/html",
+            ok_redirect=True,
+            data={
+                "csrf_token": token.group(1).decode(),
+                "username": self.account.username,
+                "password": self.account.password,
+                "next": "/",
+            },
+        )
         if response.status_code not in (302, 303) or response.headers.get("Location", "").endswith("/login"):
             raise RuntimeError(f"signing in as {self.account.username} failed ({response.status_code})")
 
@@ -386,8 +446,13 @@ class Browser:
     def _run(self, initial: list[dict], changed: set[str]) -> None:
         """Fire ``initial`` callbacks, then every callback whose inputs changed, round after round."""
         rounds = 0
-        queue = [(dep, sorted(f"{i['id']}.{i['property']}" for i in dep["inputs"]
-                              if f"{i['id']}.{i['property']}" in changed)) for dep in initial]
+        queue = [
+            (
+                dep,
+                sorted(f"{i['id']}.{i['property']}" for i in dep["inputs"] if f"{i['id']}.{i['property']}" in changed),
+            )
+            for dep in initial
+        ]
         while queue and rounds < 6:
             rounds += 1
             changed_now: set[str] = set()
@@ -435,8 +500,12 @@ class Browser:
         """The user sets one property (a slider, a dropdown, a click): the callbacks on it run."""
         self.props.setdefault(cid, {"id": cid})[prop] = value
         key = f"{cid}.{prop}"
-        triggered = [d for d in self.deps if any(f"{i['id']}.{i['property']}" == key for i in d["inputs"])
-                     and all(i["id"] in self.props for i in d["inputs"])]
+        triggered = [
+            d
+            for d in self.deps
+            if any(f"{i['id']}.{i['property']}" == key for i in d["inputs"])
+            and all(i["id"] in self.props for i in d["inputs"])
+        ]
         self._run(triggered, {key})
 
     def think(self) -> None:
@@ -536,6 +605,7 @@ class Browser:
 
 # --- the server and the phases ----------------------------------------------------------------------------------
 
+
 @contextmanager
 def production_server(db_url: str, log_dir: Path, workers: int | None = None) -> Iterator:
     """The app as ``python -m app serve`` runs it (gunicorn, this machine's default workers), on loopback."""
@@ -588,16 +658,21 @@ def run_phase(browsers: list[Browser], seconds: float, recorder: Recorder, serve
 def sign_in_all(browsers: list[Browser], recorder: Recorder, batch: int = SIGN_IN_BATCH) -> dict:
     start = time.perf_counter()
     for i in range(0, len(browsers), batch):
-        threads = [threading.Thread(target=b.sign_in) for b in browsers[i:i + batch]]
+        threads = [threading.Thread(target=b.sign_in) for b in browsers[i : i + batch]]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
     samples = [s for s in recorder.samples if s.kind.startswith("sign-in")]
     posts = [s.seconds for s in samples if s.kind == "sign-in:post"]
-    return {"users": len(browsers), "seconds": round(time.perf_counter() - start, 1), "batch": batch,
-            "errors": sum(1 for s in samples if s.error),
-            "post_p50_s": round(percentile(posts, 50), 3), "post_p95_s": round(percentile(posts, 95), 3)}
+    return {
+        "users": len(browsers),
+        "seconds": round(time.perf_counter() - start, 1),
+        "batch": batch,
+        "errors": sum(1 for s in samples if s.error),
+        "post_p50_s": round(percentile(posts, 50), 3),
+        "post_p95_s": round(percentile(posts, 95), 3),
+    }
 
 
 def warm_up(browsers: list[Browser]) -> None:
@@ -607,12 +682,14 @@ def warm_up(browsers: list[Browser]) -> None:
         by_role.setdefault(b.account.role, b)
     threads = []
     for b in list(by_role.values()) * 2:
+
         def tour_all(b=b):
             for path in PAGES[b.account.role]:
                 try:
                     b.tour(path)
                 except RequestFailed:
                     pass
+
         threads.append(threading.Thread(target=tour_all))
     for thread in threads:
         thread.start()
@@ -620,8 +697,17 @@ def warm_up(browsers: list[Browser]) -> None:
         thread.join()
 
 
-def load_test(db_url: str, work: Path, users: int = USERS, load_s: float = LOAD_S, single_s: float = SINGLE_S,
-              workers: int | None = None, plan=ACCOUNT_PLAN, warm: bool = True, log=print) -> dict:
+def load_test(
+    db_url: str,
+    work: Path,
+    users: int = USERS,
+    load_s: float = LOAD_S,
+    single_s: float = SINGLE_S,
+    workers: int | None = None,
+    plan=ACCOUNT_PLAN,
+    warm: bool = True,
+    log=print,
+) -> dict:
     """Run the whole load test against a store; returns every figure measured. ``warm=False`` skips the warm-up
     tour, so that the timed phases start on cold caches (quicker; for the smoke test)."""
     facts = store_facts(db_url)
@@ -645,9 +731,11 @@ def load_test(db_url: str, work: Path, users: int = USERS, load_s: float = LOAD_
         if single:
             log(f"load: one user, {single['requests']} requests, p95 {single['p95_s']} s")
         loaded = run_phase(browsers, load_s, recorder, pid)
-        log(f"load: {users} users, {loaded['requests']} requests, {loaded['errors']} errors, "
+        log(
+            f"load: {users} users, {loaded['requests']} requests, {loaded['errors']} errors, "
             f"p95 {loaded['p95_s']} s, client {loaded['client_cpu_cores']} cores, "
-            f"server {loaded['server_cpu_cores']} cores")
+            f"server {loaded['server_cpu_cores']} cores"
+        )
         from app.web.serve import workers as default_workers
 
         server_log = server.log_text()
@@ -660,8 +748,11 @@ def load_test(db_url: str, work: Path, users: int = USERS, load_s: float = LOAD_
         "single": single,
         "load": loaded,
         "p95_ratio": round(loaded["p95_s"] / single["p95_s"], 2) if single else None,
-        "server_log_problems": [line for line in server_log.splitlines()
-                                if re.search(r"\[(ERROR|CRITICAL)\]|WORKER TIMEOUT|Traceback|database is locked", line)][:20],
+        "server_log_problems": [
+            line
+            for line in server_log.splitlines()
+            if re.search(r"\[(ERROR|CRITICAL)\]|WORKER TIMEOUT|Traceback|database is locked", line)
+        ][:20],
     }
 
 
@@ -706,8 +797,15 @@ def main() -> None:
             from tests.e2e import harness
 
             store = harness.build_store("demo", work / "load-store")
-        outcome = load_test(store, work, users=args.users, load_s=args.seconds, single_s=args.single,
-                            workers=args.workers, log=lambda line: print(line, file=sys.stderr))
+        outcome = load_test(
+            store,
+            work,
+            users=args.users,
+            load_s=args.seconds,
+            single_s=args.single,
+            workers=args.workers,
+            log=lambda line: print(line, file=sys.stderr),
+        )
     print(json.dumps(outcome, indent=2))
 
 

@@ -16,6 +16,7 @@ load — plotly.js, graph, slider, dropdown, table — the vendored topojson, ``
 
     python -m tests.benchmarks.map_update <db url> <region|national>   # one store, prints JSON
 """
+
 from __future__ import annotations
 
 import gzip
@@ -33,8 +34,11 @@ RUNS = 21
 MAP_OUTPUT = "wards-map.figure"
 #: Chunks that dash-renderer loads on demand for the ward map page (seen in headless Chromium).
 ASYNC_CHUNKS = (
-    "dash/dcc/async-graph.js", "dash/dcc/async-slider.js", "dash/dcc/async-dropdown.js",
-    "dash/dash_table/async-table.js", "dash/dash_table/async-highlight.js",
+    "dash/dcc/async-graph.js",
+    "dash/dcc/async-slider.js",
+    "dash/dcc/async-dropdown.js",
+    "dash/dash_table/async-table.js",
+    "dash/dash_table/async-highlight.js",
 )
 
 
@@ -66,8 +70,20 @@ def build_national(work: Path) -> str:
         (geography / "done").write_text("")
     url = f"sqlite:///{work / 'map_national.sqlite'}"
     _cli("init", "--db", url)
-    _cli("geography", "load", "--db", url, "--wards", region.wards, "--lads", region.lads,
-         "--population", region.population, "--postcodes", region.postcodes)
+    _cli(
+        "geography",
+        "load",
+        "--db",
+        url,
+        "--wards",
+        region.wards,
+        "--lads",
+        region.lads,
+        "--population",
+        region.population,
+        "--postcodes",
+        region.postcodes,
+    )
     for seed, month in ((11, "2025-03"), (12, "2025-04")):
         csv_path, _ = generate_national_month(work / f"map_month_{month}", region, seed=seed, month=month)
         _cli("ingest", "home-office", "--db", url, csv_path)
@@ -75,8 +91,13 @@ def build_national(work: Path) -> str:
 
 
 def _measure_in_child(url: str, kind: str) -> dict:
-    done = subprocess.run([sys.executable, "-m", "tests.benchmarks.map_update", url, kind], cwd=ROOT,
-                          capture_output=True, text=True, timeout=1800)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.benchmarks.map_update", url, kind],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     if done.returncode != 0:
         raise SystemExit(f"map benchmark ({kind}) failed:\n{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -100,6 +121,7 @@ def bench_map_update(work: Path, results: dict) -> dict:
 
 
 # ---- the child process: one app over one store ----------------------------------------------------------
+
 
 def _payload(dependency: dict, inputs: dict, state: dict, changed: list[str]) -> dict:
     outputs = []
@@ -170,8 +192,12 @@ def _child(url: str, kind: str) -> dict:
     _sign_in(client, url)
     dependencies = client.get("/_dash-dependencies").get_json()
     router = next(d for d in dependencies if "_pages_content.children" in d["output"])
-    router_payload = _payload(router, {("_pages_location", "pathname"): "/wards", ("_pages_location", "search"): ""},
-                              {}, ["_pages_location.pathname"])
+    router_payload = _payload(
+        router,
+        {("_pages_location", "pathname"): "/wards", ("_pages_location", "search"): ""},
+        {},
+        ["_pages_location.pathname"],
+    )
     client.post("/_dash-update-component", data=json.dumps(router_payload), content_type="application/json")
     with app.server.test_request_context():
         months = data.months()
@@ -181,8 +207,12 @@ def _child(url: str, kind: str) -> dict:
         _payload(update, {("wards-month", "value"): i, ("wards-la", "value"): "all"}, {}, ["wards-month.value"])
         for i in (len(months) - 2, len(months) - 1)
     ]
-    la_payload = _payload(update, {("wards-month", "value"): len(months) - 1,
-                                   ("wards-la", "value"): _first_la(app)}, {}, ["wards-la.value"])
+    la_payload = _payload(
+        update,
+        {("wards-month", "value"): len(months) - 1, ("wards-la", "value"): _first_la(app)},
+        {},
+        ["wards-la.value"],
+    )
     noop = next(d for d in dependencies if "bench-noop-out" in d["output"])
     noop_payloads = [_payload(noop, {("bench-noop-in", "data"): i}, {}, ["bench-noop-in.data"]) for i in (1, 2)]
 
@@ -197,9 +227,13 @@ def _child(url: str, kind: str) -> dict:
     assert b"geojson" not in body
     la_body = post(json.dumps(la_payload)).get_data()
     measured = {
-        "kind": kind, "wards": wards, "months": len(months),
-        "update_ms": update_ms, "noop_ms": noop_ms,
-        "update_bytes": len(body), "update_gzip_bytes": len(gzip.compress(body, 6)),
+        "kind": kind,
+        "wards": wards,
+        "months": len(months),
+        "update_ms": update_ms,
+        "noop_ms": noop_ms,
+        "update_bytes": len(body),
+        "update_gzip_bytes": len(gzip.compress(body, 6)),
         "la_change_bytes": len(la_body),
     }
     if kind == "region":

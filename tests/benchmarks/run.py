@@ -6,12 +6,12 @@ wards and 10,000 sectors) by the project's own seeded generator.
 
     python -m tests.benchmarks.run --out data/bench.json [--only ingest]
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -59,8 +59,22 @@ def bench_ingest(work: Path, results: dict) -> dict:
     db_url = f"sqlite:///{work / 'national.sqlite'}"
     cli("init", "--db", db_url)
     results["geography_load_s_national"] = round(
-        cli("geography", "load", "--db", db_url, "--wards", region.wards, "--lads", region.lads,
-            "--population", region.population, "--postcodes", region.postcodes), 2)
+        cli(
+            "geography",
+            "load",
+            "--db",
+            db_url,
+            "--wards",
+            region.wards,
+            "--lads",
+            region.lads,
+            "--population",
+            region.population,
+            "--postcodes",
+            region.postcodes,
+        ),
+        2,
+    )
 
     parse_s = best_of(3, lambda: pyarrow.csv.read_csv(inputs["csv"]))
     rows = pyarrow.csv.read_csv(inputs["csv"]).num_rows
@@ -92,7 +106,7 @@ steps = [
     ["init", "--db", {db_url!r}],
     ["geography", "load", "--db", {db_url!r}, "--wards", {str(region.wards)!r}, "--lads", {str(region.lads)!r},
      "--population", {str(region.population)!r}, "--postcodes", {str(region.postcodes)!r}],
-    ["ingest", "home-office", "--db", {db_url!r}, {str(inputs['csv'])!r}],
+    ["ingest", "home-office", "--db", {db_url!r}, {str(inputs["csv"])!r}],
 ]
 for step in steps:
     assert main(step) == 0, step
@@ -111,6 +125,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 def _lazy(module: str, name: str):
     """Benchmarks of other layers, imported only when run (they pull in the web app or a browser)."""
+
     def run(work: Path, results: dict) -> dict:
         import importlib
 

@@ -18,6 +18,7 @@ Fixtures
 Shared code lives in ``tests/e2e/harness.py`` (also used by ``python -m tests.e2e.screenshots`` and the
 browser benchmarks); tests reach it through the ``harness`` fixture, not by importing each other.
 """
+
 from __future__ import annotations
 
 import os
@@ -35,8 +36,10 @@ if str(ROOT) not in sys.path:
 
 from tests.e2e import harness as _harness  # noqa: E402
 
-STORE_FIXTURES = {"demo": {"demo_server", "demo_browser", "demo_store", "demo_facts"},
-                  "north_east": {"ne_server", "ne_browser", "ne_store"}}
+STORE_FIXTURES = {
+    "demo": {"demo_server", "demo_browser", "demo_store", "demo_facts"},
+    "north_east": {"ne_server", "ne_browser", "ne_store"},
+}
 _MINOR_FINDINGS: list[str] = []
 _ALL_FINDINGS: list[str] = []
 
@@ -100,19 +103,32 @@ def demo_facts(demo_store) -> dict:
         areas = pd.read_sql(sa.text("SELECT area_code, area_name, level, lad_code FROM areas"), conn)
         latest = conn.execute(sa.text("SELECT MAX(month) FROM ho_records")).scalar_one()
         quarter = conn.execute(sa.text("SELECT MAX(quarter) FROM properties")).scalar_one()
-        listed, located = conn.execute(sa.text(
-            "SELECT COUNT(*), SUM(lat IS NOT NULL AND lon IS NOT NULL) FROM properties "
-            "WHERE quarter = :q AND status IN ('in use', 'void')"), {"q": quarter}).one()
-        postcode = conn.execute(sa.text(
-            "SELECT p.postcode, w.area_name, l.area_name FROM postcodes p "
-            "JOIN areas w ON w.area_code = p.ward_code JOIN areas l ON l.area_code = p.lad_code "
-            "ORDER BY p.postcode LIMIT 1 OFFSET 100")).one()
+        listed, located = conn.execute(
+            sa.text(
+                "SELECT COUNT(*), SUM(lat IS NOT NULL AND lon IS NOT NULL) FROM properties "
+                "WHERE quarter = :q AND status IN ('in use', 'void')"
+            ),
+            {"q": quarter},
+        ).one()
+        postcode = conn.execute(
+            sa.text(
+                "SELECT p.postcode, w.area_name, l.area_name FROM postcodes p "
+                "JOIN areas w ON w.area_code = p.ward_code JOIN areas l ON l.area_code = p.lad_code "
+                "ORDER BY p.postcode LIMIT 1 OFFSET 100"
+            )
+        ).one()
         loads = conn.execute(sa.text("SELECT COUNT(*) FROM loads")).scalar_one()
     engine.dispose()
-    return {"las": areas[areas["level"] == "lad"].set_index("area_code")["area_name"].to_dict(),
-            "wards": areas[areas["level"] == "ward"].set_index("area_code")["area_name"].to_dict(),
-            "latest": latest, "quarter": quarter, "listed": listed, "located": located, "postcode": postcode,
-            "loads": loads}
+    return {
+        "las": areas[areas["level"] == "lad"].set_index("area_code")["area_name"].to_dict(),
+        "wards": areas[areas["level"] == "ward"].set_index("area_code")["area_name"].to_dict(),
+        "latest": latest,
+        "quarter": quarter,
+        "listed": listed,
+        "located": located,
+        "postcode": postcode,
+        "loads": loads,
+    }
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ Shared by the browser tests (through the fixtures in ``conftest.py``), by
 three see the app the same way a user does: a real ``serve`` process on
 127.0.0.1 over a store built by the ordinary ingest commands.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,11 +16,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,15 +48,16 @@ def free_port() -> int:
 
 # --- stores -------------------------------------------------------------------------------------------------
 
+
 def sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
 
 BUILD_SCRIPTS = {
     "demo": "from app.demo import build_synthetic, load_public_stats\n"
-            "build_synthetic({url!r}, Path({inputs!r}))\nload_public_stats({url!r})\n",
+    "build_synthetic({url!r}, Path({inputs!r}))\nload_public_stats({url!r})\n",
     "north_east": "from app.demo import build_on_geography\n"
-                  "build_on_geography({url!r}, Path({reference!r}), Path({inputs!r}), months=12)\n",
+    "build_on_geography({url!r}, Path({reference!r}), Path({inputs!r}), months=12)\n",
     "national": "from tests.e2e.harness import build_national\nbuild_national({url!r}, Path({inputs!r}))\n",
 }
 
@@ -66,11 +67,13 @@ def start_build(kind: str, work: Path) -> tuple[subprocess.Popen, str, Path]:
     work.mkdir(parents=True, exist_ok=True)
     url = sqlite_url(work / f"{kind}.sqlite")
     script = "from pathlib import Path\n" + BUILD_SCRIPTS[kind].format(
-        url=url, inputs=str(work / "inputs"), reference=str(REFERENCE))
+        url=url, inputs=str(work / "inputs"), reference=str(REFERENCE)
+    )
     log = work / f"build-{kind}.log"
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT,
-                                env=_child_env())
+        proc = subprocess.Popen(
+            [sys.executable, "-c", script], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=_child_env()
+        )
     return proc, url, log
 
 
@@ -93,9 +96,23 @@ def build_national(url: str, work: Path) -> None:
     from app.synthetic.region import generate_region
 
     region = generate_region(work / "geography", scale="national")
-    steps = [["init", "--db", url],
-             ["geography", "load", "--db", url, "--wards", region.wards, "--lads", region.lads,
-              "--population", region.population, "--postcodes", region.postcodes]]
+    steps = [
+        ["init", "--db", url],
+        [
+            "geography",
+            "load",
+            "--db",
+            url,
+            "--wards",
+            region.wards,
+            "--lads",
+            region.lads,
+            "--population",
+            region.population,
+            "--postcodes",
+            region.postcodes,
+        ],
+    ]
     for seed, month in ((3, "2025-03"), (4, "2025-04")):
         csv_path, _ = generate_national_month(work / month, region, seed=seed, month=month)
         steps.append(["ingest", "home-office", "--db", url, csv_path])
@@ -133,9 +150,27 @@ def add_account(db_url: str, role: str = "admin") -> Account | None:
     if not has_users:
         return None
     account = Account(f"e2e-{role}-{secrets.token_hex(3)}", secrets.token_urlsafe(18))
-    done = subprocess.run([sys.executable, "-m", "app", "users", "add", account.username, "--role", role,
-                           "--password-stdin", "--db", db_url], input=account.password + "\n", text=True,
-                          capture_output=True, cwd=ROOT, env=_child_env(), timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "users",
+            "add",
+            account.username,
+            "--role",
+            role,
+            "--password-stdin",
+            "--db",
+            db_url,
+        ],
+        input=account.password + "\n",
+        text=True,
+        capture_output=True,
+        cwd=ROOT,
+        env=_child_env(),
+        timeout=120,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"could not add the test account: {done.stderr.strip()}")
     return account
@@ -143,8 +178,13 @@ def add_account(db_url: str, role: str = "admin") -> Account | None:
 
 def remove_account(db_url: str, account: Account | None) -> None:
     if account is not None:
-        subprocess.run([sys.executable, "-m", "app", "users", "remove", account.username, "--db", db_url],
-                       capture_output=True, cwd=ROOT, env=_child_env(), timeout=120)
+        subprocess.run(
+            [sys.executable, "-m", "app", "users", "remove", account.username, "--db", db_url],
+            capture_output=True,
+            cwd=ROOT,
+            env=_child_env(),
+            timeout=120,
+        )
 
 
 # --- the server ---------------------------------------------------------------------------------------------
@@ -184,11 +224,17 @@ def serve(db_url: str, log_dir: Path, timeout: float = 120, workers: int = 1) ->
     port = free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"server-{port}.log"
-    env = _child_env(DISPERSAL_INSECURE_COOKIES="1", DISPERSAL_SECRET_KEY=secrets.token_hex(32),
-                     DISPERSAL_WORKERS=str(workers))
+    env = _child_env(
+        DISPERSAL_INSECURE_COOKIES="1", DISPERSAL_SECRET_KEY=secrets.token_hex(32), DISPERSAL_WORKERS=str(workers)
+    )
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-c", SERVE_SCRIPT.format(url=db_url, port=port)], cwd=ROOT,
-                                stdout=out, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(
+            [sys.executable, "-c", SERVE_SCRIPT.format(url=db_url, port=port)],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
     server = Server(db_url, port, proc, log, account)
     try:
         _wait_until_answering(server, timeout)
@@ -209,7 +255,9 @@ def _wait_until_answering(server: Server, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.proc.poll() is not None:
-            raise RuntimeError(f"the dashboard stopped on start ({server.proc.returncode}):\n{server.log_text()[-3000:]}")
+            raise RuntimeError(
+                f"the dashboard stopped on start ({server.proc.returncode}):\n{server.log_text()[-3000:]}"
+            )
         try:
             with urllib.request.urlopen(server.url("/"), timeout=5):
                 return
@@ -222,6 +270,7 @@ def _wait_until_answering(server: Server, timeout: float) -> None:
 
 # --- the browser --------------------------------------------------------------------------------------------
 
+
 def chrome(profile_dir: Path | None = None, size: tuple[int, int] = (1280, 900)):
     """Headless Debian Chromium through Debian's chromedriver, with network events logged."""
     from selenium import webdriver
@@ -230,10 +279,22 @@ def chrome(profile_dir: Path | None = None, size: tuple[int, int] = (1280, 900))
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     profile = profile_dir or Path(tempfile.mkdtemp(prefix="dispersal-chrome-"))
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-dev-shm-usage", "--disable-extensions", "--no-first-run", "--no-default-browser-check",
-                "--disable-component-update", "--disable-sync", "--disable-default-apps",
-                "--force-device-scale-factor=1", f"--user-data-dir={profile}", f"--window-size={size[0]},{size[1]}"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        "--disable-extensions",
+        "--no-first-run",
+        "--no-default-browser-check",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-default-apps",
+        "--force-device-scale-factor=1",
+        f"--user-data-dir={profile}",
+        f"--window-size={size[0]},{size[1]}",
+    ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
@@ -301,8 +362,9 @@ class Browser:
         self.find("#username").send_keys(self.server.account.username)
         self.find("#password").send_keys(self.server.account.password)
         self.find("form button[type=submit]").click()
-        WebDriverWait(self.driver, 30).until(lambda d: urlparse(d.current_url).path != "/login" or
-                                             d.find_elements("css selector", ".error-summary"))
+        WebDriverWait(self.driver, 30).until(
+            lambda d: urlparse(d.current_url).path != "/login" or d.find_elements("css selector", ".error-summary")
+        )
         if urlparse(self.driver.current_url).path == "/login":
             raise AssertionError(f"signing in failed: {self.text('main')[:300]}")
 
@@ -320,7 +382,8 @@ class Browser:
         from selenium.webdriver.support.ui import WebDriverWait
 
         return WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(
-            ec.presence_of_element_located((By.CSS_SELECTOR, css)))
+            ec.presence_of_element_located((By.CSS_SELECTOR, css))
+        )
 
     def wait_until(self, script: str, timeout: float = 30, *args, message: str = ""):
         """Poll a JS function body until it returns something truthy; return that value."""
@@ -329,7 +392,8 @@ class Browser:
 
         try:
             return WebDriverWait(self.driver, timeout, poll_frequency=0.05).until(
-                lambda d: d.execute_script(script, *args))
+                lambda d: d.execute_script(script, *args)
+            )
         except TimeoutException:
             raise AssertionError(f"waited {timeout:.0f} s: {message or script}") from None
 
@@ -369,13 +433,17 @@ class Browser:
         self.collect_logs()
         urls = {e.url for e in self.requests}
         urls |= set(self.js("return performance.getEntriesByType('resource').map(function (e) { return e.name; })"))
-        return sorted(u for u in urls if urlparse(u).scheme in NETWORK_SCHEMES
-                      and urlparse(u).hostname not in LOCAL_HOSTS)
+        return sorted(
+            u for u in urls if urlparse(u).scheme in NETWORK_SCHEMES and urlparse(u).hostname not in LOCAL_HOSTS
+        )
 
     def failed_requests(self) -> list[str]:
         self.collect_logs()
-        return [f"{e.status} {e.url}" for e in self.requests if e.status is not None and e.status >= 400
-                and not e.url.endswith("/favicon.ico")]
+        return [
+            f"{e.status} {e.url}"
+            for e in self.requests
+            if e.status is not None and e.status >= 400 and not e.url.endswith("/favicon.ico")
+        ]
 
     def console_errors(self) -> list[str]:
         self.collect_logs()
@@ -416,7 +484,8 @@ class Browser:
               })}); })
               .catch(function (e) { done({error: String(e)}); });
             """,
-            context, AXE_TAGS,
+            context,
+            AXE_TAGS,
         )
 
     def screenshot(self, name: str, folder: Path = SCREENSHOTS) -> Path:
@@ -435,8 +504,10 @@ def axe_report(result: dict, page: str, examples: int = 3) -> tuple[list[str], l
         nodes = violation["nodes"]
         where = "; ".join(f"{' '.join(map(str, n['target']))} {n['html'][:120]}" for n in nodes[:examples])
         more = f" (+{len(nodes) - examples} more)" if len(nodes) > examples else ""
-        line = (f"{page}: [{violation['impact']}] {violation['id']} - {violation['help']} - "
-                f"{len(nodes)} element(s): {where}{more}")
+        line = (
+            f"{page}: [{violation['impact']}] {violation['id']} - {violation['help']} - "
+            f"{len(nodes)} element(s): {where}{more}"
+        )
         (severe if violation["impact"] in ("serious", "critical") else minor).append(line)
     return severe, minor
 
@@ -471,13 +542,21 @@ def install_probe(driver) -> None:
 
 
 #: Function bodies for ``execute_script``; arguments[0] is the id of the dcc.Graph.
-PLOT = ("var g = document.getElementById(arguments[0]);"
-        "var gd = g && (g.classList.contains('js-plotly-plot') ? g : g.querySelector('.js-plotly-plot'));")
+PLOT = (
+    "var g = document.getElementById(arguments[0]);"
+    "var gd = g && (g.classList.contains('js-plotly-plot') ? g : g.querySelector('.js-plotly-plot'));"
+)
 LAYERS = "var layers = gd ? Array.prototype.slice.call(gd.querySelectorAll('.choroplethlayer > .trace')) : [];"
-FILLS = ("function fillsOf(layer) { return Array.prototype.map.call(layer.querySelectorAll('path.choroplethlocation'),"
-         " function (p) { return p.style.fill || p.getAttribute('fill') || ''; }); }")
+FILLS = (
+    "function fillsOf(layer) { return Array.prototype.map.call(layer.querySelectorAll('path.choroplethlocation'),"
+    " function (p) { return p.style.fill || p.getAttribute('fill') || ''; }); }"
+)
 
-MAP_STATE_JS = PLOT + LAYERS + FILLS + """
+MAP_STATE_JS = (
+    PLOT
+    + LAYERS
+    + FILLS
+    + """
 if (!gd || !gd._fullData) return null;
 return {
   layers: layers.map(function (layer) {
@@ -492,6 +571,7 @@ return {
   })
 };
 """
+)
 
 
 def map_state(browser: Browser, graph_id: str) -> dict | None:
@@ -500,7 +580,10 @@ def map_state(browser: Browser, graph_id: str) -> dict | None:
 
 
 #: A point inside the largest path of layer arguments[1] (viewport coordinates) and that path's location.
-INSIDE_POINT_JS = PLOT + LAYERS + """
+INSIDE_POINT_JS = (
+    PLOT
+    + LAYERS
+    + """
 var paths = Array.prototype.slice.call(layers[arguments[1]].querySelectorAll('path.choroplethlocation'));
 var best = null;
 paths.forEach(function (p) { var b = p.getBBox(); if (!best || b.width * b.height > best.area) best = {p: p, b: b, area: b.width * b.height}; });
@@ -518,6 +601,7 @@ for (var r = 0; r <= 4; r++) {
 }
 return null;
 """
+)
 
 
 def point_inside_largest(browser: Browser, graph_id: str, layer: int = 0) -> dict:
@@ -535,7 +619,11 @@ def click_at(browser: Browser, x: float, y: float) -> None:
 
 #: Start watching one map for a redraw: time from the next user input (key or pointer) until plotly has
 #: finished drawing (``plotly_afterplot``) with fills that differ from the ones drawn now.
-REDRAW_WATCH_JS = PLOT + LAYERS + FILLS + """
+REDRAW_WATCH_JS = (
+    PLOT
+    + LAYERS
+    + FILLS
+    + """
 var before = layers.length ? fillsOf(layers[0]).join('|') : '';
 var watch = window.__redraw = {start: null, end: null, plots: 0};
 function started() { if (watch.start === null) watch.start = performance.now(); }
@@ -549,6 +637,7 @@ gd.on('plotly_afterplot', function () {
 });
 return before.length > 0;
 """
+)
 
 
 def watch_redraw(browser: Browser, graph_id: str) -> None:
@@ -558,8 +647,9 @@ def watch_redraw(browser: Browser, graph_id: str) -> None:
 
 def redraw_seconds(browser: Browser, timeout: float = 30) -> float:
     """Seconds from the input to the redrawn map (after :func:`watch_redraw` and an input)."""
-    ms = browser.wait_until("var w = window.__redraw; return w && w.end !== null && w.start !== null"
-                            " ? (w.end - w.start) : null;", timeout)
+    ms = browser.wait_until(
+        "var w = window.__redraw; return w && w.end !== null && w.start !== null ? (w.end - w.start) : null;", timeout
+    )
     return ms / 1000
 
 

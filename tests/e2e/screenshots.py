@@ -6,6 +6,7 @@ Without ``--db`` the demo store is built afresh in a temporary folder (about
 half a minute), so the pictures never show real data. Each picture is the
 1280x800 viewport, reduced to a 256-colour PNG (Pillow, when installed).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,8 +53,9 @@ def check_a_postcode(browser: harness.Browser, db_url: str) -> None:
 
     engine = sa.create_engine(db_url)
     with engine.connect() as conn:
-        postcode = conn.execute(sa.text(
-            "SELECT postcode FROM postcodes WHERE ward_code IS NOT NULL ORDER BY postcode LIMIT 1 OFFSET 100")).scalar_one()
+        postcode = conn.execute(
+            sa.text("SELECT postcode FROM postcodes WHERE ward_code IS NOT NULL ORDER BY postcode LIMIT 1 OFFSET 100")
+        ).scalar_one()
     engine.dispose()
     box = browser.find("#check-postcode")
     box.clear()
@@ -62,8 +64,11 @@ def check_a_postcode(browser: harness.Browser, db_url: str) -> None:
     spaces.clear()
     spaces.send_keys("6")
     browser.find("#check-run").click()
-    browser.wait_until("return document.getElementById('check-verdict') &&"
-                       " document.getElementById('check-verdict').textContent.trim().length > 0", 30)
+    browser.wait_until(
+        "return document.getElementById('check-verdict') &&"
+        " document.getElementById('check-verdict').textContent.trim().length > 0",
+        30,
+    )
     browser.wait_idle()
 
 
@@ -82,7 +87,8 @@ def optimise(png: bytes, path: Path) -> int:
     image = Image.open(io.BytesIO(png)).convert("RGB")
     image.thumbnail(SIZE)
     image.quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(
-        path, format="PNG", optimize=True)
+        path, format="PNG", optimize=True
+    )
     return path.stat().st_size
 
 
@@ -92,8 +98,10 @@ def take(db_url: str, out: Path, work: Path) -> list[tuple[Path, int]]:
     with harness.serve(db_url, work / "logs") as server:
         driver = harness.chrome(work / "profile", size=(SIZE[0], SIZE[1] + 200))
         try:
-            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-                "width": SIZE[0], "height": SIZE[1], "deviceScaleFactor": 1, "mobile": False})
+            driver.execute_cdp_cmd(
+                "Emulation.setDeviceMetricsOverride",
+                {"width": SIZE[0], "height": SIZE[1], "deviceScaleFactor": 1, "mobile": False},
+            )
             browser = harness.Browser(driver, server)
             for name, path, ready, action in SHOTS:
                 browser.reset_logs()

@@ -4,6 +4,7 @@ axe-core (vendored from the npm registry, ``tests/e2e/vendor/axe-core``) runs wi
 wcag2aa, wcag21a, wcag21aa and wcag22aa; serious and critical violations fail, lesser ones are listed
 at the end of the run. axe covers part of WCAG only, hence the checks after it.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -33,8 +34,9 @@ def test_ward_panel_passes_axe(demo_browser, axe_check, harness):
     axe_check(demo_browser, "/wards with a ward panel open")
 
 
-@pytest.mark.parametrize("path,map_id,table_id", [("/", "overview-map", "overview-table"),
-                                                  ("/wards", "wards-map", "wards-table")])
+@pytest.mark.parametrize(
+    "path,map_id,table_id", [("/", "overview-map", "overview-table"), ("/wards", "wards-map", "wards-table")]
+)
 def test_every_map_has_a_table_with_status_in_words(demo_browser, demo_facts, harness, path, map_id, table_id):
     demo_browser.open(path, until=f"#{map_id} .choroplethlayer path.choroplethlocation")
     state = harness.map_state(demo_browser, map_id)
@@ -43,7 +45,9 @@ def test_every_map_has_a_table_with_status_in_words(demo_browser, demo_facts, ha
     assert any("Status" in h for h in headers), headers
     cells = demo_browser.js(
         "return Array.prototype.map.call(document.querySelectorAll(arguments[0] + ' td'),"
-        " function (td) { return td.textContent; });", f"#{table_id}")
+        " function (td) { return td.textContent; });",
+        f"#{table_id}",
+    )
     names = {**demo_facts["las"], **demo_facts["wards"]}
     on_map = {names[code] for code in state["layers"][0]["locations"]}
     assert on_map & set(cells), "the table names the same areas as the map"

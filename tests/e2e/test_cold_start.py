@@ -5,6 +5,7 @@ the app doing that work up front, concurrent first requests were answered 404 wh
 1 in 4 of 24). Each start here is a fresh ``serve`` process with several workers over an empty store; the
 test signs in, reads the page's script and stylesheet addresses and fires them all at once.
 """
+
 from __future__ import annotations
 
 import re
@@ -26,8 +27,14 @@ PARALLEL = 24
 @pytest.fixture(scope="module")
 def empty_store(tmp_path_factory, harness) -> str:
     url = harness.sqlite_url(tmp_path_factory.mktemp("cold") / "empty.sqlite")
-    subprocess.run([sys.executable, "-m", "app", "init", "--db", url], cwd=ROOT, check=True, capture_output=True,
-                   env=harness._child_env(), timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "app", "init", "--db", url],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        env=harness._child_env(),
+        timeout=120,
+    )
     return url
 
 
@@ -38,8 +45,9 @@ def _opener():
 def _sign_in(opener, server) -> None:
     form = opener.open(server.url("/login"), timeout=30).read().decode()
     token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    body = urlencode({"csrf_token": token, "username": server.account.username,
-                      "password": server.account.password, "next": "/"}).encode()
+    body = urlencode(
+        {"csrf_token": token, "username": server.account.username, "password": server.account.password, "next": "/"}
+    ).encode()
     opener.open(urllib.request.Request(server.url("/login"), data=body), timeout=30).read()
 
 
@@ -65,7 +73,7 @@ def test_every_asset_answers_right_after_start(start, empty_store, harness, tmp_
         page = opener.open(server.url("/"), timeout=30).read().decode()
         assets = _assets(page)
         assert any("_dash-component-suites" in a for a in assets), f"no Dash bundles in the page: {page[:500]}"
-        wanted = (assets * (PARALLEL // len(assets) + 1))[:max(PARALLEL, len(assets))]
+        wanted = (assets * (PARALLEL // len(assets) + 1))[: max(PARALLEL, len(assets))]
         with ThreadPoolExecutor(PARALLEL) as pool:
             statuses = list(pool.map(lambda a: (_status(opener, server.url(a)), a), wanted))
         failed = [f"{code} {asset}" for code, asset in statuses if code != 200]

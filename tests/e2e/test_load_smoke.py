@@ -4,6 +4,7 @@ Over the demo store shared with the other browser tests, against the real produc
 this machine's default workers), with one account per role made by ``python -m app users add``. No warm-up:
 the users meet cold caches in every worker at once, which is where errors under concurrency show first.
 """
+
 from __future__ import annotations
 
 from tests.benchmarks import load
@@ -12,8 +13,9 @@ SMOKE_PLAN = (("regional", None), ("officer", 0), ("member", 1))
 
 
 def test_five_users_for_ten_seconds_get_every_answer(demo_store, e2e_work):
-    outcome = load.load_test(demo_store, e2e_work / "load-smoke", users=5, load_s=10, single_s=3,
-                             plan=SMOKE_PLAN, warm=False, log=print)
+    outcome = load.load_test(
+        demo_store, e2e_work / "load-smoke", users=5, load_s=10, single_s=3, plan=SMOKE_PLAN, warm=False, log=print
+    )
 
     assert outcome["sign_in"]["errors"] == 0
     loaded = outcome["load"]

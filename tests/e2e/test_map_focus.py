@@ -2,6 +2,7 @@
 
 Expected areas come from the store (SQL), never from the page's code.
 """
+
 from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
@@ -38,9 +39,13 @@ def ne_areas(ne_store) -> dict:
     with engine.connect() as conn:
         wards = conn.execute(sa.text("SELECT area_code, area_name, lad_code FROM areas WHERE level = 'ward'")).all()
         las = dict(conn.execute(sa.text("SELECT area_code, area_name FROM areas WHERE level = 'lad'")).all())
-        postcode = conn.execute(sa.text(
-            "SELECT postcode, ward_code FROM postcodes WHERE lad_code = :la AND ward_code IS NOT NULL "
-            "ORDER BY postcode LIMIT 1 OFFSET 50"), {"la": MIDDLESBROUGH}).one()
+        postcode = conn.execute(
+            sa.text(
+                "SELECT postcode, ward_code FROM postcodes WHERE lad_code = :la AND ward_code IS NOT NULL "
+                "ORDER BY postcode LIMIT 1 OFFSET 50"
+            ),
+            {"la": MIDDLESBROUGH},
+        ).one()
     engine.dispose()
     return {"wards": {c: (n, la) for c, n, la in wards}, "las": las, "postcode": postcode}
 
@@ -83,20 +88,28 @@ def test_choosing_another_la_refits_and_back_restores(ne_browser, ne_areas):
     box = ne_browser.find("#wards-la input")
     box.send_keys(ne_areas["las"][other])
     box.send_keys(Keys.ENTER)
-    ne_browser.wait_until("return window.location.search.indexOf(arguments[0]) >= 0", 30, other,
-                          message="the address bar follows the LA")
+    ne_browser.wait_until(
+        "return window.location.search.indexOf(arguments[0]) >= 0", 30, other, message="the address bar follows the LA"
+    )
     ne_browser.wait_idle()
     codes = _wards_of(ne_areas, other)
     ne_browser.wait_until(
         "var p = document.querySelectorAll('#wards-map .choroplethlayer > .trace')[0]"
-        ".querySelectorAll('path.choroplethlocation'); return p.length === arguments[0];", 30, len(codes))
+        ".querySelectorAll('path.choroplethlocation'); return p.length === arguments[0];",
+        30,
+        len(codes),
+    )
     assert _fills_frame(_boxes(ne_browser, codes)) > 0.6
     ne_browser.driver.back()
     ne_browser.wait_until("return window.location.search.indexOf(arguments[0]) >= 0", 30, MIDDLESBROUGH)
     ne_browser.wait_for(f"#{MAP} .choroplethlayer path.choroplethlocation")
     ne_browser.wait_idle()
-    ne_browser.wait_until("return document.querySelector('#wards-la').innerText.indexOf(arguments[0]) >= 0", 30,
-                          ne_areas["las"][MIDDLESBROUGH], message="back restores the LA")
+    ne_browser.wait_until(
+        "return document.querySelector('#wards-la').innerText.indexOf(arguments[0]) >= 0",
+        30,
+        ne_areas["las"][MIDDLESBROUGH],
+        message="back restores the LA",
+    )
 
 
 def _search(browser, text: str) -> None:
@@ -112,8 +125,12 @@ def test_search_finds_a_ward_by_name_and_by_postcode(ne_browser, ne_areas, harne
     code = sorted(_wards_of(ne_areas, MIDDLESBROUGH))[3]
     name = ne_areas["wards"][code][0]
     _search(ne_browser, name.upper())
-    ne_browser.wait_until("var t = document.getElementById('wards-panel-title'); return t && t.innerText === arguments[0];",
-                          30, name, message="the panel opens on the ward found")
+    ne_browser.wait_until(
+        "var t = document.getElementById('wards-panel-title'); return t && t.innerText === arguments[0];",
+        30,
+        name,
+        message="the panel opens on the ward found",
+    )
     state = harness.map_state(ne_browser, MAP)
     outline = [t for t in state["traces"] if t["name"] == "Found"][0]
     assert outline["locations"] == [code]
@@ -121,8 +138,12 @@ def test_search_finds_a_ward_by_name_and_by_postcode(ne_browser, ne_areas, harne
     postcode, ward = ne_areas["postcode"]
     _search(ne_browser, postcode.replace(" ", "").lower())
     ward_name = ne_areas["wards"][ward][0]
-    ne_browser.wait_until("var t = document.getElementById('wards-panel-title'); return t && t.innerText === arguments[0];",
-                          30, ward_name, message="a postcode opens its ward")
+    ne_browser.wait_until(
+        "var t = document.getElementById('wards-panel-title'); return t && t.innerText === arguments[0];",
+        30,
+        ward_name,
+        message="a postcode opens its ward",
+    )
     assert ward_name in ne_browser.text("#wards-search-result")
     _search(ne_browser, "no such place anywhere")
     assert "Nothing found" in ne_browser.text("#wards-search-result")

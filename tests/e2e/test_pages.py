@@ -4,6 +4,7 @@ The demo store (synthetic region "Northmoor": 6 LAs, 120 wards, 24 months,
 property lists, published statistics) is built by the ordinary ingest
 commands; what each page should show is read from the store with SQL.
 """
+
 from __future__ import annotations
 
 import pytest
@@ -53,7 +54,8 @@ def test_properties_page_shows_the_latest_list(demo_browser, demo_facts):
     points = demo_browser.js(
         "var gd = document.querySelector('#properties-map .js-plotly-plot');"
         "return gd._fullData.filter(function (t) { return (t.name || '').indexOf('Properties') === 0; })"
-        ".map(function (t) { return t.lon.length; });")
+        ".map(function (t) { return t.lon.length; });"
+    )
     listed, located = demo_facts["listed"], demo_facts["located"]
     assert points == [located], "one point per located property in use or void in the latest quarter"
     assert f"{listed} properties in {demo_facts['quarter']}" in demo_browser.text("#properties-summary")
@@ -76,8 +78,11 @@ def test_property_check_gives_a_verdict_for_a_real_postcode(demo_browser, demo_f
     bedspaces.clear()
     bedspaces.send_keys("6")
     demo_browser.find("#check-run").click()
-    demo_browser.wait_until(f"return document.getElementById('check-result').textContent.includes({ward!r})", 30,
-                            message=f"the check of {postcode} should name its ward {ward}")
+    demo_browser.wait_until(
+        f"return document.getElementById('check-result').textContent.includes({ward!r})",
+        30,
+        message=f"the check of {postcode} should name its ward {ward}",
+    )
     demo_browser.wait_idle()
     result = demo_browser.text("#check-result")
     assert la in result

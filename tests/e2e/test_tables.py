@@ -2,6 +2,7 @@
 
 Expected rows come from the store's monitoring table (app.monitoring over the same store), not from the page.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -70,9 +71,29 @@ def test_share_over_100_keeps_only_wards_over_the_limit(demo_browser, latest_war
 def member_browser(demo_browser, demo_server, harness, demo_facts):
     lad = sorted(demo_facts["las"])[0]
     account = harness.Account(f"e2e-member-{secrets.token_hex(3)}", secrets.token_urlsafe(18))
-    done = subprocess.run([sys.executable, "-m", "app", "users", "add", account.username, "--role", "member",
-                           "--la", lad, "--password-stdin", "--db", demo_server.db_url], input=account.password + "\n",
-                          text=True, capture_output=True, cwd=harness.ROOT, env=harness._child_env(), timeout=120)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "users",
+            "add",
+            account.username,
+            "--role",
+            "member",
+            "--la",
+            lad,
+            "--password-stdin",
+            "--db",
+            demo_server.db_url,
+        ],
+        input=account.password + "\n",
+        text=True,
+        capture_output=True,
+        cwd=harness.ROOT,
+        env=harness._child_env(),
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     demo_browser.driver.get(demo_server.url("/logout"))
     demo_browser.driver.delete_all_cookies()
@@ -100,8 +121,10 @@ def test_overview_la_table_shows_the_status_at_1366_px(demo_browser):
     demo_browser.driver.set_window_size(1366, 900)
     try:
         demo_browser.open("/", until='#overview-table td[data-dash-column="status"]')
-        right = demo_browser.js("var c = document.querySelector('#overview-table td[data-dash-column=\"status\"]');"
-                                "var r = c.getBoundingClientRect(); return [r.right, r.width, window.innerWidth];")
+        right = demo_browser.js(
+            "var c = document.querySelector('#overview-table td[data-dash-column=\"status\"]');"
+            "var r = c.getBoundingClientRect(); return [r.right, r.width, window.innerWidth];"
+        )
         assert right[1] > 40 and right[0] <= right[2], right
         people = [c.text for c in demo_browser.find_all('#overview-table td[data-dash-column="people"]')]
         assert people and all(re.fullmatch(r"\d{1,3}(,\d{3})*", p) for p in people), people

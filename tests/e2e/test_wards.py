@@ -2,6 +2,7 @@
 
 Expected figures come from the store's own tables (SQL), never from the page's code.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -17,12 +18,20 @@ MAP = "wards-map"
 def ne_facts(ne_store) -> dict:
     engine = sa.create_engine(ne_store)
     with engine.connect() as conn:
-        wards = {r[0]: r[1] for r in conn.execute(sa.text("SELECT area_code, area_name FROM areas WHERE level = 'ward'"))}
+        wards = {
+            r[0]: r[1] for r in conn.execute(sa.text("SELECT area_code, area_name FROM areas WHERE level = 'ward'"))
+        }
         las = {r[0]: r[1] for r in conn.execute(sa.text("SELECT area_code, area_name FROM areas WHERE level = 'lad'"))}
-        people = pd.read_sql(sa.text(
-            "SELECT month, lad_code, SUM(people) AS people FROM ho_records "
-            "WHERE accommodation_type = 'dispersal' GROUP BY month, lad_code"), conn)
-        population = dict(conn.execute(sa.text("SELECT area_code, population FROM population WHERE level = 'lad'")).all())
+        people = pd.read_sql(
+            sa.text(
+                "SELECT month, lad_code, SUM(people) AS people FROM ho_records "
+                "WHERE accommodation_type = 'dispersal' GROUP BY month, lad_code"
+            ),
+            conn,
+        )
+        population = dict(
+            conn.execute(sa.text("SELECT area_code, population FROM population WHERE level = 'lad'")).all()
+        )
     engine.dispose()
     people["share"] = people["people"] / people["lad_code"].map(population) * 200
     return {"wards": wards, "las": las, "people": people, "months": sorted(people["month"].unique())}
@@ -107,10 +116,15 @@ def test_clicking_a_ward_opens_its_panel(ne, ne_facts, harness):
 def test_choosing_an_la_shows_only_its_wards(ne, ne_facts, harness):
     engine = sa.create_engine(ne.server.db_url)
     with engine.connect() as conn:
-        code, name = conn.execute(sa.text(
-            "SELECT area_code, area_name FROM areas WHERE level = 'lad' ORDER BY area_name LIMIT 1 OFFSET 5")).one()
-        in_la = {r[0] for r in conn.execute(sa.text(
-            "SELECT area_code FROM areas WHERE level = 'ward' AND lad_code = :la"), {"la": code})}
+        code, name = conn.execute(
+            sa.text("SELECT area_code, area_name FROM areas WHERE level = 'lad' ORDER BY area_name LIMIT 1 OFFSET 5")
+        ).one()
+        in_la = {
+            r[0]
+            for r in conn.execute(
+                sa.text("SELECT area_code FROM areas WHERE level = 'ward' AND lad_code = :la"), {"la": code}
+            )
+        }
     engine.dispose()
     n = len(in_la)
     ne.open_map()
@@ -135,16 +149,21 @@ def test_keyboard_reaches_skip_link_and_month_slider(ne, ne_facts, harness):
     before = harness.map_state(ne, MAP)["layers"][0]["fills"]
     for _ in range(40):
         ActionChains(ne.driver).send_keys(Keys.TAB).perform()
-        if ne.js("return document.activeElement.getAttribute('role') === 'slider'"
-                 " && !!document.activeElement.closest('#wards-month')"):
+        if ne.js(
+            "return document.activeElement.getAttribute('role') === 'slider'"
+            " && !!document.activeElement.closest('#wards-month')"
+        ):
             break
     else:
         pytest.fail("40 presses of Tab never reached the month slider")
     ActionChains(ne.driver).send_keys(Keys.ARROW_LEFT).perform()
     previous = month_words(ne_facts["months"][-2])
-    ne.wait_until(f"return document.getElementById('wards-month-label').textContent.includes({previous!r})", 5,
-                  message=f"one press of the left arrow on the month slider should show {previous}; the label "
-                          f"still says {ne.text('#wards-month-label')!r}")
+    ne.wait_until(
+        f"return document.getElementById('wards-month-label').textContent.includes({previous!r})",
+        5,
+        message=f"one press of the left arrow on the month slider should show {previous}; the label "
+        f"still says {ne.text('#wards-month-label')!r}",
+    )
     ne.wait_idle()
     after = harness.map_state(ne, MAP)["layers"][0]["fills"]
     assert after != before, "one press of the left arrow shows the previous month on the map"

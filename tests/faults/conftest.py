@@ -6,6 +6,7 @@
 - ``tools``: the helpers below as attributes. ``spawn(*argv)``: ``python -m app`` in a child process (its own session, so it can be killed alone).
 - ``snapshot(url)``, ``active_loads(url, kind)``.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -45,11 +46,16 @@ def month_file(path: Path, facts: dict, rows: int, seed: int = 0) -> Path:
     """A long monthly file for one LA: its sectors repeated, people 1-9 per row."""
     rng = np.random.default_rng(seed)
     sectors = np.array(facts["sectors"])[rng.integers(len(facts["sectors"]), size=rows)]
-    pd.DataFrame({
-        "month": MONTH, "local_authority": facts["la"], "postcode_sector": sectors,
-        "accommodation_type": "Dispersal", "nationality": rng.choice(["Eritrea", "Sudan", "Iran"], rows),
-        "people": rng.integers(1, 10, rows),
-    }).to_csv(path, index=False, lineterminator="\n")
+    pd.DataFrame(
+        {
+            "month": MONTH,
+            "local_authority": facts["la"],
+            "postcode_sector": sectors,
+            "accommodation_type": "Dispersal",
+            "nationality": rng.choice(["Eritrea", "Sudan", "Iran"], rows),
+            "people": rng.integers(1, 10, rows),
+        }
+    ).to_csv(path, index=False, lineterminator="\n")
     return path
 
 
@@ -60,15 +66,36 @@ def cli(*argv) -> int:
 @pytest.fixture
 def stocked(db_url, region, facts, tmp_path):
     """The store with the geography and a first (small) month for the LA."""
-    assert cli("geography", "load", "--db", db_url, "--wards", region.wards, "--lads", region.lads,
-               "--population", region.population, "--postcodes", region.postcodes) == 0
+    assert (
+        cli(
+            "geography",
+            "load",
+            "--db",
+            db_url,
+            "--wards",
+            region.wards,
+            "--lads",
+            region.lads,
+            "--population",
+            region.population,
+            "--postcodes",
+            region.postcodes,
+        )
+        == 0
+    )
     assert cli("ingest", "home-office", "--db", db_url, month_file(tmp_path / f"HO_first_{MONTH}.csv", facts, 40)) == 0
     return db_url
 
 
 def spawn(*argv) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "app", *map(str, argv)], cwd=ROOT, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "app", *map(str, argv)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def snapshot(url: str) -> dict:
@@ -80,9 +107,14 @@ def snapshot(url: str) -> dict:
 def active_loads(url: str, kind: str = "home_office", period: str = MONTH) -> list[tuple]:
     loads = schema.loads
     with db.connect(url).connect() as conn:
-        return [tuple(r) for r in conn.execute(
-            sa.select(loads.c.id, loads.c.file_name, loads.c.scope, loads.c.rows)
-            .where(loads.c.kind == kind, loads.c.period == period, loads.c.status == "active"))]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                sa.select(loads.c.id, loads.c.file_name, loads.c.scope, loads.c.rows).where(
+                    loads.c.kind == kind, loads.c.period == period, loads.c.status == "active"
+                )
+            )
+        ]
 
 
 def active_people(url: str) -> float:
@@ -95,5 +127,12 @@ def tools():
     """The helpers above, for test modules (conftest modules cannot be imported under importlib mode)."""
     from types import SimpleNamespace
 
-    return SimpleNamespace(month_file=month_file, cli=cli, spawn=spawn, snapshot=snapshot, active_loads=active_loads,
-                           active_people=active_people, month=MONTH)
+    return SimpleNamespace(
+        month_file=month_file,
+        cli=cli,
+        spawn=spawn,
+        snapshot=snapshot,
+        active_loads=active_loads,
+        active_people=active_people,
+        month=MONTH,
+    )

@@ -10,6 +10,7 @@ abort). Inserting 80,000 rows keeps that window open for a good part of a second
 polling interval of a few milliseconds; the test fails, rather than passing vacuously, if the
 child finished before it could be killed.
 """
+
 from __future__ import annotations
 
 import os
@@ -46,14 +47,18 @@ def _writing(url: str):
                 conn.close()
 
         return probe
-    conn = psycopg.connect(host=parsed.host, port=parsed.port, user=parsed.username, dbname=parsed.database,
-                           autocommit=True)
+    conn = psycopg.connect(
+        host=parsed.host, port=parsed.port, user=parsed.username, dbname=parsed.database, autocommit=True
+    )
 
     def probe() -> bool:
-        return conn.execute(
-            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
-            "WHERE c.relname = 'ho_records' AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()"
-        ).fetchone()[0] > 0
+        return (
+            conn.execute(
+                "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                "WHERE c.relname = 'ho_records' AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()"
+            ).fetchone()[0]
+            > 0
+        )
 
     probe.close = conn.close
     return probe
@@ -98,10 +103,12 @@ def _both_waiting(url: str, children) -> bool:
     for a while (each has read its file and sits in SQLite's busy wait)."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        with psycopg.connect(host=parsed.host, port=parsed.port, user=parsed.username, dbname=parsed.database,
-                             autocommit=True) as conn:
-            return conn.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-                                "AND datname = current_database()").fetchone()[0] == len(children)
+        with psycopg.connect(
+            host=parsed.host, port=parsed.port, user=parsed.username, dbname=parsed.database, autocommit=True
+        ) as conn:
+            return conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            ).fetchone()[0] == len(children)
     before = [_cpu_seconds(c.pid) for c in children]
     time.sleep(0.4)
     return [_cpu_seconds(c.pid) for c in children] == before
@@ -117,8 +124,9 @@ class _WriteGate:
             self.conn = sqlite3.connect(parsed.database, isolation_level=None)
             self.conn.execute("BEGIN IMMEDIATE")
         else:
-            self.conn = psycopg.connect(host=parsed.host, port=parsed.port, user=parsed.username,
-                                        dbname=parsed.database)
+            self.conn = psycopg.connect(
+                host=parsed.host, port=parsed.port, user=parsed.username, dbname=parsed.database
+            )
             self.conn.execute("SELECT value FROM store_meta WHERE key = 'version' FOR UPDATE")
 
     def open(self) -> None:
@@ -129,15 +137,18 @@ class _WriteGate:
 def test_two_loads_of_the_same_month_at_once_leave_exactly_one(stocked, tools, facts, tmp_path):
     """Both loads are held at the gate until both are inside their commit, then let go together."""
     url = stocked
-    files = [tools.month_file(tmp_path / f"HO_{name}_{tools.month}.csv", facts, 20_000, seed=seed)
-             for seed, name in enumerate(["north", "south"], start=5)]
+    files = [
+        tools.month_file(tmp_path / f"HO_{name}_{tools.month}.csv", facts, 20_000, seed=seed)
+        for seed, name in enumerate(["north", "south"], start=5)
+    ]
     gate = _WriteGate(url)
     try:
         children = [tools.spawn("ingest", "home-office", "--db", url, f) for f in files]
         deadline = time.monotonic() + 25
         while not _both_waiting(url, children):
-            assert time.monotonic() < deadline and all(c.poll() is None for c in children), \
-                [c.communicate() for c in children if c.poll() is not None]
+            assert time.monotonic() < deadline and all(c.poll() is None for c in children), [
+                c.communicate() for c in children if c.poll() is not None
+            ]
             time.sleep(0.05)
     finally:
         gate.open()
@@ -183,8 +194,23 @@ def test_database_going_away_gives_a_one_line_error_and_recovers(own_postgres, r
     server.admin("CREATE DATABASE faults")
     url = server.url("faults")
     assert tools.cli("init", "--db", url) == 0
-    assert tools.cli("geography", "load", "--db", url, "--wards", region.wards, "--lads", region.lads,
-                     "--population", region.population, "--postcodes", region.postcodes) == 0
+    assert (
+        tools.cli(
+            "geography",
+            "load",
+            "--db",
+            url,
+            "--wards",
+            region.wards,
+            "--lads",
+            region.lads,
+            "--population",
+            region.population,
+            "--postcodes",
+            region.postcodes,
+        )
+        == 0
+    )
     db.dispose(url)
     first = tools.month_file(tmp_path / f"HO_first_{tools.month}.csv", facts, 200, seed=7)
     stopped = _pg_ctl(server, "-m", "fast", "-w", "stop")
@@ -197,8 +223,10 @@ def test_database_going_away_gives_a_one_line_error_and_recovers(own_postgres, r
         assert len(lines) == 1 and lines[0].startswith("error: cannot open the store at"), err
         assert "Traceback" not in err and str(server.port) in err
     finally:
-        options = (f"-p {server.port} -k {server.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c full_page_writes=off -c synchronous_commit=off")
+        options = (
+            f"-p {server.port} -k {server.root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c full_page_writes=off -c synchronous_commit=off"
+        )
         started = _pg_ctl(server, "-l", str(server.root / "server.log"), "-o", options, "-w", "-t", "60", "start")
         assert started.returncode == 0, started.stderr
     child = tools.spawn("ingest", "home-office", "--db", url, first)

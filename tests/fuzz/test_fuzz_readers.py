@@ -7,6 +7,7 @@ sees the same inputs every run; ``tests/benchmarks/fuzz.py`` runs thousands more
 
 The explicit cases below are inputs that once broke a reader (or the process), kept as regressions.
 """
+
 from __future__ import annotations
 
 import io
@@ -26,18 +27,23 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from tests.fuzz import malformed as m  # noqa: E402
-
 from app.problems import InputRefused, Problem  # noqa: E402
 from app.readers.archive import ArchiveLimits  # noqa: E402
 from app.readers.home_office import read_home_office  # noqa: E402
 from app.readers.population import read_population  # noqa: E402
 from app.readers.tables import read_sheets  # noqa: E402
+from tests.fuzz import malformed as m  # noqa: E402
 
 #: Inputs per reader in ``make test`` (six readers).
 EXAMPLES = 60
-FUZZ = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, print_blob=True,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example])
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.large_base_example],
+)
 
 
 def _try(reader: str, plan: m.Plan) -> str:
@@ -74,13 +80,17 @@ def test_the_rule_catches_a_reader_that_breaks(tmp_path, monkeypatch):
     monkeypatch.setitem(m.READERS, "broken", m.Reader(lambda p: 1 / 0, [], [], [], "x", (".csv",)))
     with pytest.raises(ZeroDivisionError):
         m.attempt("broken", path)
-    for problem in (Problem("bad", file="other.csv"), Problem("  ", file=path.name),
-                    Problem('Traceback (most recent call last):\n  File "x.py", line 1', file=path.name)):
+    for problem in (
+        Problem("bad", file="other.csv"),
+        Problem("  ", file=path.name),
+        Problem('Traceback (most recent call last):\n  File "x.py", line 1', file=path.name),
+    ):
         with pytest.raises(AssertionError):
             m.check_refusal(InputRefused([problem]), path.name)
 
 
 # --- regressions: inputs that broke a reader ---------------------------------------------------------
+
 
 def _refusal(call, path: Path) -> str:
     with pytest.raises(InputRefused) as refused:
@@ -116,9 +126,20 @@ def test_population_with_a_repeated_column_name_is_read(tmp_path):
 def test_geojson_with_a_one_point_line_is_refused(tmp_path):
     """Broke: GEOS refused a one-point LineString with GEOSException, which escaped the reader."""
     path = tmp_path / "wards.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"WD24CD": "E05000001"},
-         "geometry": {"type": "LineString", "coordinates": [[0.0, 0.0]]}}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"WD24CD": "E05000001"},
+                        "geometry": {"type": "LineString", "coordinates": [[0.0, 0.0]]},
+                    }
+                ],
+            }
+        )
+    )
     assert "could not be opened as GeoJSON" in _refusal(m.READERS["boundaries"].read, path)
 
 
@@ -137,7 +158,7 @@ def test_workbook_with_damaged_compressed_sheet_is_refused(tmp_path):
     with zipfile.ZipFile(io.BytesIO(bytes(raw))) as archive:
         entry = archive.getinfo("xl/worksheets/sheet1.xml")
     start = entry.header_offset + 30 + len(entry.filename.encode()) + len(entry.extra)
-    raw[start + 2: start + 8] = b"\xff" * 6
+    raw[start + 2 : start + 8] = b"\xff" * 6
     path = tmp_path / "HO_2025-03.xlsx"
     path.write_bytes(bytes(raw))
     assert "cannot" in _refusal(read_home_office, path)

@@ -4,6 +4,7 @@
 - ``load_synthetic(db_url, region)``, ``load_north_east(db_url)``: ``geography load`` of those inputs.
 - ``synthetic_region`` (session): a generated fictional region; ``reference``: ``../shared/reference``.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -40,8 +41,20 @@ def cli(capsys):
 @pytest.fixture
 def load_synthetic(cli):
     def load(db_url: str, region) -> tuple[int, str, str]:
-        return cli("geography", "load", "--db", db_url, "--wards", region.wards, "--lads", region.lads,
-                   "--population", region.population, "--postcodes", region.postcodes)
+        return cli(
+            "geography",
+            "load",
+            "--db",
+            db_url,
+            "--wards",
+            region.wards,
+            "--lads",
+            region.lads,
+            "--population",
+            region.population,
+            "--postcodes",
+            region.postcodes,
+        )
 
     return load
 
@@ -49,8 +62,21 @@ def load_synthetic(cli):
 @pytest.fixture
 def load_north_east(cli, reference):
     def load(db_url: str) -> tuple[int, str, str]:
-        return cli("geography", "load", "--db", db_url, "--wards", reference / "wards.geojson",
-                   "--lads", reference / "lad.geojson", "--population", reference / "population.csv",
-                   "--postcodes", reference / "postcodes_north_east.csv", "--region", NORTH_EAST)
+        return cli(
+            "geography",
+            "load",
+            "--db",
+            db_url,
+            "--wards",
+            reference / "wards.geojson",
+            "--lads",
+            reference / "lad.geojson",
+            "--population",
+            reference / "population.csv",
+            "--postcodes",
+            reference / "postcodes_north_east.csv",
+            "--region",
+            NORTH_EAST,
+        )
 
     return load

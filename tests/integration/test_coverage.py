@@ -4,6 +4,7 @@ Files are written as officers receive them, from the synthetic region's truth: a
 column, a regional month without one (sectors straddle LAs), one-LA corrections, a month for some LAs only,
 files from the wrong area. Figures are asserted against the rows written, not only that a file loads.
 """
+
 from __future__ import annotations
 
 import io
@@ -34,14 +35,21 @@ def _csv(path: Path, frame: pd.DataFrame) -> Path:
 
 def _regional(truth, month: str, seed: int, with_la: bool = True, lads: list[str] | None = None) -> pd.DataFrame:
     """Every (sector, LA) pair of the chosen LAs with a count; the truth is the rows themselves."""
-    pairs = truth["within"][["postcode_sector", "lad_code"]].drop_duplicates().sort_values(
-        ["lad_code", "postcode_sector"])
+    pairs = (
+        truth["within"][["postcode_sector", "lad_code"]].drop_duplicates().sort_values(["lad_code", "postcode_sector"])
+    )
     if lads is not None:
         pairs = pairs[pairs["lad_code"].isin(lads)]
     people = (pd.util.hash_pandas_object(pairs, index=False) % 17 + seed).astype(int).to_numpy()
-    frame = pd.DataFrame({"month": month, "local_authority": pairs["lad_code"].to_numpy(),
-                          "postcode_sector": pairs["postcode_sector"].to_numpy(), "accommodation_type": "Dispersal",
-                          "people": people})
+    frame = pd.DataFrame(
+        {
+            "month": month,
+            "local_authority": pairs["lad_code"].to_numpy(),
+            "postcode_sector": pairs["postcode_sector"].to_numpy(),
+            "accommodation_type": "Dispersal",
+            "people": people,
+        }
+    )
     if not with_la:
         frame = frame.groupby(["month", "postcode_sector", "accommodation_type"], as_index=False)["people"].sum()
     return frame
@@ -50,8 +58,9 @@ def _regional(truth, month: str, seed: int, with_la: bool = True, lads: list[str
 def _summary(cli, url: str, level: str, month: str) -> pd.DataFrame:
     code, out, err = cli("summary", "--db", url, "--level", level, "--month", month)
     assert code == 0, err
-    return pd.read_csv(io.StringIO(out), dtype={"area_code": str, "lad_code": str}, keep_default_na=False,
-                       na_values=[""])
+    return pd.read_csv(
+        io.StringIO(out), dtype={"area_code": str, "lad_code": str}, keep_default_na=False, na_values=[""]
+    )
 
 
 @pytest.fixture
@@ -64,8 +73,16 @@ def test_a_one_la_correction_leaves_every_other_la_month_unchanged(cli, store, t
     lads = truth["lads"]["lad_code"].tolist()
     regional = _regional(truth, "2025-03", seed=3)
     assert cli("ingest", "home-office", "--db", store, _csv(tmp_path / "HO_region_2025-03.csv", regional))[0] == 0
-    assert cli("ingest", "home-office", "--db", store,
-               _csv(tmp_path / "HO_region_2025-04.csv", _regional(truth, "2025-04", seed=5)))[0] == 0
+    assert (
+        cli(
+            "ingest",
+            "home-office",
+            "--db",
+            store,
+            _csv(tmp_path / "HO_region_2025-04.csv", _regional(truth, "2025-04", seed=5)),
+        )[0]
+        == 0
+    )
     before = {level: _summary(cli, store, level, "2025-03") for level in ("la", "ward")}
     april = _summary(cli, store, "ward", "2025-04")
     written = regional.groupby("local_authority")["people"].sum()
@@ -110,7 +127,8 @@ def test_a_one_la_correction_leaves_every_other_la_month_unchanged(cli, store, t
 
 
 def test_a_correction_to_a_file_without_an_la_column_keeps_the_neighbours_share_of_straddling_sectors(
-        cli, store, truth, tmp_path):
+    cli, store, truth, tmp_path
+):
     regional = _regional(truth, "2025-03", seed=2, with_la=False)
     assert cli("ingest", "home-office", "--db", store, _csv(tmp_path / "HO_all_2025-03.csv", regional))[0] == 0
     before = _summary(cli, store, "ward", "2025-03")
@@ -126,8 +144,7 @@ def test_a_correction_to_a_file_without_an_la_column_keeps_the_neighbours_share_
     assert cli("ingest", "home-office", "--db", store, _csv(tmp_path / "HO_one_2025-03.csv", correction))[0] == 0
     after = _summary(cli, store, "ward", "2025-03")
     keep = before["lad_code"] != fixed_la
-    pd.testing.assert_frame_equal(after[keep.to_numpy()].reset_index(drop=True),
-                                  before[keep].reset_index(drop=True))
+    pd.testing.assert_frame_equal(after[keep.to_numpy()].reset_index(drop=True), before[keep].reset_index(drop=True))
     la = _summary(cli, store, "la", "2025-03").set_index("area_code")
     assert la.loc[fixed_la, "people"] == pytest.approx(correction["people"].sum())
 
@@ -187,31 +204,51 @@ def test_the_pack_says_which_las_have_no_file(cli, store, truth, tmp_path):
 
 
 def test_a_file_from_another_area_is_refused_and_changes_nothing(cli, store, truth, tmp_path):
-    assert cli("ingest", "home-office", "--db", store,
-               _csv(tmp_path / "HO_ok_2025-03.csv", _regional(truth, "2025-03", seed=1)))[0] == 0
+    assert (
+        cli(
+            "ingest",
+            "home-office",
+            "--db",
+            store,
+            _csv(tmp_path / "HO_ok_2025-03.csv", _regional(truth, "2025-03", seed=1)),
+        )[0]
+        == 0
+    )
     with db.connect(store).connect() as conn:
         before = queries.snapshot(conn)
-    elsewhere = pd.DataFrame({"month": "2025-03", "postcode_sector": [f"LS{n} {d}" for n in range(1, 9) for d in (1, 2)],
-                              "people": 5})
+    elsewhere = pd.DataFrame(
+        {"month": "2025-03", "postcode_sector": [f"LS{n} {d}" for n in range(1, 9) for d in (1, 2)], "people": 5}
+    )
     code, _, err = cli("ingest", "home-office", "--db", store, _csv(tmp_path / "HO_leeds_2025-03.csv", elsewhere))
     assert code == 1
-    assert "HO_leeds_2025-03.csv" in err and "16 of the 16 postcode sectors in the file are not in the loaded " \
-        "geography" in err
+    assert (
+        "HO_leeds_2025-03.csv" in err
+        and "16 of the 16 postcode sectors in the file are not in the loaded geography" in err
+    )
     named = truth["lads"].iloc[0]
     other_sectors = truth["within"].loc[truth["within"]["lad_code"] != named["lad_code"], "postcode_sector"]
-    only_elsewhere = sorted(set(other_sectors) - set(truth["within"].loc[
-        truth["within"]["lad_code"] == named["lad_code"], "postcode_sector"]))[:6]
-    wrong_la = pd.DataFrame({"month": "2025-03", "local_authority": named["lad_name"],
-                             "postcode_sector": only_elsewhere, "people": 3})
+    only_elsewhere = sorted(
+        set(other_sectors)
+        - set(truth["within"].loc[truth["within"]["lad_code"] == named["lad_code"], "postcode_sector"])
+    )[:6]
+    wrong_la = pd.DataFrame(
+        {"month": "2025-03", "local_authority": named["lad_name"], "postcode_sector": only_elsewhere, "people": 3}
+    )
     code, _, err = cli("ingest", "home-office", "--db", store, _csv(tmp_path / "HO_wrong_2025-03.csv", wrong_la))
     assert code == 1
     assert f"of the 6 postcode sectors listed for {named['lad_name']}, 6 lie outside it" in err
     name_says = pd.DataFrame({"month": "2025-03", "postcode_sector": only_elsewhere, "people": 3})
-    code, _, err = cli("ingest", "home-office", "--db", store,
-                       _csv(tmp_path / f"HO_{named['lad_name'].replace(' ', '_')}_2025-03.csv", name_says))
+    code, _, err = cli(
+        "ingest",
+        "home-office",
+        "--db",
+        store,
+        _csv(tmp_path / f"HO_{named['lad_name'].replace(' ', '_')}_2025-03.csv", name_says),
+    )
     assert code == 1 and f"the file name says {named['lad_name']}, but only 0 of its 6 postcode sectors" in err
-    unknown = pd.DataFrame({"month": "2025-03", "postcode_sector": [*only_elsewhere[:3], "ZX99 9"],
-                            "people": [3, 3, 3, 4]})
+    unknown = pd.DataFrame(
+        {"month": "2025-03", "postcode_sector": [*only_elsewhere[:3], "ZX99 9"], "people": [3, 3, 3, 4]}
+    )
     code, _, err = cli("ingest", "home-office", "--db", store, _csv(tmp_path / "HO_stray_2025-03.csv", unknown))
     if code == 0:
         pytest.fail("a file naming no LA with an unknown sector must not count its people nowhere")

@@ -1,7 +1,6 @@
 """`geography load` end to end, on both databases: the synthetic region, the real North East, bad files."""
-from __future__ import annotations
 
-import json
+from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
@@ -10,7 +9,6 @@ import pytest
 import shapely
 
 from app.store import db, queries
-
 
 
 def test_synthetic_region_loads_through_the_ons_code_path(load_synthetic, db_url, synthetic_region):
@@ -61,7 +59,9 @@ def test_real_north_east_loads_with_real_codes_and_names(load_north_east, refere
     assert shape.is_valid and -3 < shape.centroid.x < 0 and 54 < shape.centroid.y < 56
 
 
-def test_broken_boundary_file_is_refused_and_the_store_is_unchanged(cli, load_synthetic, db_url, synthetic_region, tmp_path):
+def test_broken_boundary_file_is_refused_and_the_store_is_unchanged(
+    cli, load_synthetic, db_url, synthetic_region, tmp_path
+):
     assert load_synthetic(db_url, synthetic_region)[0] == 0
     engine = db.connect(db_url)
     with engine.connect() as conn:
@@ -70,17 +70,39 @@ def test_broken_boundary_file_is_refused_and_the_store_is_unchanged(cli, load_sy
     wards = gpd.read_file(synthetic_region.wards)
     wards.loc[3, "geometry"] = None
     wards.to_file(broken, driver="GeoJSON")
-    code, out, err = cli("geography", "load", "--db", db_url, "--wards", broken, "--lads",
-                         synthetic_region.lads, "--population", synthetic_region.population,
-                         "--postcodes", synthetic_region.postcodes)
+    code, out, err = cli(
+        "geography",
+        "load",
+        "--db",
+        db_url,
+        "--wards",
+        broken,
+        "--lads",
+        synthetic_region.lads,
+        "--population",
+        synthetic_region.population,
+        "--postcodes",
+        synthetic_region.postcodes,
+    )
     assert code == 1
     assert "wards.geojson" in err and "Refused: nothing was loaded" in err
     assert wards.loc[3, "WD24CD"] in err
     garbage = tmp_path / "lads.gpkg"
     garbage.write_bytes(b"this is not a geopackage")
-    code, _, err = cli("geography", "load", "--db", db_url, "--wards", synthetic_region.wards,
-                       "--lads", garbage, "--population", synthetic_region.population,
-                       "--postcodes", synthetic_region.postcodes)
+    code, _, err = cli(
+        "geography",
+        "load",
+        "--db",
+        db_url,
+        "--wards",
+        synthetic_region.wards,
+        "--lads",
+        garbage,
+        "--population",
+        synthetic_region.population,
+        "--postcodes",
+        synthetic_region.postcodes,
+    )
     assert code == 1 and "lads.gpkg" in err and "Traceback" not in err
     with engine.connect() as conn:
         assert queries.snapshot(conn) == before
@@ -109,9 +131,22 @@ def test_usage_errors_exit_2(cli, sqlite_url):
 def test_every_command_has_help(capsys):
     from app.cli import build_parser
 
-    commands = [["init"], ["geography", "load"], ["ingest", "home-office"], ["ingest", "properties"],
-                ["ingest", "public-stats"], ["summary"], ["check-property"], ["report"], ["users", "add"],
-                ["users", "list"], ["users", "remove"], ["serve"], ["demo"], ["generate"]]
+    commands = [
+        ["init"],
+        ["geography", "load"],
+        ["ingest", "home-office"],
+        ["ingest", "properties"],
+        ["ingest", "public-stats"],
+        ["summary"],
+        ["check-property"],
+        ["report"],
+        ["users", "add"],
+        ["users", "list"],
+        ["users", "remove"],
+        ["serve"],
+        ["demo"],
+        ["generate"],
+    ]
     for command in commands:
         with pytest.raises(SystemExit) as exited:
             build_parser().parse_args([*command, "--help"])

@@ -4,6 +4,7 @@ A module-scoped store per backend holds the synthetic region with all 24
 months of Home Office files and 8 quarters of property lists, loaded exactly
 as an officer would: one `ingest` command per file.
 """
+
 from __future__ import annotations
 
 import csv
@@ -12,7 +13,6 @@ from io import StringIO
 from pathlib import Path
 
 import numpy as np
-import openpyxl
 import pandas as pd
 import pytest
 
@@ -37,8 +37,25 @@ def manifest(activity) -> pd.DataFrame:
 
 
 def _load_everything(db_url: str, region, activity, manifest: pd.DataFrame, with_properties: bool = True) -> None:
-    assert main(["geography", "load", "--db", db_url, "--wards", str(region.wards), "--lads", str(region.lads),
-                 "--population", str(region.population), "--postcodes", str(region.postcodes)]) == 0
+    assert (
+        main(
+            [
+                "geography",
+                "load",
+                "--db",
+                db_url,
+                "--wards",
+                str(region.wards),
+                "--lads",
+                str(region.lads),
+                "--population",
+                str(region.population),
+                "--postcodes",
+                str(region.postcodes),
+            ]
+        )
+        == 0
+    )
     base = Path(activity.manifest).parent
     for row in manifest.itertuples():
         if row.kind == "home_office":
@@ -106,8 +123,10 @@ def test_postcode_apportionment_error_is_measured(tmp_path, synthetic_region, ac
     clean = errors[~errors["suppressed_la"]]
     assert set(clean.loc[clean["people"] > 0, "method"]) <= {"postcodes", "direct"}
     relative = clean["error"].sum() / clean["truth"].sum()
-    print(f"postcode method: mean absolute ward error {clean['error'].mean():.2f} people, "
-          f"{relative:.1%} of people misplaced; 90th percentile {clean['error'].quantile(0.9):.1f}")
+    print(
+        f"postcode method: mean absolute ward error {clean['error'].mean():.2f} people, "
+        f"{relative:.1%} of people misplaced; 90th percentile {clean['error'].quantile(0.9):.1f}"
+    )
     assert 0.05 < relative < 0.8
     # The LA totals do not depend on the method: every LA named its people.
     table = _snapshot(url).table
@@ -115,7 +134,8 @@ def test_postcode_apportionment_error_is_measured(tmp_path, synthetic_region, ac
     truth = pd.read_csv(Path(activity.truth_dir) / "la_month.csv")
     truth = truth[truth["accommodation_type"] == "dispersal"].set_index(["month", "lad_code"])["people"]
     unsuppressed = ~las.index.get_level_values(1).isin(
-        set(manifest.loc[manifest["suppressed"].astype(str) == "True", "la_code"]))
+        set(manifest.loc[manifest["suppressed"].astype(str) == "True", "la_code"])
+    )
     assert np.allclose(las[unsuppressed], truth.reindex(las[unsuppressed].index))
 
 
@@ -149,8 +169,20 @@ def test_summary_command_output(full_store, capsys):
     lad = snap.areas.loc[snap.areas["level"] == "lad", "area_code"].iloc[0]
     assert main(["summary", "--db", full_store, "--level", "ward", "--month", month, "--la", lad]) == 0
     rows = list(csv.DictReader(StringIO(capsys.readouterr().out)))
-    assert list(rows[0]) == ["level", "area_code", "area_name", "lad_code", "month", "people", "population", "limit",
-                             "share_of_limit", "headroom", "status", "method"]
+    assert list(rows[0]) == [
+        "level",
+        "area_code",
+        "area_name",
+        "lad_code",
+        "month",
+        "people",
+        "population",
+        "limit",
+        "share_of_limit",
+        "headroom",
+        "status",
+        "method",
+    ]
     assert {r["lad_code"] for r in rows} == {lad} and {r["level"] for r in rows} == {"ward"}
     assert [r["area_code"] for r in rows] == sorted(r["area_code"] for r in rows)
     for r in rows:
@@ -171,8 +203,20 @@ def test_check_property_command(full_store, capsys):
     snap = _snapshot(full_store)
     with db.connect(full_store).connect() as conn:
         postcode = queries.postcodes(conn).dropna(subset=["ward_code"]).iloc[0]
-    assert main(["check-property", "--db", full_store, "--postcode", postcode["postcode"].lower().replace(" ", ""),
-                 "--bedspaces", "6"]) == 0
+    assert (
+        main(
+            [
+                "check-property",
+                "--db",
+                full_store,
+                "--postcode",
+                postcode["postcode"].lower().replace(" ", ""),
+                "--bedspaces",
+                "6",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     ward = snap.table[(snap.table["area_code"] == postcode["ward_code"]) & (snap.table["month"] == snap.months[-1])]
     before = ward["people"].iloc[0]

@@ -1,5 +1,6 @@
 """Load semantics through the CLI on SQLite and PostgreSQL: refusals leave the store exactly as it was,
 the same file twice changes nothing, a corrected file replaces its month and the old one stays in the history."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,12 +21,19 @@ def region_facts(synthetic_region):
     own = sorted(within.loc[within["lad_code"] == la["lad_code"], "postcode_sector"].unique())
     other = lads.iloc[1]
     other_own = sorted(within.loc[within["lad_code"] == other["lad_code"], "postcode_sector"].unique())
-    return {"la": la["lad_name"], "la_code": la["lad_code"], "sectors": own[:4],
-            "other": other["lad_name"], "other_code": other["lad_code"], "other_sectors": other_own[:3]}
+    return {
+        "la": la["lad_name"],
+        "la_code": la["lad_code"],
+        "sectors": own[:4],
+        "other": other["lad_name"],
+        "other_code": other["lad_code"],
+        "other_sectors": other_own[:3],
+    }
 
 
-def _csv(path: Path, rows: list[list], header=("month", "local_authority", "postcode_sector", "accommodation_type",
-                                                "people")) -> Path:
+def _csv(
+    path: Path, rows: list[list], header=("month", "local_authority", "postcode_sector", "accommodation_type", "people")
+) -> Path:
     path.write_text("\n".join(",".join(map(str, r)) for r in [list(header), *rows]) + "\n", encoding="utf-8")
     return path
 
@@ -35,8 +43,10 @@ def loaded(cli, load_synthetic, db_url, synthetic_region, region_facts, tmp_path
     """A store with the geography and one month for one LA."""
     assert load_synthetic(db_url, synthetic_region)[0] == 0
     f = region_facts
-    first = _csv(tmp_path / "HO_first_2025-03.csv",
-                 [["2025-03", f["la"], s, "Dispersal", 10 + i] for i, s in enumerate(f["sectors"])])
+    first = _csv(
+        tmp_path / "HO_first_2025-03.csv",
+        [["2025-03", f["la"], s, "Dispersal", 10 + i] for i, s in enumerate(f["sectors"])],
+    )
     code, _, err = cli("ingest", "home-office", "--db", db_url, first)
     assert code == 0, err
     return db_url
@@ -48,17 +58,27 @@ def _snapshot(url: str):
 
 
 BAD_HOME_OFFICE = {
-    "bad count": (lambda f: [["2025-03", f["la"], f["sectors"][0], "Dispersal", "many"]],
-                  "row 2, column 'people': 'many' is not a number"),
-    "negative count": (lambda f: [["2025-03", f["la"], f["sectors"][0], "Dispersal", -3]],
-                       "row 2, column 'people': '-3' is negative"),
-    "unreadable sector": (lambda f: [["2025-03", f["la"], "XX", "Dispersal", 3]],
-                          "row 2, column 'postcode_sector': 'XX' is not a postcode sector"),
-    "district for a sector": (lambda f: [["2025-03", f["la"], "ZX1", "Dispersal", 3]],
-                              "'ZX1' is a postcode district, not a sector"),
-    "unknown local authority": (lambda f: [["2025-03", "Middlesborough", f["sectors"][0], "Dispersal", 3]],
-                                "row 2, column 'local_authority': local authority 'Middlesborough' (row 2) is not a local "
-                                "authority in the loaded geography"),
+    "bad count": (
+        lambda f: [["2025-03", f["la"], f["sectors"][0], "Dispersal", "many"]],
+        "row 2, column 'people': 'many' is not a number",
+    ),
+    "negative count": (
+        lambda f: [["2025-03", f["la"], f["sectors"][0], "Dispersal", -3]],
+        "row 2, column 'people': '-3' is negative",
+    ),
+    "unreadable sector": (
+        lambda f: [["2025-03", f["la"], "XX", "Dispersal", 3]],
+        "row 2, column 'postcode_sector': 'XX' is not a postcode sector",
+    ),
+    "district for a sector": (
+        lambda f: [["2025-03", f["la"], "ZX1", "Dispersal", 3]],
+        "'ZX1' is a postcode district, not a sector",
+    ),
+    "unknown local authority": (
+        lambda f: [["2025-03", "Middlesborough", f["sectors"][0], "Dispersal", 3]],
+        "row 2, column 'local_authority': local authority 'Middlesborough' (row 2) is not a local "
+        "authority in the loaded geography",
+    ),
     "months disagree": (lambda f: [["2025-04", f["la"], f["sectors"][0], "Dispersal", 3]], "2025-04"),
 }
 
@@ -79,10 +99,16 @@ def test_missing_column_no_month_corrupt_and_empty_files_are_refused(cli, loaded
     f = region_facts
     before = _snapshot(loaded)
     cases = {
-        _csv(tmp_path / "HO_nocount_2025-03.csv", [["2025-03", f["la"], f["sectors"][0]]],
-             header=("month", "local_authority", "postcode_sector")): "no column with the number of people",
-        _csv(tmp_path / "nomonth.csv", [[f["la"], f["sectors"][0], 3]],
-             header=("local_authority", "postcode_sector", "people")): "--month",
+        _csv(
+            tmp_path / "HO_nocount_2025-03.csv",
+            [["2025-03", f["la"], f["sectors"][0]]],
+            header=("month", "local_authority", "postcode_sector"),
+        ): "no column with the number of people",
+        _csv(
+            tmp_path / "nomonth.csv",
+            [[f["la"], f["sectors"][0], 3]],
+            header=("local_authority", "postcode_sector", "people"),
+        ): "--month",
     }
     corrupt = tmp_path / "HO_corrupt_2025-03.xlsx"
     corrupt.write_bytes(b"PK\x03\x04 this is not really a workbook")
@@ -131,8 +157,9 @@ def test_corrected_file_replaces_its_month_for_its_la_only(cli, loaded, region_f
     f = region_facts
     other = _csv(tmp_path / "HO_other_2025-03.csv", [["2025-03", f["other"], f["other_sectors"][0], "Dispersal", 7]])
     assert cli("ingest", "home-office", "--db", loaded, other)[0] == 0
-    corrected = _csv(tmp_path / "HO_first_corrected_2025-03.csv",
-                     [["2025-03", f["la"], f["sectors"][0], "Dispersal", 99]])
+    corrected = _csv(
+        tmp_path / "HO_first_corrected_2025-03.csv", [["2025-03", f["la"], f["sectors"][0], "Dispersal", 99]]
+    )
     code, out, _ = cli("ingest", "home-office", "--db", loaded, corrected)
     assert code == 0 and f"for {f['la_code']} (kept in the history)" in out
     with db.connect(loaded).connect() as conn:
@@ -151,8 +178,10 @@ def test_corrected_file_replaces_its_month_for_its_la_only(cli, loaded, region_f
 
 def test_unknown_sector_is_loaded_as_a_data_quality_record(cli, loaded, region_facts, tmp_path):
     f = region_facts
-    path = _csv(tmp_path / "HO_odd_2025-04.csv", [["2025-04", f["la"], f["sectors"][0], "Dispersal", 5],
-                                                  ["2025-04", f["la"], "ZX99 9", "Dispersal", 4]])
+    path = _csv(
+        tmp_path / "HO_odd_2025-04.csv",
+        [["2025-04", f["la"], f["sectors"][0], "Dispersal", 5], ["2025-04", f["la"], "ZX99 9", "Dispersal", 4]],
+    )
     code, out, _ = cli("ingest", "home-office", "--db", loaded, path)
     assert code == 0 and "1 data-quality note" in out
     with db.connect(loaded).connect() as conn:
@@ -167,8 +196,7 @@ def test_public_stats_load_through_the_cli(cli, sqlite_url, reference):
     code, out, err = cli("ingest", "public-stats", "--db", sqlite_url, reference / "asylum_support_la.csv")
     assert code == 0, err
     assert "loaded 21743 rows" in out and "people in the latest quarter: 109024" in out
-    assert "already loaded" in cli("ingest", "public-stats", "--db", sqlite_url,
-                                   reference / "asylum_support_la.csv")[1]
+    assert "already loaded" in cli("ingest", "public-stats", "--db", sqlite_url, reference / "asylum_support_la.csv")[1]
 
 
 def test_real_north_east_sectors_ingest_and_summarise(cli, load_north_east, db_url, reference, tmp_path):
@@ -191,8 +219,9 @@ def test_real_north_east_sectors_ingest_and_summarise(cli, load_north_east, db_u
     assert set(wards["method"].dropna()) <= {"postcodes", "direct"}
 
 
-def test_disagreement_with_the_provider_list_is_a_data_quality_note(cli, loaded, synthetic_region, region_facts,
-                                                                     tmp_path):
+def test_disagreement_with_the_provider_list_is_a_data_quality_note(
+    cli, loaded, synthetic_region, region_facts, tmp_path
+):
     units = pd.read_csv(synthetic_region.truth_dir / "postcode_units.csv")
     f = region_facts
     unit = units[(units["postcode_sector"] == f["sectors"][1]) & (units["lad_code"] == f["la_code"])].iloc[0]
@@ -206,8 +235,10 @@ def test_disagreement_with_the_provider_list_is_a_data_quality_note(cli, loaded,
     path = _csv(tmp_path / "HO_check_2025-06.csv", [["2025-06", f["la"], f["sectors"][1], "Dispersal", 10]])
     code, out, _ = cli("ingest", "home-office", "--db", loaded, path)
     assert code == 0
-    assert (f"sector {f['sectors'][1]} in {f['la']}: the Home Office count is 10 but the provider's list for 2025Q2 "
-            "shows 3 people in dispersal properties there") in out
+    assert (
+        f"sector {f['sectors'][1]} in {f['la']}: the Home Office count is 10 but the provider's list for 2025Q2 "
+        "shows 3 people in dispersal properties there"
+    ) in out
     with db.connect(loaded).connect() as conn:
         problems = queries.problems(conn)
     assert (problems["code"] == "provider_mismatch").sum() == 1
@@ -217,10 +248,14 @@ def test_reconcile_against_the_published_table(cli, load_north_east, sqlite_url,
     assert load_north_east(sqlite_url)[0] == 0
     assert cli("ingest", "public-stats", "--db", sqlite_url, reference / "asylum_support_la.csv")[0] == 0
     published = pd.read_csv(reference / "asylum_support_la.csv")
-    expected = int(published[(published["LAD Code"] == "E06000002") & (published["Date"] == "2024-09-30")]["People"].sum())
-    rows = [["2024-09", "Middlesbrough", "TS1 3", "Dispersal", expected - 40],
-            ["2024-09", "Middlesbrough", "TS1 4", "Contingency", 40],
-            ["2024-09", "Hartlepool", "TS24 7", "Dispersal", 5]]
+    expected = int(
+        published[(published["LAD Code"] == "E06000002") & (published["Date"] == "2024-09-30")]["People"].sum()
+    )
+    rows = [
+        ["2024-09", "Middlesbrough", "TS1 3", "Dispersal", expected - 40],
+        ["2024-09", "Middlesbrough", "TS1 4", "Contingency", 40],
+        ["2024-09", "Hartlepool", "TS24 7", "Dispersal", 5],
+    ]
     assert cli("ingest", "home-office", "--db", sqlite_url, _csv(tmp_path / "HO_tees_2024-09.csv", rows))[0] == 0
     code, out, err = cli("reconcile", "--db", sqlite_url, "--month", "2024-09", "--against", "published")
     assert code == 0

@@ -4,10 +4,10 @@ Files are written from the synthetic region's truth (as tests/integration/test_c
 draws the sequence: regional months with or without an LA column, one-LA corrections, undoing the latest load.
 After every sequence the stored figures are compared with what ``rebuild`` computes from the inputs alone.
 """
+
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -73,13 +73,15 @@ def test_incremental_figures_equal_rebuilt_ones_after_any_sequence(store, truth,
             serial = next(_serial)
             if kind == "month":
                 frame = _regional(truth, month, seed=serial % 7, with_la=arg)
-                ingest.ingest_home_office(engine, _csv(tmp_path / f"HO_region_{month}_{serial}.csv", frame),
-                                          month=month)
+                ingest.ingest_home_office(
+                    engine, _csv(tmp_path / f"HO_region_{month}_{serial}.csv", frame), month=month
+                )
             elif kind == "fix":
                 la = lads[arg % len(lads)]
                 frame = _regional(truth, month, seed=serial % 11, lads=[la])
-                ingest.ingest_home_office(engine, _csv(tmp_path / f"HO_fix_{la}_{month}_{serial}.csv", frame),
-                                          month=month)
+                ingest.ingest_home_office(
+                    engine, _csv(tmp_path / f"HO_fix_{la}_{month}_{serial}.csv", frame), month=month
+                )
             else:
                 with engine.connect() as conn:
                     history = queries.load_history(conn)

@@ -4,6 +4,7 @@ Each layout of ``app.synthetic.layouts.RECEIVED_HO_LAYOUTS`` holds the same grou
 figures the store would load (people per LA and sector, and the breakdowns) must equal those groups,
 and every stated total must be shown beside the loaded one.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -27,15 +28,31 @@ def engine(synthetic_region, tmp_path_factory):
 
     url = f"sqlite:///{tmp_path_factory.mktemp('received_store') / 'store.sqlite'}"
     db.upgrade(db.connect(url))
-    assert main(["geography", "load", "--db", url, "--wards", str(synthetic_region.wards), "--lads",
-                 str(synthetic_region.lads), "--population", str(synthetic_region.population), "--postcodes",
-                 str(synthetic_region.postcodes)]) == 0
+    assert (
+        main(
+            [
+                "geography",
+                "load",
+                "--db",
+                url,
+                "--wards",
+                str(synthetic_region.wards),
+                "--lads",
+                str(synthetic_region.lads),
+                "--population",
+                str(synthetic_region.population),
+                "--postcodes",
+                str(synthetic_region.postcodes),
+            ]
+        )
+        == 0
+    )
     yield db.connect(url)
     db.dispose(url)
 
 
 def _sums(frame: pd.DataFrame, keys: list[str], value: str = "people") -> dict:
-    grouped = frame.astype({k: str for k in keys}).groupby(keys)[value].sum()
+    grouped = frame.astype(dict.fromkeys(keys, str)).groupby(keys)[value].sum()
     return {key: float(v) for key, v in grouped.items()}
 
 
@@ -63,8 +80,10 @@ def test_blocks_each_closed_by_a_total_are_all_read_and_checked(received, engine
     assert [b["stated"] for b in blocks if not b["overall"]] == per_la
     assert [b["stated"] for b in blocks if b["overall"]] == [truth["people"].sum()]
     people = f"{int(truth['people'].sum()):,}"
-    assert prepared.report.facts["stated total in the file"] == \
-        f"{people} (matches the {people} loaded, and 3 block totals match)"
+    assert (
+        prepared.report.facts["stated total in the file"]
+        == f"{people} (matches the {people} loaded, and 3 block totals match)"
+    )
 
 
 def test_a_grand_total_under_the_header_is_a_check_not_a_row(received, engine):
@@ -88,12 +107,14 @@ def test_coded_breakdowns_are_loaded_in_one_vocabulary(received, engine):
     truth = received.truth
     assert table.groupby("gender")["people"].sum().to_dict() == truth.groupby("gender")["people"].sum().to_dict()
     roles = truth["household_type"].map(layouts.ROLE_OF_HOUSEHOLD).map(layouts.ROLE_LOADED)
-    assert table.groupby("household_type")["people"].sum().to_dict() == \
-        truth.groupby(roles)["people"].sum().to_dict()
-    assert table.groupby("support_type")["people"].sum().to_dict() == \
-        truth.groupby("support_type")["people"].sum().to_dict()
-    assert table.groupby("nationality")["people"].sum().to_dict() == \
-        truth.groupby("nationality")["people"].sum().to_dict()
+    assert table.groupby("household_type")["people"].sum().to_dict() == truth.groupby(roles)["people"].sum().to_dict()
+    assert (
+        table.groupby("support_type")["people"].sum().to_dict()
+        == truth.groupby("support_type")["people"].sum().to_dict()
+    )
+    assert (
+        table.groupby("nationality")["people"].sum().to_dict() == truth.groupby("nationality")["people"].sum().to_dict()
+    )
 
 
 def test_male_and_female_over_age_bands_keep_both_breakdowns(received, engine):

@@ -1,4 +1,5 @@
 """Builders for the input files the reader tests need, written into tmp_path."""
+
 from __future__ import annotations
 
 import csv
@@ -8,8 +9,13 @@ import openpyxl
 import pytest
 
 
-def write_xlsx(path: Path, sheets: dict[str, list[list[object]]], *, merges: dict[str, list[str]] | None = None,
-               hidden: tuple[str, ...] = ()) -> Path:
+def write_xlsx(
+    path: Path,
+    sheets: dict[str, list[list[object]]],
+    *,
+    merges: dict[str, list[str]] | None = None,
+    hidden: tuple[str, ...] = (),
+) -> Path:
     """A workbook with one sheet per entry, rows written from A1 (None = empty cell)."""
     book = openpyxl.Workbook()
     book.remove(book.active)
@@ -35,6 +41,7 @@ def write_csv(path: Path, rows: list[list[object]], *, encoding: str = "utf-8", 
 def xlsx(tmp_path):
     def make(name: str, sheets: dict[str, list[list[object]]], **kwargs) -> Path:
         return write_xlsx(tmp_path / name, sheets, **kwargs)
+
     return make
 
 
@@ -42,4 +49,5 @@ def xlsx(tmp_path):
 def csv_file(tmp_path):
     def make(name: str, rows: list[list[object]], **kwargs) -> Path:
         return write_csv(tmp_path / name, rows, **kwargs)
+
     return make

@@ -1,4 +1,5 @@
 """Population and postcode lookup readers: the reference files and ONS-style files built here."""
+
 from __future__ import annotations
 
 import time
@@ -86,8 +87,12 @@ def test_ons_style_csv_with_banner_commas_and_year_in_name(tmp_path):
     table = result.table.set_index("area_code")
     assert list(table.index) == ["E05001234", "E06000002", "E05001235", "W05000001"]
     assert table.loc["E05001234", ["population", "population_0_17"]].tolist() == [12345, 2001]
-    assert table["level"].to_dict() == {"E05001234": "ward", "E06000002": "lad", "E05001235": "ward",
-                                        "W05000001": "ward"}
+    assert table["level"].to_dict() == {
+        "E05001234": "ward",
+        "E06000002": "lad",
+        "E05001235": "ward",
+        "W05000001": "ward",
+    }
     assert np.isnan(table.loc["E05001235", "population"])
     assert np.isnan(table.loc["W05000001", "population"])
     assert (table["source_year"] == 2021).all()
@@ -212,7 +217,10 @@ def test_nspl_style_lookup_with_coded_vintage(tmp_path):
     path.write_text("pcd,lat,long,wd23cd,lad23cd,wd22cd\nts13ab,54.576,-1.234,E05013795,E06000002,E05000001\n")
     table = read_postcode_lookup(path).table
     assert table.iloc[0][["postcode", "ward_code", "lad_code", "ward_vintage"]].tolist() == [
-        "TS1 3AB", "E05013795", "E06000002", "WD23"
+        "TS1 3AB",
+        "E05013795",
+        "E06000002",
+        "WD23",
     ]
 
 
@@ -220,8 +228,9 @@ def test_lookup_without_ward_codes_is_placed_by_coordinates(tmp_path):
     raw = pd.read_csv(REFERENCE / "postcodes_north_east.csv")
     sample = raw[raw["ward24_method"] == "official_code"].sample(2000, random_state=3)
     path = tmp_path / "addressbase_points.csv"
-    sample[["postcode", "lat", "lon"]].rename(columns={"postcode": "Postcode", "lat": "Latitude", "lon": "Longitude"}) \
-        .to_csv(path, index=False)
+    sample[["postcode", "lat", "lon"]].rename(
+        columns={"postcode": "Postcode", "lat": "Latitude", "lon": "Longitude"}
+    ).to_csv(path, index=False)
     result = read_postcode_lookup(path)
     assert result.table["ward_code"].isna().all() and not result.meta["has_ward_codes"]
     wards = standardise_boundaries(gpd.read_file(REFERENCE / "wards.geojson"), WARD, "wards.geojson")
@@ -287,10 +296,16 @@ def test_boundaries_with_repeated_points_and_rings_of_no_area_are_cleaned_before
     second = [[x + d, y], [x + 2 * d, y], [x + 2 * d, y + d], [x + d, y + d], [x + d, y]]
     point_part = [[[x + 3 * d, y]] * 4]
     features = [
-        {"type": "Feature", "properties": {"WD24CD": "E05000001", "WD24NM": "One"},
-         "geometry": {"type": "Polygon", "coordinates": [repeated, point_hole]}},
-        {"type": "Feature", "properties": {"WD24CD": "E05000002", "WD24NM": "Two"},
-         "geometry": {"type": "MultiPolygon", "coordinates": [[second], point_part]}},
+        {
+            "type": "Feature",
+            "properties": {"WD24CD": "E05000001", "WD24NM": "One"},
+            "geometry": {"type": "Polygon", "coordinates": [repeated, point_hole]},
+        },
+        {
+            "type": "Feature",
+            "properties": {"WD24CD": "E05000002", "WD24NM": "Two"},
+            "geometry": {"type": "MultiPolygon", "coordinates": [[second], point_part]},
+        },
     ]
     path = tmp_path / "wards.geojson"
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
@@ -302,8 +317,12 @@ def test_boundaries_with_repeated_points_and_rings_of_no_area_are_cleaned_before
     assert np.allclose(shapely.area(geoms), d * d)
     shapes = display_geometries(wards)
     assert all(shapely.is_valid(s.to_numpy()).all() for s in shapes.values())
-    lads = read_boundaries(_lad_file(tmp_path, [[x - d, y - d], [x + 3 * d, y - d], [x + 3 * d, y + 2 * d],
-                                                [x - d, y + 2 * d], [x - d, y - d]]), "lad")
+    lads = read_boundaries(
+        _lad_file(
+            tmp_path, [[x - d, y - d], [x + 3 * d, y - d], [x + 3 * d, y + 2 * d], [x - d, y + 2 * d], [x - d, y - d]]
+        ),
+        "lad",
+    )
     assert assign_parent_lads(wards, lads)["lad_code"].tolist() == ["E06000001", "E06000001"]
 
 
@@ -311,7 +330,18 @@ def _lad_file(tmp_path: Path, ring: list[list[float]]) -> Path:
     import json
 
     path = tmp_path / "lads.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"LAD24CD": "E06000001", "LAD24NM": "Hartlepool"},
-         "geometry": {"type": "Polygon", "coordinates": [ring]}}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"LAD24CD": "E06000001", "LAD24NM": "Hartlepool"},
+                        "geometry": {"type": "Polygon", "coordinates": [ring]},
+                    }
+                ],
+            }
+        )
+    )
     return path

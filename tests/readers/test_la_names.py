@@ -1,4 +1,5 @@
 """LA names as councils write them, matched against the real ONS names of every LA in lad.geojson."""
+
 from __future__ import annotations
 
 import json
@@ -10,20 +11,39 @@ import pytest
 from app.geography.la_names import WELSH_NAMES, la_key, resolve_local_authorities
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
-STYLES = ("{}", "{} City Council", "City of {}", "{} MDC", "{} MBC", "{} MC", "{} Borough Council",
-          "Council of the City of {}", "{} Metropolitan Borough Council", "{} Metropolitan District Council",
-          "{} Council", "{} District Council", "{} County Council", "The {} Council", "City of {} Council", "{} BC")
+STYLES = (
+    "{}",
+    "{} City Council",
+    "City of {}",
+    "{} MDC",
+    "{} MBC",
+    "{} MC",
+    "{} Borough Council",
+    "Council of the City of {}",
+    "{} Metropolitan Borough Council",
+    "{} Metropolitan District Council",
+    "{} Council",
+    "{} District Council",
+    "{} County Council",
+    "The {} Council",
+    "City of {} Council",
+    "{} BC",
+)
 
 
 @pytest.fixture(scope="module")
 def lads() -> pd.DataFrame:
     features = json.loads((REFERENCE / "lad.geojson").read_text())["features"]
-    return pd.DataFrame({"area_code": [f["properties"]["lad_code"] for f in features],
-                         "area_name": [f["properties"]["lad_name"] for f in features]})
+    return pd.DataFrame(
+        {
+            "area_code": [f["properties"]["lad_code"] for f in features],
+            "area_name": [f["properties"]["lad_name"] for f in features],
+        }
+    )
 
 
 def _plain(name: str) -> str:
-    """"Bristol, City of" -> "Bristol": the name the council puts its decorations around."""
+    """ "Bristol, City of" -> "Bristol": the name the council puts its decorations around."""
     return name.split(", City of")[0].split(", County of")[0]
 
 
@@ -42,24 +62,57 @@ def test_every_english_la_with_council_decorations_resolves_to_its_code(lads):
 
 
 def test_official_names_codes_and_codes_beside_names(lads):
-    values = pd.Series(["Kingston upon Hull, City of", "Hull City Council", "e08000035", "Leeds (E08000035)",
-                        "Newcastle upon Tyne City Council", "St. Helens MBC", "Bournemouth, Christchurch & Poole",
-                        "Royal Borough of Kingston upon Thames", "London Borough of Barking & Dagenham"])
+    values = pd.Series(
+        [
+            "Kingston upon Hull, City of",
+            "Hull City Council",
+            "e08000035",
+            "Leeds (E08000035)",
+            "Newcastle upon Tyne City Council",
+            "St. Helens MBC",
+            "Bournemouth, Christchurch & Poole",
+            "Royal Borough of Kingston upon Thames",
+            "London Borough of Barking & Dagenham",
+        ]
+    )
     codes, unresolved = resolve_local_authorities(values, lads)
     by_name = dict(zip(lads["area_name"], lads["area_code"]))
-    assert codes.tolist() == [by_name[n] for n in (
-        "Kingston upon Hull, City of", "Kingston upon Hull, City of", "Leeds", "Leeds", "Newcastle upon Tyne",
-        "St. Helens", "Bournemouth, Christchurch and Poole", "Kingston upon Thames", "Barking and Dagenham")]
+    assert codes.tolist() == [
+        by_name[n]
+        for n in (
+            "Kingston upon Hull, City of",
+            "Kingston upon Hull, City of",
+            "Leeds",
+            "Leeds",
+            "Newcastle upon Tyne",
+            "St. Helens",
+            "Bournemouth, Christchurch and Poole",
+            "Kingston upon Thames",
+            "Barking and Dagenham",
+        )
+    ]
     assert not unresolved.any()
 
 
-@pytest.mark.parametrize("written,english", [
-    ("Cyngor Caerdydd", "Cardiff"), ("Caerdydd", "Cardiff"), ("Cardiff Council", "Cardiff"),
-    ("Abertawe", "Swansea"), ("Dinas a Sir Abertawe", "Swansea"), ("City and County of Swansea", "Swansea"),
-    ("Cyngor Sir Ddinbych", "Denbighshire"), ("Cyngor Bwrdeistref Sirol Caerffili", "Caerphilly"),
-    ("Caerphilly County Borough Council", "Caerphilly"), ("Casnewydd", "Newport"), ("Wrecsam", "Wrexham"),
-    ("Cyngor Sir Ynys Môn", "Isle of Anglesey"), ("Pen-y-bont ar Ogwr", "Bridgend"), ("Bro Morgannwg", "Vale of Glamorgan"),
-])
+@pytest.mark.parametrize(
+    "written,english",
+    [
+        ("Cyngor Caerdydd", "Cardiff"),
+        ("Caerdydd", "Cardiff"),
+        ("Cardiff Council", "Cardiff"),
+        ("Abertawe", "Swansea"),
+        ("Dinas a Sir Abertawe", "Swansea"),
+        ("City and County of Swansea", "Swansea"),
+        ("Cyngor Sir Ddinbych", "Denbighshire"),
+        ("Cyngor Bwrdeistref Sirol Caerffili", "Caerphilly"),
+        ("Caerphilly County Borough Council", "Caerphilly"),
+        ("Casnewydd", "Newport"),
+        ("Wrecsam", "Wrexham"),
+        ("Cyngor Sir Ynys Môn", "Isle of Anglesey"),
+        ("Pen-y-bont ar Ogwr", "Bridgend"),
+        ("Bro Morgannwg", "Vale of Glamorgan"),
+    ],
+)
 def test_welsh_names_of_welsh_las(lads, written, english):
     codes, _ = resolve_local_authorities(pd.Series([written]), lads)
     assert codes.iloc[0] == dict(zip(lads["area_name"], lads["area_code"]))[english]

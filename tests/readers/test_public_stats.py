@@ -1,4 +1,5 @@
 """The published Home Office LA table (Asy_D11): the real file and a workbook edition."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -55,21 +56,53 @@ def _workbook(path: Path, rows: list[list]) -> Path:
     return path
 
 
-HEADER = ["Date", "Year", "Quarter", "Support Type", "UK Region", "Local Authority", "LAD Code",
-          "Accommodation Type", "People"]
+HEADER = [
+    "Date",
+    "Year",
+    "Quarter",
+    "Support Type",
+    "UK Region",
+    "Local Authority",
+    "LAD Code",
+    "Accommodation Type",
+    "People",
+]
 
 
 def test_workbook_edition_with_banner_lines_and_notes(tmp_path):
-    path = _workbook(tmp_path / "asy_d11.xlsx", [
-        ["Asylum seekers in receipt of support by local authority"],
-        ["Source: Home Office"],
-        [],
-        HEADER,
-        ["30/09/2024", 2024, 3, "Section 95", "North East", "Middlesbrough", "E06000002", "Dispersal Accommodation", 1000],
-        ["30/09/2024", 2024, 3, "Section 4", "North East", "Middlesbrough", "E06000002", "Dispersal Accommodation", 35],
-        [],
-        ["Notes: figures are as at the end of each quarter."],
-    ])
+    path = _workbook(
+        tmp_path / "asy_d11.xlsx",
+        [
+            ["Asylum seekers in receipt of support by local authority"],
+            ["Source: Home Office"],
+            [],
+            HEADER,
+            [
+                "30/09/2024",
+                2024,
+                3,
+                "Section 95",
+                "North East",
+                "Middlesbrough",
+                "E06000002",
+                "Dispersal Accommodation",
+                1000,
+            ],
+            [
+                "30/09/2024",
+                2024,
+                3,
+                "Section 4",
+                "North East",
+                "Middlesbrough",
+                "E06000002",
+                "Dispersal Accommodation",
+                35,
+            ],
+            [],
+            ["Notes: figures are as at the end of each quarter."],
+        ],
+    )
     result = read_public_stats(path)
     assert result.meta["sheet"] == "Asy_D11" and result.meta["header_row"] == 4
     assert list(result.table["people"]) == [1000, 35]
@@ -79,10 +112,12 @@ def test_workbook_edition_with_banner_lines_and_notes(tmp_path):
 
 def test_bad_rows_are_refused_with_row_and_column(tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text(",".join(HEADER) + "\n"
-                    "2024-09-30,2024,3,Section 95,North East,Hartlepool,E06000001,Dispersal Accommodation,12\n"
-                    "2024-09-30,2024,3,Section 95,North East,Darlington,E06000005,Dispersal Accommodation,many\n"
-                    "someday,2024,3,Section 95,North East,Stockton,E06000004,Dispersal Accommodation,3\n")
+    path.write_text(
+        ",".join(HEADER) + "\n"
+        "2024-09-30,2024,3,Section 95,North East,Hartlepool,E06000001,Dispersal Accommodation,12\n"
+        "2024-09-30,2024,3,Section 95,North East,Darlington,E06000005,Dispersal Accommodation,many\n"
+        "someday,2024,3,Section 95,North East,Stockton,E06000004,Dispersal Accommodation,3\n"
+    )
     with pytest.raises(InputRefused) as refused:
         read_public_stats(path)
     text = str(refused.value)

@@ -1,4 +1,5 @@
 """The shared machinery for messy spreadsheets and CSV files."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,19 +9,43 @@ import pytest
 
 from app.problems import InputRefused
 from app.readers.tables import (
-    choose_sheet, cut_footer, decode_text, detect_delimiter, display, find_header, header_key, map_columns,
-    parse_counts, read_sheets, row_list,
+    choose_sheet,
+    cut_footer,
+    decode_text,
+    detect_delimiter,
+    display,
+    find_header,
+    header_key,
+    map_columns,
+    parse_counts,
+    read_sheets,
+    row_list,
 )
 
-SYN = {"postcode_sector": ["Postcode Sector", "PC Sector", "Sector"], "people": ["People", "No. of people", "Count"],
-       "nationality": ["Nationality"], "address": ["Address Line 1", "Address Line 2", "Town"]}
+SYN = {
+    "postcode_sector": ["Postcode Sector", "PC Sector", "Sector"],
+    "people": ["People", "No. of people", "Count"],
+    "nationality": ["Nationality"],
+    "address": ["Address Line 1", "Address Line 2", "Town"],
+}
 
 
-@pytest.mark.parametrize("value,shown", [
-    (12.0, "12"), (12.5, "12.5"), (0.1 + 0.2, "0.3"), (1234567890123.0, "1234567890123"), ("  x ", "  x "),
-    (None, ""), ("", ""), (True, "TRUE"), (dt.date(2025, 3, 31), "2025-03-31"),
-    (dt.datetime(2025, 3, 31), "2025-03-31"), (dt.datetime(2025, 3, 31, 10, 5), "2025-03-31 10:05:00"),
-])
+@pytest.mark.parametrize(
+    "value,shown",
+    [
+        (12.0, "12"),
+        (12.5, "12.5"),
+        (0.1 + 0.2, "0.3"),
+        (1234567890123.0, "1234567890123"),
+        ("  x ", "  x "),
+        (None, ""),
+        ("", ""),
+        (True, "TRUE"),
+        (dt.date(2025, 3, 31), "2025-03-31"),
+        (dt.datetime(2025, 3, 31), "2025-03-31"),
+        (dt.datetime(2025, 3, 31, 10, 5), "2025-03-31 10:05:00"),
+    ],
+)
 def test_cells_are_shown_as_the_officer_sees_them(value, shown):
     assert display(value) == shown
 
@@ -30,30 +55,49 @@ def test_header_names_ignore_case_spacing_punctuation_and_nbsp():
     assert header_key("PC-Sector") == header_key("pc sector")
 
 
-@pytest.mark.parametrize("data,text,encoding", [
-    ("Côte d'Ivoire".encode("utf-8"), "Côte d'Ivoire", "utf-8"),
-    (b"\xef\xbb\xbf" + "Côte d'Ivoire".encode("utf-8"), "Côte d'Ivoire", "utf-8-sig"),
-    ("Côte d'Ivoire".encode("cp1252"), "Côte d'Ivoire", "cp1252"),
-    ("Côte d'Ivoire".encode("utf-16"), "Côte d'Ivoire", "utf-16"),
-])
+@pytest.mark.parametrize(
+    "data,text,encoding",
+    [
+        ("Côte d'Ivoire".encode(), "Côte d'Ivoire", "utf-8"),
+        (b"\xef\xbb\xbf" + "Côte d'Ivoire".encode(), "Côte d'Ivoire", "utf-8-sig"),
+        ("Côte d'Ivoire".encode("cp1252"), "Côte d'Ivoire", "cp1252"),
+        ("Côte d'Ivoire".encode("utf-16"), "Côte d'Ivoire", "utf-16"),
+    ],
+)
 def test_decode_text_tries_utf8_then_bom_then_cp1252(data, text, encoding):
     assert decode_text(data) == (text, encoding)
 
 
 @pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
 def test_delimiter_is_detected_despite_banner_lines(delimiter):
-    lines = ["OFFICIAL-SENSITIVE", "Report, for March", "",
-             delimiter.join(["Sector", "People", "Nationality"]), delimiter.join(["TS1 3", "1,234", "Iran"]),
-             delimiter.join(["TS1 4", "5", "Eritrea"])]
+    lines = [
+        "OFFICIAL-SENSITIVE",
+        "Report, for March",
+        "",
+        delimiter.join(["Sector", "People", "Nationality"]),
+        delimiter.join(["TS1 3", "1,234", "Iran"]),
+        delimiter.join(["TS1 4", "5", "Eritrea"]),
+    ]
     if delimiter == ",":
         lines[4] = 'TS1 3,"1,234",Iran'
     assert detect_delimiter("\n".join(lines)) == delimiter
 
 
 def test_header_found_below_banners_and_rows_numbered_as_in_excel(xlsx):
-    path = xlsx("a.xlsx", {"Data": [["OFFICIAL-SENSITIVE"], ["Asylum support by sector"], [None],
-                                    ["PC\u00a0sector", "NO. OF PEOPLE", "nationality"],
-                                    ["TS1 3", 4, "Iran"], [None], ["TS1 4", 2.0, "Eritrea"]]})
+    path = xlsx(
+        "a.xlsx",
+        {
+            "Data": [
+                ["OFFICIAL-SENSITIVE"],
+                ["Asylum support by sector"],
+                [None],
+                ["PC\u00a0sector", "NO. OF PEOPLE", "nationality"],
+                ["TS1 3", 4, "Iran"],
+                [None],
+                ["TS1 4", 2.0, "Eritrea"],
+            ]
+        },
+    )
     (sheet,) = read_sheets(path)
     position = find_header(sheet.head, SYN, ["postcode_sector"])
     assert position == 3
@@ -87,8 +131,18 @@ def test_profile_names_beat_synonyms_and_multi_columns_are_collected():
 
 
 def test_footer_total_row_notes_and_blank_rows(csv_file):
-    path = csv_file("a.csv", [["Sector", "People"], ["TS1 3", "4"], ["", ""], ["TS1 4", "5"], ["Grand Total", "9"],
-                              ["Note: figures are provisional"], ["TS9 9", "99"]])
+    path = csv_file(
+        "a.csv",
+        [
+            ["Sector", "People"],
+            ["TS1 3", "4"],
+            ["", ""],
+            ["TS1 4", "5"],
+            ["Grand Total", "9"],
+            ["Note: figures are provisional"],
+            ["TS9 9", "99"],
+        ],
+    )
     (sheet,) = read_sheets(path)
     table, footer = cut_footer(sheet.table(0), [0])
     # A total row ends a block, never the file: the row after it is data; a lone note line between blocks is not.
@@ -111,13 +165,18 @@ def test_suppressed_markers_are_never_zero(marker):
 
 
 def test_counts_are_whole_non_negative_numbers():
-    counts = parse_counts(pd.Series(["12", "12.0", " 12 ", "1,234", "\u00a07", "-3", "2.5", "many", "", "1,2"]),
-                          suppressed_value=2.5)
+    counts = parse_counts(
+        pd.Series(["12", "12.0", " 12 ", "1,234", "\u00a07", "-3", "2.5", "many", "", "1,2"]), suppressed_value=2.5
+    )
     assert counts.value.tolist()[:5] == [12, 12, 12, 1234, 7]
     assert counts.blank.tolist() == [False] * 8 + [True, False]
-    assert counts.problem.tolist()[5:] == ["'-3' is negative; a count cannot be below zero",
-                                           "'2.5' is not a whole number of people", "'many' is not a number",
-                                           pd.NA, "'1,2' is not a number"]
+    assert counts.problem.tolist()[5:] == [
+        "'-3' is negative; a count cannot be below zero",
+        "'2.5' is not a whole number of people",
+        "'many' is not a number",
+        pd.NA,
+        "'1,2' is not a number",
+    ]
 
 
 def test_several_sheets_pick_the_data_and_refuse_a_tie(xlsx):
@@ -128,7 +187,9 @@ def test_several_sheets_pick_the_data_and_refuse_a_tie(xlsx):
     path = xlsx("b.xlsx", {"March": data, "April": data})
     with pytest.raises(InputRefused) as refused:
         choose_sheet(read_sheets(path), SYN, ["postcode_sector"])
-    assert "the workbook has 2 sheets that look like data: 'March', 'April'; name one with --sheet" in str(refused.value)
+    assert "the workbook has 2 sheets that look like data: 'March', 'April'; name one with --sheet" in str(
+        refused.value
+    )
     sheet, _ = choose_sheet(read_sheets(path, "april "), SYN, ["postcode_sector"])
     assert sheet.name == "April"
     with pytest.raises(InputRefused, match="there is no sheet named 'May'; the sheets are: 'March', 'April'"):
@@ -149,8 +210,10 @@ def test_empty_and_unreadable_files_are_refused_in_plain_words(tmp_path, xlsx):
         "report.pdf": (b"%PDF-1.4 ...", "'.pdf' files cannot be read: save it as an Excel workbook (.xlsx) or as CSV"),
         "renamed.xlsx": (b"Sector,People\nTS1 3,4\n", "the file is named '.xlsx' but is not an Excel workbook"),
         "page.xls": (b"<html><body><table></table></body></html>", "(it is a web page)"),
-        "locked.xlsx": (bytes.fromhex("D0CF11E0A1B11AE1") + "EncryptedPackage".encode("utf-16-le") + bytes(600),
-                        "the workbook is protected by a password"),
+        "locked.xlsx": (
+            bytes.fromhex("D0CF11E0A1B11AE1") + "EncryptedPackage".encode("utf-16-le") + bytes(600),
+            "the workbook is protected by a password",
+        ),
         "binary.csv": (b"\x00\x01\x02garbage", "this is not a text file"),
         "old.xls": (bytes.fromhex("D0CF11E0A1B11AE1") + bytes(1024), "the workbook cannot be opened: it is damaged"),
     }

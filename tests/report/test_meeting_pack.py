@@ -4,6 +4,7 @@ Each pack is opened the way a reader would (pdftotext / pdftoppm for the PDF, op
 an HTML parser and headless Chromium for the HTML) and its content is compared with figures computed here
 from the store's snapshot: the monitoring table, diff_quarters, the property lists, the proposals entered.
 """
+
 from __future__ import annotations
 
 import html as html_module
@@ -83,9 +84,19 @@ def synthetic(tmp_path_factory) -> Store:
             ("ZX1 1AD", "2026-09-30", "pending", None),
             ("ZX1 1AE", "2026-03-01", "supported", "outside the quarter"),
         ):
-            proposal_log.add_proposal(conn, postcode=postcode, bedspaces=4, is_hmo=False, created_by="test",
-                                      ward_code=ward, lad_code=store.la, provider="Mears",
-                                      received_date=received, response=response, notes=notes)
+            proposal_log.add_proposal(
+                conn,
+                postcode=postcode,
+                bedspaces=4,
+                is_hmo=False,
+                created_by="test",
+                ward_code=ward,
+                lad_code=store.la,
+                provider="Mears",
+                received_date=received,
+                response=response,
+                notes=notes,
+            )
     for name, role in (("pack-officer", "officer"), ("pack-member", "member")):
         accounts.add(engine, name, PASSWORD, role, lad_code=store.la)
     return store
@@ -112,8 +123,19 @@ def officer_packs(synthetic, tmp_path_factory) -> dict[str, Path]:
     paths = {}
     for fmt in ("pdf", "html", "xlsx"):
         paths[fmt] = out / f"pack.{fmt}"
-        code, _ = run_cli("report", "--db", synthetic.url, "--la", synthetic.la, "--quarter", QUARTER,
-                          "--out", paths[fmt], "--user", "pack-officer")
+        code, _ = run_cli(
+            "report",
+            "--db",
+            synthetic.url,
+            "--la",
+            synthetic.la,
+            "--quarter",
+            QUARTER,
+            "--out",
+            paths[fmt],
+            "--user",
+            "pack-officer",
+        )
         assert code == 0
     return paths
 
@@ -125,8 +147,19 @@ def member_packs(synthetic, tmp_path_factory) -> dict[str, Path]:
     paths = {}
     for fmt in ("pdf", "html", "xlsx"):
         paths[fmt] = out / f"pack.{fmt}"
-        code, _ = run_cli("report", "--db", synthetic.url, "--la", synthetic.la, "--quarter", QUARTER,
-                          "--out", paths[fmt], "--user", "pack-member")
+        code, _ = run_cli(
+            "report",
+            "--db",
+            synthetic.url,
+            "--la",
+            synthetic.la,
+            "--quarter",
+            QUARTER,
+            "--out",
+            paths[fmt],
+            "--user",
+            "pack-member",
+        )
         assert code == 0
     return paths
 
@@ -215,8 +248,20 @@ def readme_attribution() -> list[str]:
 def test_xlsx_position_wards_and_changes_match_the_store(synthetic, officer_packs):
     path, month, la = officer_packs["xlsx"], synthetic.month_in(QUARTER), synthetic.la
     book = load_workbook(path)
-    assert {"About", "Position", "Trend", "Wards", "Property changes", "Placed over limit", "Sector mismatches",
-            "Plan vs actual", "Bedspace growth", "Proposals", "Data quality", "Sources"} <= set(book.sheetnames)
+    assert {
+        "About",
+        "Position",
+        "Trend",
+        "Wards",
+        "Property changes",
+        "Placed over limit",
+        "Sector mismatches",
+        "Plan vs actual",
+        "Bedspace growth",
+        "Proposals",
+        "Data quality",
+        "Sources",
+    } <= set(book.sheetnames)
     assert all(book[name]["A1"].value == "OFFICIAL-SENSITIVE" for name in book.sheetnames)
 
     expected = synthetic.rows("la", month, la).iloc[0]
@@ -251,8 +296,13 @@ def test_xlsx_position_wards_and_changes_match_the_store(synthetic, officer_pack
 def test_xlsx_plan_proposals_sources_and_formula_escaping(synthetic, officer_packs):
     path, la = officer_packs["xlsx"], synthetic.la
     props = synthetic.snap.properties
-    current = props[(props["quarter"] == QUARTER) & (props["lad_code"] == la) & props["ward_code"].notna()
-                    & props["status"].isin(["in use"]) & props["accommodation_type"].eq("dispersal")]
+    current = props[
+        (props["quarter"] == QUARTER)
+        & (props["lad_code"] == la)
+        & props["ward_code"].notna()
+        & props["status"].isin(["in use"])
+        & props["accommodation_type"].eq("dispersal")
+    ]
     occupied = current["occupied"].astype(float).fillna(current["bedspaces"].astype(float)).sum()
     plan = sheet(path, "Plan vs actual")
     assert plan["Allocation (agreed bedspaces)"].tolist() == [300]
@@ -265,8 +315,13 @@ def test_xlsx_plan_proposals_sources_and_formula_escaping(synthetic, officer_pac
     ws = load_workbook(path)["Proposals"]
     notes = [c for row in ws.iter_rows(min_row=HEADER_ROW + 1) for c in row if c.value == FORMULA]
     assert len(notes) == 1 and notes[0].data_type == "s" and notes[0].quotePrefix
-    formulas = [c for name in load_workbook(path).sheetnames for row in load_workbook(path)[name].iter_rows()
-                for c in row if c.data_type == "f"]
+    formulas = [
+        c
+        for name in load_workbook(path).sheetnames
+        for row in load_workbook(path)[name].iter_rows()
+        for c in row
+        if c.data_type == "f"
+    ]
     assert formulas == []
 
     about = [v for row in load_workbook(path)["About"].iter_rows(values_only=True) for v in row if v]
@@ -317,8 +372,9 @@ def test_html_is_self_contained_with_the_same_tables(synthetic, officer_packs):
     codes = [row[2] for row in table[1:]]
     assert table[0][2] == "Code" and sorted(codes) == sorted(flagged["area_code"])
     position = page.tables["t-position"]
-    assert position[1][position[0].index("Share of the limit (%)")] == \
-        f"{round(synthetic.rows('la', month, la).iloc[0]['share_of_limit'] * 100, 1):,.1f}".removesuffix(".0")
+    assert position[1][
+        position[0].index("Share of the limit (%)")
+    ] == f"{round(synthetic.rows('la', month, la).iloc[0]['share_of_limit'] * 100, 1):,.1f}".removesuffix(".0")
     text = html_module.unescape(path.read_text(encoding="utf-8"))
     assert all(line in text for line in readme_attribution())
 
@@ -329,8 +385,14 @@ def test_html_opens_offline_in_chromium_without_a_request(officer_packs):
 
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-dev-shm-usage", f"--user-data-dir={tempfile.mkdtemp()}"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={tempfile.mkdtemp()}",
+    ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
@@ -338,8 +400,9 @@ def test_html_opens_offline_in_chromium_without_a_request(officer_packs):
         driver.get(officer_packs["html"].as_uri())
         drawn = 0
         for _ in range(150):
-            drawn = driver.execute_script("return document.querySelectorAll('#fig-ward-map path.choroplethlocation')"
-                                          ".length")
+            drawn = driver.execute_script(
+                "return document.querySelectorAll('#fig-ward-map path.choroplethlocation').length"
+            )
             if drawn:
                 break
             time.sleep(0.1)
@@ -416,15 +479,17 @@ def test_member_pack_suppresses_and_hides_properties(synthetic, member_packs):
     true_people = synthetic.rows("ward", month, la).set_index("area_code")["people"]
     shown = {code: data[0] for code, data in zip(ward_figure["locations"], ward_figure["customdata"])}
     assert _counts_ok(shown.values()) == []
-    assert any(str(v) == "fewer than 5" for v in shown.values()) == bool(((true_people > 0.5) & (true_people < 4.5))
-                                                                      .any())
+    assert any(str(v) == "fewer than 5" for v in shown.values()) == bool(
+        ((true_people > 0.5) & (true_people < 4.5)).any()
+    )
 
 
 def test_member_cannot_make_another_las_pack(synthetic, tmp_path):
     other = next(c for c in synthetic.snap.areas.query("level == 'lad'")["area_code"] if c != synthetic.la)
     out = tmp_path / "other.pdf"
-    code, _ = run_cli("report", "--db", synthetic.url, "--la", other, "--quarter", QUARTER, "--out", out,
-                      "--user", "pack-member")
+    code, _ = run_cli(
+        "report", "--db", synthetic.url, "--la", other, "--quarter", QUARTER, "--out", out, "--user", "pack-member"
+    )
     assert code == 1 and not out.exists()
     denied = audit.query(synthetic.engine, action=audit.ACCESS_DENIED)
     assert "pack-member" in set(denied["who"])
@@ -434,8 +499,9 @@ def test_member_cannot_make_another_las_pack(synthetic, tmp_path):
 
 def test_councillors_version_by_role_option_equals_the_members_pack(synthetic, member_packs, tmp_path):
     out = tmp_path / "councillors.xlsx"
-    code, _ = run_cli("report", "--db", synthetic.url, "--la", synthetic.la, "--quarter", QUARTER, "--out", out,
-                      "--as-role", "member")
+    code, _ = run_cli(
+        "report", "--db", synthetic.url, "--la", synthetic.la, "--quarter", QUARTER, "--out", out, "--as-role", "member"
+    )
     assert code == 0
     for name in ("Wards", "Position", "Property changes", "Bedspace growth"):
         assert sheet(out, name).equals(sheet(member_packs["xlsx"], name))
@@ -450,8 +516,17 @@ def test_north_east_la_and_region_packs(north_east, tmp_path):
     middlesbrough = "E06000002"
     timings = {}
     for fmt in ("pdf", "html", "xlsx"):
-        code, seconds = run_cli("report", "--db", north_east.url, "--la", middlesbrough, "--quarter", quarter,
-                                "--out", tmp_path / f"mbro.{fmt}")
+        code, seconds = run_cli(
+            "report",
+            "--db",
+            north_east.url,
+            "--la",
+            middlesbrough,
+            "--quarter",
+            quarter,
+            "--out",
+            tmp_path / f"mbro.{fmt}",
+        )
         assert code == 0
         timings[fmt] = seconds
     expected = north_east.rows("la", month, middlesbrough).iloc[0]
@@ -466,10 +541,12 @@ def test_north_east_la_and_region_packs(north_east, tmp_path):
     page = parse_html(tmp_path / "mbro.html")
     assert page.links == []
     assert sorted(row[2] for row in page.tables["t-wards"][1:]) == sorted(
-        wards.loc[wards["status"].isin(["breach", "approaching"]), "area_code"])
+        wards.loc[wards["status"].isin(["breach", "approaching"]), "area_code"]
+    )
 
-    code, _ = run_cli("report", "--db", north_east.url, "--region", "E12000001", "--quarter", quarter,
-                      "--out", tmp_path / "ne.xlsx")
+    code, _ = run_cli(
+        "report", "--db", north_east.url, "--region", "E12000001", "--quarter", quarter, "--out", tmp_path / "ne.xlsx"
+    )
     assert code == 0
     position = sheet(tmp_path / "ne.xlsx", "Position")
     las = north_east.rows("la", month)
@@ -479,8 +556,9 @@ def test_north_east_la_and_region_packs(north_east, tmp_path):
         assert share[code_] == pytest.approx(round(value * 100, 1))
     region = north_east.rows("region", month).iloc[0]
     assert share["E12000001"] == pytest.approx(round(region["share_of_limit"] * 100, 1))
-    assert len(sheet(tmp_path / "ne.xlsx", "Wards")) == int(north_east.rows("ward", month)["status"]
-                                                            .isin(["breach", "approaching"]).sum())
+    assert len(sheet(tmp_path / "ne.xlsx", "Wards")) == int(
+        north_east.rows("ward", month)["status"].isin(["breach", "approaching"]).sum()
+    )
     print("north east pack seconds", timings)
 
 
@@ -502,12 +580,17 @@ def test_region_pack_for_an_officer_shows_properties_of_their_own_la_only(synthe
 def _dash_call(client, output: str, inputs: dict, state: dict | None = None):
     dependencies = client.get("/_dash-dependencies").get_json()
     dep = next(d for d in dependencies if output in d["output"])
-    outputs = [dict(zip(("id", "property"), part.split("@")[0].rsplit(".", 1)))
-               for part in dep["output"].strip(".").split("...")]
-    payload = {"output": dep["output"], "outputs": outputs if len(outputs) > 1 else outputs[0],
-               "inputs": [dict(i, value=inputs.get((i["id"], i["property"]))) for i in dep["inputs"]],
-               "state": [dict(s, value=(state or {}).get((s["id"], s["property"]))) for s in dep["state"]],
-               "changedPropIds": [f"{i['id']}.{i['property']}" for i in dep["inputs"]]}
+    outputs = [
+        dict(zip(("id", "property"), part.split("@")[0].rsplit(".", 1)))
+        for part in dep["output"].strip(".").split("...")
+    ]
+    payload = {
+        "output": dep["output"],
+        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "inputs": [dict(i, value=inputs.get((i["id"], i["property"]))) for i in dep["inputs"]],
+        "state": [dict(s, value=(state or {}).get((s["id"], s["property"]))) for s in dep["state"]],
+        "changedPropIds": [f"{i['id']}.{i['property']}" for i in dep["inputs"]],
+    }
     return client.post("/_dash-update-component", data=json.dumps(payload), content_type="application/json")
 
 
@@ -534,9 +617,17 @@ def test_meeting_pack_page_offers_and_makes_only_what_the_role_allows(synthetic,
     assert offered[0] == synthetic.la and all(not v.startswith("E06") or v == synthetic.la for v in offered)
 
     def make(area: str):
-        return _dash_call(client, "report-download.data", {("report-make", "n_clicks"): 1},
-                          {("report-area", "value"): area, ("report-quarter", "value"): QUARTER,
-                           ("report-format", "value"): "xlsx", ("report-members", "value"): []})
+        return _dash_call(
+            client,
+            "report-download.data",
+            {("report-make", "n_clicks"): 1},
+            {
+                ("report-area", "value"): area,
+                ("report-quarter", "value"): QUARTER,
+                ("report-format", "value"): "xlsx",
+                ("report-members", "value"): [],
+            },
+        )
 
     made = make(synthetic.la)
     assert made.status_code == 200

@@ -1,4 +1,5 @@
 """Pieces of the pack renderers that need no store: formula escaping, sheet names, scale bars, attribution."""
+
 from __future__ import annotations
 
 import io
@@ -19,7 +20,7 @@ REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 def test_text_that_could_run_as_a_formula_stays_text():
     wb = Workbook()
     ws = wb.active
-    risky = ["=1+1", "+44 191 000", "-2 Flat, High Street", "@SUM(A1)", "=HYPERLINK(\"http://x\",\"y\")"]
+    risky = ["=1+1", "+44 191 000", "-2 Flat, High Street", "@SUM(A1)", '=HYPERLINK("http://x","y")']
     for i, text in enumerate(risky, start=1):
         xlsx.put(ws, i, 1, text)
     xlsx.put(ws, 10, 1, -3.5)
@@ -59,8 +60,8 @@ def test_status_map_reads_in_greyscale():
     left, right = columns.min(), columns.max()
     middle = (left + right) // 2
     band = slice(grey.shape[0] // 3, grey.shape[0] // 2)
-    left_square = grey[band, left + 5: middle - 5].mean()
-    right_square = grey[band, middle + 5: right - 5].mean()
+    left_square = grey[band, left + 5 : middle - 5].mean()
+    right_square = grey[band, middle + 5 : right - 5].mean()
     assert left_square < right_square - 40
 
 

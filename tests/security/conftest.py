@@ -17,6 +17,7 @@ Fixtures
 - ``login(client, user, password=PASSWORD)``: posts the form with its CSRF token; returns the response.
 - ``as_role(role)``: a signed-in client for ``t-<role>``.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -27,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import dash
-import pandas as pd
 import pytest
 from dash import Input, Output
 from flask.testing import FlaskClient
@@ -35,10 +35,10 @@ from flask.testing import FlaskClient
 # Before any app is made (by this folder or tests/web): never write the key into the repository's data/.
 os.environ.setdefault("DISPERSAL_SECRET_KEY_FILE", str(Path(tempfile.mkdtemp(prefix="dispersal-key-")) / "key"))
 
-from app.config import load_settings  # noqa: E402
-from app.security import accounts  # noqa: E402
-from app.security.roles import require, view_properties  # noqa: E402
-from app.store import db  # noqa: E402
+from app.config import load_settings
+from app.security import accounts
+from app.security.roles import require, view_properties
+from app.store import db
 
 PASSWORD = "correct horse battery staple"
 SECRET_IN_ERROR = "Sector TS1 3 holds 17 people"  # what an exception message could leak
@@ -48,8 +48,11 @@ _addresses = itertools.count(10)
 # ------------------------------------------------------------------ the test page (probe callbacks)
 
 
-@dash.callback(Output("security-probe-wards", "children"), Input("security-probe-la", "value"),
-               Input("security-probe-month", "value"))
+@dash.callback(
+    Output("security-probe-wards", "children"),
+    Input("security-probe-la", "value"),
+    Input("security-probe-month", "value"),
+)
 def _probe_wards(la, month):
     from app.web import data
 
@@ -149,9 +152,11 @@ def csrf_token(client) -> str:
 
 
 def do_login(client, username: str, password: str = PASSWORD, next_path: str = ""):
-    return client.post("/login", data={"username": username, "password": password,
-                                       "csrf_token": csrf_token(client), "next": next_path},
-                       headers={"Referer": "https://localhost/login"})
+    return client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": csrf_token(client), "next": next_path},
+        headers={"Referer": "https://localhost/login"},
+    )
 
 
 @pytest.fixture
@@ -182,6 +187,10 @@ def as_role(secure_app, security_store):
 def callback(client, output: str, inputs: list[dict]):
     """Post a callback request exactly as dash-renderer does (a forged one when the ids are made up)."""
     component, prop = output.rsplit(".", 1)
-    payload = {"output": output, "outputs": {"id": component, "property": prop}, "inputs": inputs,
-               "changedPropIds": [f"{i['id']}.{i['property']}" for i in inputs]}
+    payload = {
+        "output": output,
+        "outputs": {"id": component, "property": prop},
+        "inputs": inputs,
+        "changedPropIds": [f"{i['id']}.{i['property']}" for i in inputs],
+    }
     return client.post("/_dash-update-component", json=payload)

@@ -5,6 +5,7 @@ the ID token the token endpoint returns (a tampered one, or one minted for anoth
 ``Provider.user(sub, **claims)`` sets a user's claims; ``Provider.approve(authorize_url)`` plays the person
 at the provider's sign-in page and returns the callback URL the browser would be sent to.
 """
+
 from __future__ import annotations
 
 import base64
@@ -94,11 +95,16 @@ class Provider:
     def token_for(self, client_id: str, sub: str, nonce: str = "n") -> str:
         """An ID token the provider issued to another app (``client_id``), through the ordinary flow."""
         back = "https://other.example/cb"
-        url = (f"{self.issuer}/oauth2/authorize?response_type=code&client_id={client_id}&scope=openid"
-               f"&redirect_uri={back}&state=s&nonce={nonce}")
+        url = (
+            f"{self.issuer}/oauth2/authorize?response_type=code&client_id={client_id}&scope=openid"
+            f"&redirect_uri={back}&state=s&nonce={nonce}"
+        )
         code = parse_qs(urlsplit(self.approve(url, sub)).query)["code"][0]
-        answer = httpx.post(f"{self.issuer}/oauth2/token", auth=(client_id, "secret"),
-                            data={"grant_type": "authorization_code", "code": code, "redirect_uri": back})
+        answer = httpx.post(
+            f"{self.issuer}/oauth2/token",
+            auth=(client_id, "secret"),
+            data={"grant_type": "authorization_code", "code": code, "redirect_uri": back},
+        )
         answer.raise_for_status()
         return answer.json()["id_token"]
 

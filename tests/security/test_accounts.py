@@ -1,4 +1,5 @@
 """Accounts and the audit log in the store, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import pytest
@@ -26,15 +27,18 @@ def test_add_list_remove(engine):
     assert actions == [audit.USER_REMOVED, audit.USER_ADDED, audit.USER_ADDED]
 
 
-@pytest.mark.parametrize("name, password, role, lad, message", [
-    ("bob", "short", "admin", None, "at least 12"),
-    ("bob", "bob-bob-bob-bob-1", "admin", None, "user name"),
-    ("bob", "aaaaaaaaaaaaaaaa", "admin", None, "repetitive"),
-    ("b", GOOD, "admin", None, "usable user name"),
-    ("bob", GOOD, "root", None, "unknown role"),
-    ("bob", GOOD, "officer", None, "needs an LA"),
-    ("bob", GOOD, "member", "Middlesbrough", "GSS"),
-])
+@pytest.mark.parametrize(
+    "name, password, role, lad, message",
+    [
+        ("bob", "short", "admin", None, "at least 12"),
+        ("bob", "bob-bob-bob-bob-1", "admin", None, "user name"),
+        ("bob", "aaaaaaaaaaaaaaaa", "admin", None, "repetitive"),
+        ("b", GOOD, "admin", None, "usable user name"),
+        ("bob", GOOD, "root", None, "unknown role"),
+        ("bob", GOOD, "officer", None, "needs an LA"),
+        ("bob", GOOD, "member", "Middlesbrough", "GSS"),
+    ],
+)
 def test_bad_accounts_are_refused(engine, name, password, role, lad, message):
     with pytest.raises(accounts.AccountError, match=message):
         accounts.add(engine, name, password, role, lad_code=lad)
@@ -88,8 +92,12 @@ def test_authenticate_and_slow_down(engine, monkeypatch):
 def test_audit_log_is_append_only_in_the_database(engine):
     audit.record(engine, "alice", audit.EXPORT, "E06000001", {"rows": 3, "format": "csv"}, "10.0.0.1")
     entry = audit.query(engine).iloc[0]
-    assert (entry["who"], entry["action"], entry["what"], entry["remote_addr"]) == ("alice", "export", "E06000001",
-                                                                                     "10.0.0.1")
+    assert (entry["who"], entry["action"], entry["what"], entry["remote_addr"]) == (
+        "alice",
+        "export",
+        "E06000001",
+        "10.0.0.1",
+    )
     table = schema.audit_log
     for statement in (table.update().values(who="mallory"), table.delete()):
         with pytest.raises(sa.exc.DBAPIError, match="append-only"):
@@ -102,7 +110,7 @@ def test_audit_log_is_append_only_in_the_database(engine):
 
 def test_audit_query_filters_and_export(engine):
     audit.record(engine, "a", audit.LOGIN, "a")
-    audit.record(engine, "b", audit.EXPORT, "=HYPERLINK(\"http://x\")", {"file": "+cmd"})
+    audit.record(engine, "b", audit.EXPORT, '=HYPERLINK("http://x")', {"file": "+cmd"})
     audit.record(engine, "a", audit.VIEW_PROPERTIES, "E05000001", {"rows": 4})
     assert audit.query(engine, who="a")["action"].tolist() == [audit.VIEW_PROPERTIES, audit.LOGIN]
     assert audit.query(engine, action=[audit.EXPORT])["who"].tolist() == ["b"]

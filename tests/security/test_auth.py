@@ -1,4 +1,5 @@
 """Signing in and out: the form, CSRF, no user enumeration, lock-out, cookies, expiry and revocation."""
+
 from __future__ import annotations
 
 import os
@@ -33,9 +34,11 @@ def test_login_needs_the_csrf_token_and_a_same_origin_referer(client):
     referer = {"Referer": "https://localhost/login"}
     response = client.post("/login", data={"username": "t-admin", "password": PASSWORD}, headers=referer)
     assert response.status_code == 400
-    cross_site = client.post("/login", data={"username": "t-admin", "password": PASSWORD,
-                                             "csrf_token": csrf_token(client)},
-                             headers={"Referer": "https://evil.example/login"})
+    cross_site = client.post(
+        "/login",
+        data={"username": "t-admin", "password": PASSWORD, "csrf_token": csrf_token(client)},
+        headers={"Referer": "https://evil.example/login"},
+    )
     assert cross_site.status_code == 400
     assert client.get("/_dash-layout").status_code == 401
 
@@ -44,8 +47,11 @@ def test_unknown_user_and_wrong_password_get_the_same_answer_in_similar_time(cli
     def attempt(name: str) -> tuple[int, str, float]:
         token = csrf_token(client)
         start = time.perf_counter()
-        response = client.post("/login", data={"username": name, "password": "wrong password 1", "csrf_token": token},
-                               headers={"Referer": "https://localhost/login"})
+        response = client.post(
+            "/login",
+            data={"username": name, "password": "wrong password 1", "csrf_token": token},
+            headers={"Referer": "https://localhost/login"},
+        )
         text = re.sub(r'name="csrf_token" value="[^"]+"', "", response.get_data(as_text=True))
         return response.status_code, text.replace(name, "NAME"), time.perf_counter() - start
 
@@ -63,8 +69,9 @@ def test_open_redirects_are_refused():
     assert auth.safe_next("/wards?la=E06000001") == "/wards?la=E06000001"
 
 
-def test_failures_slow_down_per_name_and_address_but_never_lock_out_the_right_password(client, secure_app,
-                                                                                      security_store, monkeypatch):
+def test_failures_slow_down_per_name_and_address_but_never_lock_out_the_right_password(
+    client, secure_app, security_store, monkeypatch
+):
     from app.security import limits
 
     monkeypatch.setattr(limits, "BASE_DELAY_S", 1.0)
@@ -92,7 +99,7 @@ def test_the_wait_grows_and_stops_at_a_minute():
     from app.security import limits
 
     waits = [limits.delay_after(n) for n in range(12)]
-    assert waits[:limits.FREE_FAILURES] == [0.0] * limits.FREE_FAILURES
+    assert waits[: limits.FREE_FAILURES] == [0.0] * limits.FREE_FAILURES
     assert waits == sorted(waits) and waits[limits.FREE_FAILURES + 1] == 2 * waits[limits.FREE_FAILURES]
     assert max(waits) == limits.MAX_DELAY_S == 60.0 and limits.delay_after(10_000) == 60.0
 
@@ -138,7 +145,9 @@ def test_insecure_cookies_only_when_asked(monkeypatch):
     assert server.config["SESSION_COOKIE_SECURE"] is True
     monkeypatch.setenv("DISPERSAL_INSECURE_COOKIES", "1")
     auth.configure(server)
-    assert server.config["SESSION_COOKIE_SECURE"] is False and server.config["SESSION_COOKIE_NAME"] == "dispersal_session"
+    assert (
+        server.config["SESSION_COOKIE_SECURE"] is False and server.config["SESSION_COOKIE_NAME"] == "dispersal_session"
+    )
     assert server.config["PERMANENT_SESSION_LIFETIME"] == auth.IDLE_MINUTES * 60
 
 

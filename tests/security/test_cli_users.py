@@ -1,4 +1,5 @@
 """``python -m app users add|list|remove`` on both databases."""
+
 from __future__ import annotations
 
 import io
@@ -17,11 +18,37 @@ def run(monkeypatch, capsys, *argv, stdin: str = ""):
 
 
 def test_add_list_remove(engine, db_url, monkeypatch, capsys):
-    code, out, _ = run(monkeypatch, capsys, "users", "add", "Ada", "--role", "admin", "--password-stdin",
-                       "--db", db_url, "--user", "installer", stdin="a very good passphrase\n")
+    code, out, _ = run(
+        monkeypatch,
+        capsys,
+        "users",
+        "add",
+        "Ada",
+        "--role",
+        "admin",
+        "--password-stdin",
+        "--db",
+        db_url,
+        "--user",
+        "installer",
+        stdin="a very good passphrase\n",
+    )
     assert code == 0 and out.strip() == "added ada (admin)"
-    code, out, _ = run(monkeypatch, capsys, "users", "add", "mo", "--role", "member", "--la", "E06000002",
-                       "--password-stdin", "--db", db_url, stdin="another good passphrase\n")
+    code, out, _ = run(
+        monkeypatch,
+        capsys,
+        "users",
+        "add",
+        "mo",
+        "--role",
+        "member",
+        "--la",
+        "E06000002",
+        "--password-stdin",
+        "--db",
+        db_url,
+        stdin="another good passphrase\n",
+    )
     assert code == 0 and "E06000002" in out
     assert accounts.authenticate(engine, "ada", "a very good passphrase").result == "ok"
     code, out, _ = run(monkeypatch, capsys, "users", "list", "--db", db_url)
@@ -34,11 +61,33 @@ def test_add_list_remove(engine, db_url, monkeypatch, capsys):
 
 
 def test_refusals(engine, db_url, monkeypatch, capsys):
-    code, _, err = run(monkeypatch, capsys, "users", "add", "weak", "--role", "admin", "--password-stdin",
-                       "--db", db_url, stdin="short\n")
+    code, _, err = run(
+        monkeypatch,
+        capsys,
+        "users",
+        "add",
+        "weak",
+        "--role",
+        "admin",
+        "--password-stdin",
+        "--db",
+        db_url,
+        stdin="short\n",
+    )
     assert code == 1 and "at least 12" in err
-    code, _, err = run(monkeypatch, capsys, "users", "add", "olly", "--role", "officer", "--password-stdin",
-                       "--db", db_url, stdin="a very good passphrase\n")
+    code, _, err = run(
+        monkeypatch,
+        capsys,
+        "users",
+        "add",
+        "olly",
+        "--role",
+        "officer",
+        "--password-stdin",
+        "--db",
+        db_url,
+        stdin="a very good passphrase\n",
+    )
     assert code == 1 and "needs an LA" in err
     code, _, err = run(monkeypatch, capsys, "users", "remove", "ghost", "--db", db_url)
     assert code == 1 and "no account" in err

@@ -3,6 +3,7 @@
 Found by the load benchmark, which adds accounts three at a time: a deferred transaction that has read
 cannot wait for another writer (SQLite returns BUSY at once), so every writer begins IMMEDIATE.
 """
+
 from __future__ import annotations
 
 import threading
@@ -34,6 +35,8 @@ def test_adding_an_account_waits_for_another_writer_instead_of_failing(sqlite_ur
     writer.join()
     assert user.username == "officer1"
     with engine.connect() as conn:
-        assert conn.execute(sa.select(schema.store_meta.c.value).where(schema.store_meta.c.key == "held")).scalar() == "1"
+        assert (
+            conn.execute(sa.select(schema.store_meta.c.value).where(schema.store_meta.c.key == "held")).scalar() == "1"
+        )
     assert audit.count(engine, audit.USER_ADDED, what="officer1", since=audit.now() - timedelta(minutes=5)) == 1
     assert waited > 0.2  # it queued behind the other writer rather than failing

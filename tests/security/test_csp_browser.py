@@ -3,6 +3,7 @@
 Chromium reports each CSP violation in the console log (checked by a control page whose inline script
 is not in the policy). The policy allows no 'unsafe-eval' and no inline scripts beyond Dash's own.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -18,7 +19,10 @@ from werkzeug.serving import make_server
 
 from tests.security.conftest import PASSWORD
 
-CHROMIUM, DRIVER = shutil.which("chromium") or "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
+CHROMIUM, DRIVER = (
+    shutil.which("chromium") or "/usr/bin/chromium",
+    shutil.which("chromedriver") or "/usr/bin/chromedriver",
+)
 
 
 @pytest.fixture
@@ -29,8 +33,14 @@ def browser(client, secure_app):
     profile = tempfile.mkdtemp(prefix="dispersal-chrome-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-dev-shm-usage", f"--user-data-dir={profile}"):
+    for arg in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-dev-shm-usage",
+        f"--user-data-dir={profile}",
+    ):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=webdriver.ChromeService(DRIVER), options=options)
@@ -75,8 +85,9 @@ def test_pages_work_under_the_policy(browser):
         _wait_for(driver, "#main h1")
     assert _violations(driver) == []
     # Control: an inline script that is not in the policy is refused and reported.
-    driver.execute_script("var s = document.createElement('script'); s.textContent = 'window.__x = 1';"
-                          "document.body.appendChild(s);")
+    driver.execute_script(
+        "var s = document.createElement('script'); s.textContent = 'window.__x = 1';document.body.appendChild(s);"
+    )
     time.sleep(0.5)
     assert driver.execute_script("return window.__x === undefined")
     assert any("inline script" in message for message in _violations(driver))

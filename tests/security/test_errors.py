@@ -1,4 +1,5 @@
 """Error pages: no stack trace, no data, in pages or logs; a clear page while the database is away."""
+
 from __future__ import annotations
 
 import logging
@@ -9,8 +10,9 @@ from tests.security.conftest import SECRET_IN_ERROR, callback
 def test_unexpected_error_shows_a_reference_and_logs_no_data(as_role, caplog):
     admin = as_role("admin")
     with caplog.at_level(logging.DEBUG):
-        response = callback(admin, "security-probe-boom.children",
-                            [{"id": "security-probe-boom-in", "property": "value", "value": 1}])
+        response = callback(
+            admin, "security-probe-boom.children", [{"id": "security-probe-boom-in", "property": "value", "value": 1}]
+        )
     assert response.status_code == 500
     body = response.get_data(as_text=True)
     assert "reference" in response.get_json() and "Traceback" not in body and "TS1 3" not in body
@@ -47,7 +49,8 @@ def test_database_away_gives_a_clear_page_then_recovers(as_role, secure_app, sec
 
 def test_too_large_a_request_is_refused_before_reading(as_role, secure_app):
     limit = secure_app.server.config["MAX_CONTENT_LENGTH"]
-    response = as_role("officer").post("/_dash-update-component", data=b"x" * (limit + 1),
-                                       content_type="application/json")
+    response = as_role("officer").post(
+        "/_dash-update-component", data=b"x" * (limit + 1), content_type="application/json"
+    )
     assert response.status_code == 413
     assert response.get_json()["error"] == "The file is too large"

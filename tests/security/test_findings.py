@@ -1,4 +1,5 @@
 """The smaller holes an attacker found on a served instance, one test each (issue 12, item 5)."""
+
 from __future__ import annotations
 
 import io
@@ -27,8 +28,18 @@ MARKUP = '<a href="https://evil.example/phish">Click</a><img src=x onerror=alert
 
 
 def test_markup_in_uploaded_addresses_is_shown_as_text_in_the_property_hover():
-    props = pd.DataFrame({"lat": [54.5], "lon": [-1.2], "occupied": [2], "bedspaces": [3], "address": [MARKUP],
-                          "postcode": ["TS1 3AB"], "provider": ["<b>Mears</b>"], "status": ["<i>in use</i>"]})
+    props = pd.DataFrame(
+        {
+            "lat": [54.5],
+            "lon": [-1.2],
+            "occupied": [2],
+            "bedspaces": [3],
+            "address": [MARKUP],
+            "postcode": ["TS1 3AB"],
+            "provider": ["<b>Mears</b>"],
+            "status": ["<i>in use</i>"],
+        }
+    )
     text = properties.points_update(props)["text"][0]
     assert "<a" not in text and "<img" not in text and "<b>Mears" not in text and "<i>" not in text
     assert "&lt;a href=&quot;https://evil.example/phish&quot;&gt;Click&lt;/a&gt;" in text
@@ -36,8 +47,9 @@ def test_markup_in_uploaded_addresses_is_shown_as_text_in_the_property_hover():
 
 
 def test_area_names_in_map_and_chart_hovers_are_inert():
-    rows = pd.DataFrame({"area_code": ["E05000001"], "area_name": [MARKUP], "la_name": ["<a href='x'>LA</a>"],
-                         "population": [1000.0]})
+    rows = pd.DataFrame(
+        {"area_code": ["E05000001"], "area_name": [MARKUP], "la_name": ["<a href='x'>LA</a>"], "population": [1000.0]}
+    )
     text = maps._area_text(rows, "ward")[0]
     assert text.startswith("<b>&lt;a href=") and "<a" not in text and "<img" not in text
     trend = charts.trends(pd.DataFrame({"area_name": [MARKUP], "month": ["2025-01"], "share_of_limit": [0.5]}))
@@ -54,8 +66,14 @@ def test_crlf_in_a_path_cannot_forge_an_access_log_line():
     config.set("accesslog", "-")
     logger = logs.AccessLogger(config)
     forged = '/x\r\n10.0.0.1 "GET /admin" 200 0 1ms'
-    environ = {"REMOTE_ADDR": "198.51.100.7", "REQUEST_METHOD": "GET", "RAW_URI": forged, "PATH_INFO": forged,
-               "QUERY_STRING": "", "SERVER_PROTOCOL": "HTTP/1.1"}
+    environ = {
+        "REMOTE_ADDR": "198.51.100.7",
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": forged,
+        "PATH_INFO": forged,
+        "QUERY_STRING": "",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+    }
     response = SimpleNamespace(status="404 NOT FOUND", sent=10, headers=[])
     request = SimpleNamespace(headers=[("USER-AGENT", "x\ny")])
     atoms = logger.atoms(response, request, environ, timedelta(milliseconds=3))
@@ -84,11 +102,15 @@ def test_control_characters_in_logged_values_are_escaped():
 
 
 def _probe_body(la: str, month: str = "2025-01") -> dict:
-    return {"output": "security-probe-wards.children", "outputs": {"id": "security-probe-wards",
-                                                                   "property": "children"},
-            "inputs": [{"id": "security-probe-la", "property": "value", "value": la},
-                       {"id": "security-probe-month", "property": "value", "value": month}],
-            "changedPropIds": ["security-probe-la.value"]}
+    return {
+        "output": "security-probe-wards.children",
+        "outputs": {"id": "security-probe-wards", "property": "children"},
+        "inputs": [
+            {"id": "security-probe-la", "property": "value", "value": la},
+            {"id": "security-probe-month", "property": "value", "value": month},
+        ],
+        "changedPropIds": ["security-probe-la.value"],
+    }
 
 
 def test_the_callback_endpoint_refuses_cross_origin_posts(as_role, security_store):
@@ -96,9 +118,12 @@ def test_the_callback_endpoint_refuses_cross_origin_posts(as_role, security_stor
     body = _probe_body(security_store.las[0])
     assert admin.post("/_dash-update-component", json=body, headers={"Origin": "https://localhost"}).status_code == 200
     assert admin.post("/_dash-update-component", json=body).status_code == 200  # no Origin: not a browser
-    for headers in ({"Origin": "https://evil.example"}, {"Origin": "null"},
-                    {"Origin": "https://localhost", "Sec-Fetch-Site": "cross-site"},
-                    {"Origin": "http://localhost"}):
+    for headers in (
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Origin": "https://localhost", "Sec-Fetch-Site": "cross-site"},
+        {"Origin": "http://localhost"},
+    ):
         refused = admin.post("/_dash-update-component", json=body, headers=headers)
         assert refused.status_code == 403, headers
         assert "another site" in refused.get_json()["message"]
@@ -109,14 +134,17 @@ def test_the_callback_endpoint_refuses_cross_origin_posts(as_role, security_stor
 
 def test_malformed_callback_inputs_are_a_400_with_a_plain_message(as_role, security_store):
     admin = as_role("admin")
-    raw = ('{"output": "security-probe-wards.children", "outputs": {"id": "security-probe-wards", "property": '
-           '"children"}, "inputs": [{"id": "security-probe-la", "property": "value", "value": "%s"}, '
-           '{"id": "security-probe-month", "property": "value", "value": Infinity}], '
-           '"changedPropIds": ["security-probe-la.value"]}' % security_store.las[0])
+    raw = (
+        '{"output": "security-probe-wards.children", "outputs": {"id": "security-probe-wards", "property": '
+        '"children"}, "inputs": [{"id": "security-probe-la", "property": "value", "value": "%s"}, '
+        '{"id": "security-probe-month", "property": "value", "value": Infinity}], '
+        '"changedPropIds": ["security-probe-la.value"]}' % security_store.las[0]
+    )
     response = admin.post("/_dash-update-component", data=raw, content_type="application/json")
     assert response.status_code == 400
-    assert response.get_json()["message"] == "A value sent by the page could not be used. Reload the page and " \
-                                             "try again."
+    assert (
+        response.get_json()["message"] == "A value sent by the page could not be used. Reload the page and try again."
+    )
     forged = admin.post("/_dash-update-component", json=_probe_body(security_store.las[0], month=["2025-01", 7]))
     assert forged.status_code == 400 and "could not be used" in forged.get_json()["message"]
     assert "Traceback" not in forged.get_data(as_text=True)
@@ -137,8 +165,13 @@ def test_x_forwarded_for_is_trusted_only_from_the_listed_proxies():
         return []
 
     wrapped = serve.TrustedProxies(app, serve.trusted_proxies("10.0.0.5, 10.1.0.0/29"))
-    forwarded = {"HTTP_X_FORWARDED_FOR": "203.0.113.9, 10.1.0.3", "HTTP_X_FORWARDED_PROTO": "https",
-                 "HTTP_X_FORWARDED_HOST": "dispersal.council.example", "wsgi.url_scheme": "http", "HTTP_HOST": "app"}
+    forwarded = {
+        "HTTP_X_FORWARDED_FOR": "203.0.113.9, 10.1.0.3",
+        "HTTP_X_FORWARDED_PROTO": "https",
+        "HTTP_X_FORWARDED_HOST": "dispersal.council.example",
+        "wsgi.url_scheme": "http",
+        "HTTP_HOST": "app",
+    }
     wrapped({**forwarded, "REMOTE_ADDR": "10.0.0.5"}, None)
     assert seen == {"addr": "203.0.113.9", "scheme": "https", "host": "dispersal.council.example"}
     wrapped({**forwarded, "REMOTE_ADDR": "198.51.100.20"}, None)  # anyone else: their headers are ignored
@@ -201,12 +234,20 @@ def test_an_evicted_upload_takes_its_file_with_it(as_role, monkeypatch):
 
 def test_viewing_the_data_quality_notes_is_audited(as_role, security_store):
     admin = as_role("admin")
-    body = {"output": "..data-message.children...data-history.children...data-problems.children..",
-            "outputs": [{"id": "data-message", "property": "children"}, {"id": "data-history", "property": "children"},
-                        {"id": "data-problems", "property": "children"}],
-            "inputs": [{"id": "data-confirm", "property": "n_clicks", "value": None},
-                       {"id": "data-undo", "property": "submit_n_clicks", "value": None}],
-            "state": [{"id": "data-pending", "property": "data", "value": None}], "changedPropIds": []}
+    body = {
+        "output": "..data-message.children...data-history.children...data-problems.children..",
+        "outputs": [
+            {"id": "data-message", "property": "children"},
+            {"id": "data-history", "property": "children"},
+            {"id": "data-problems", "property": "children"},
+        ],
+        "inputs": [
+            {"id": "data-confirm", "property": "n_clicks", "value": None},
+            {"id": "data-undo", "property": "submit_n_clicks", "value": None},
+        ],
+        "state": [{"id": "data-pending", "property": "data", "value": None}],
+        "changedPropIds": [],
+    }
     engine = db.connect(security_store.url)
     since = audit.now()
     response = admin.post("/_dash-update-component", json=body)
@@ -222,8 +263,10 @@ def test_a_cell_too_long_for_the_store_is_refused_at_the_preview(security_store,
         sector = queries.sector_weights(conn).query("lad_code == @la.area_code").iloc[0]["postcode_sector"]
     path = tmp_path / "HO_2025-06.csv"
     long_text = "N" * 450
-    path.write_text("Postcode Sector,Local Authority,Nationality,People\n"
-                    f"{sector},{la.area_name},Eritrea,6\n{sector},{la.area_name},{long_text},7\n")
+    path.write_text(
+        "Postcode Sector,Local Authority,Nationality,People\n"
+        f"{sector},{la.area_name},Eritrea,6\n{sector},{la.area_name},{long_text},7\n"
+    )
     with pytest.raises(InputRefused) as refused:
         ingest.prepare_home_office(engine, path, loaded_by="tests")
     problem = refused.value.problems[0]

@@ -1,4 +1,5 @@
 """Security headers on every response; the CSP allows exactly the inline scripts Dash writes."""
+
 from __future__ import annotations
 
 import base64
@@ -10,8 +11,14 @@ from app.security import headers
 
 def test_headers_on_public_refused_and_signed_in_responses(client, as_role):
     admin = as_role("admin")
-    responses = [client.get("/login"), client.get("/_dash-layout"), client.get("/wards", headers={"Accept": "text/html"}),
-                 admin.get("/_dash-layout"), admin.get("/", headers={"Accept": "text/html"}), admin.get("/nowhere")]
+    responses = [
+        client.get("/login"),
+        client.get("/_dash-layout"),
+        client.get("/wards", headers={"Accept": "text/html"}),
+        admin.get("/_dash-layout"),
+        admin.get("/", headers={"Accept": "text/html"}),
+        admin.get("/nowhere"),
+    ]
     for response in responses:
         h = response.headers
         assert h["X-Content-Type-Options"] == "nosniff"

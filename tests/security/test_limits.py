@@ -1,4 +1,5 @@
 """Upload limits (size, type, zip bombs, entity declarations, sheet dimensions) and safe exports."""
+
 from __future__ import annotations
 
 import io
@@ -35,22 +36,25 @@ def rezip(original: bytes, change) -> bytes:
 
 
 def test_ordinary_files_pass():
-    check_upload("HO_2025-01.csv", "Postcode Sector,People\nTS1 3,12\n".encode("utf-8"))
+    check_upload("HO_2025-01.csv", b"Postcode Sector,People\nTS1 3,12\n")
     check_upload("HO_2025-01.csv", "Postcode Sector,People\n".encode("utf-16"))
     check_upload("Mears Q1.xlsx", workbook_bytes())
     check_upload("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
 
 
-@pytest.mark.parametrize("name, content, message", [
-    ("data.exe", b"MZ", "not a file type"),
-    ("data.csv.exe", b"a,b\n", "not a file type"),
-    ("data.csv", b"", "empty"),
-    ("data.csv", b"PK\x03\x04rest", "workbook named .csv"),
-    ("data.csv", b"a,b\n\x00\x01\x02", "not a text"),
-    ("data.xlsx", b"a,b\n1,2\n", "not an Excel workbook"),
-    ("data.xlsx", b"PK\x03\x04garbage", "damaged"),
-    ("data.xls", b"a,b\n", "Excel 97-2003"),
-])
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("data.exe", b"MZ", "not a file type"),
+        ("data.csv.exe", b"a,b\n", "not a file type"),
+        ("data.csv", b"", "empty"),
+        ("data.csv", b"PK\x03\x04rest", "workbook named .csv"),
+        ("data.csv", b"a,b\n\x00\x01\x02", "not a text"),
+        ("data.xlsx", b"a,b\n1,2\n", "not an Excel workbook"),
+        ("data.xlsx", b"PK\x03\x04garbage", "damaged"),
+        ("data.xls", b"a,b\n", "Excel 97-2003"),
+    ],
+)
 def test_wrong_types_are_refused(name, content, message):
     with pytest.raises(UploadRefused, match=message):
         check_upload(name, content)
@@ -74,8 +78,11 @@ def test_entity_declarations_are_refused():
     laughs = b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]>'
 
     def inject(name, data):
-        return laughs + data.split(b"?>", 1)[-1] if name == "xl/sharedStrings.xml" or name == "xl/workbook.xml" else (
-            b"" if name == "__extra__" else data)
+        return (
+            laughs + data.split(b"?>", 1)[-1]
+            if name == "xl/sharedStrings.xml" or name == "xl/workbook.xml"
+            else (b"" if name == "__extra__" else data)
+        )
 
     with pytest.raises(UploadRefused, match="entity"):
         check_upload("laughs.xlsx", rezip(workbook_bytes(), inject))
@@ -85,15 +92,20 @@ def test_absurd_sheet_dimensions_are_refused():
     def widen(name, data):
         if name == "__extra__":
             return b""
-        return data.replace(b'<dimension ref="A1:B2" />', b'<dimension ref="A1:XFD1048576" />') if "worksheets" in name else data
+        return (
+            data.replace(b'<dimension ref="A1:B2" />', b'<dimension ref="A1:XFD1048576" />')
+            if "worksheets" in name
+            else data
+        )
 
     with pytest.raises(UploadRefused, match="cells"):
         check_upload("wide.xlsx", rezip(workbook_bytes(), widen))
 
 
 def test_exports_cannot_start_formulas():
-    frame = pd.DataFrame({"name": ["=1+1", "+44 1642", "-2", "@SUM(A1)", "\tx", "plain", None],
-                          "headroom": [-3.5, 1, 2, 3, 4, 5, 6]})
+    frame = pd.DataFrame(
+        {"name": ["=1+1", "+44 1642", "-2", "@SUM(A1)", "\tx", "plain", None], "headroom": [-3.5, 1, 2, 3, 4, 5, 6]}
+    )
     safe = exports.defuse(frame)
     assert safe["name"].tolist()[:6] == ["'=1+1", "'+44 1642", "'-2", "'@SUM(A1)", "'\tx", "plain"]
     assert safe["headroom"].tolist()[0] == -3.5  # numbers stay numbers

@@ -6,6 +6,7 @@ dash-renderer does, with inputs for the user's own LA, another LA of the region 
 never rendered, and asserts the answer for the role. The security store has one region of 6 LAs; the
 officer and the member belong to ``las[0]`` ("own"); ``las[1]`` is "other"; ``FORGED_LA`` is in no scope.
 """
+
 from __future__ import annotations
 
 import base64
@@ -55,8 +56,9 @@ def facts(security_store) -> Facts:
     props = snap.properties
     addresses = {la: set(props.loc[props["lad_code"] == la, "address"].dropna().astype(str)) for la in las}
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT lad_code, MIN(postcode) FROM postcodes WHERE ward_code IS NOT NULL "
-                                    "GROUP BY lad_code")).all()
+        rows = conn.execute(
+            sa.text("SELECT lad_code, MIN(postcode) FROM postcodes WHERE ward_code IS NOT NULL GROUP BY lad_code")
+        ).all()
     return Facts(las[0], las[1], names, wards, addresses, dict(rows), str(props["quarter"].max()), engine)
 
 
@@ -81,14 +83,22 @@ def post(client, callback_map, key: str, values: dict | None = None, changed: li
     """Post the callback ``key`` with ``values`` ({"id.property": value}; the rest None) as the browser does."""
     values = values or {}
     spec = callback_map[key]
-    inputs = [{"id": i["id"], "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")}
-              for i in spec["inputs"]]
-    state = [{"id": s["id"], "property": s["property"], "value": values.get(f"{s['id']}.{s['property']}")}
-             for s in spec.get("state", [])]
+    inputs = [
+        {"id": i["id"], "property": i["property"], "value": values.get(f"{i['id']}.{i['property']}")}
+        for i in spec["inputs"]
+    ]
+    state = [
+        {"id": s["id"], "property": s["property"], "value": values.get(f"{s['id']}.{s['property']}")}
+        for s in spec.get("state", [])
+    ]
     outputs = _outputs(key)
-    payload = {"output": key, "outputs": outputs if len(outputs) > 1 else outputs[0], "inputs": inputs,
-               "state": state,
-               "changedPropIds": changed if changed is not None else [f"{i['id']}.{i['property']}" for i in inputs]}
+    payload = {
+        "output": key,
+        "outputs": outputs if len(outputs) > 1 else outputs[0],
+        "inputs": inputs,
+        "state": state,
+        "changedPropIds": changed if changed is not None else [f"{i['id']}.{i['property']}" for i in inputs],
+    }
     return client.post("/_dash-update-component", data=json.dumps(payload), content_type="application/json")
 
 
@@ -164,8 +174,9 @@ def _wards_inputs(la, index=2):
 def wards_map(role, client, cm, facts):
     key = "..wards-map.figure...wards-month-label.children.."
     for la in (facts.own, "all"):
-        ops = patch_values(answer(post(client, cm, key, _wards_inputs(la), changed=["wards-la.value"]))
-                           ["wards-map"]["figure"])
+        ops = patch_values(
+            answer(post(client, cm, key, _wards_inputs(la), changed=["wards-la.value"]))["wards-map"]["figure"]
+        )
         locations = ops[("data", 0, "locations")]
         wards_own = set(facts.wards[facts.own])
         if role == "member":
@@ -212,8 +223,14 @@ def wards_table(role, client, cm, facts):
 
 
 def wards_play(role, client, cm, facts):
-    out = answer(post(client, cm, "..wards-player.disabled...wards-play.children..",
-                      {"wards-play.n_clicks": 1, "wards-player.disabled": True}))
+    out = answer(
+        post(
+            client,
+            cm,
+            "..wards-player.disabled...wards-play.children..",
+            {"wards-play.n_clicks": 1, "wards-player.disabled": True},
+        )
+    )
     assert out["wards-play"]["children"] == "Pause"
 
 
@@ -259,7 +276,7 @@ def wards_panel(role, client, cm, facts):
     if role == "member":
         no_addresses(text, every_address)
         assert "wards-panel-addresses" not in text and "not available to your account" in text
-        assert "not shown to your account" in text and "(rounded to 5)" in text or "fewer than 5" in text
+        assert ("not shown to your account" in text and "(rounded to 5)" in text) or "fewer than 5" in text
     else:
         assert "wards-panel-properties" in text
     other = post(client, cm, WARDS_PANEL, _click(other_ward), changed=["wards-map.clickData"])
@@ -273,8 +290,11 @@ def wards_panel(role, client, cm, facts):
         elif facts.addresses[facts.other]:
             assert any(a in other_text for a in facts.addresses[facts.other]) or "No provider" in other_text
     refused(post(client, cm, WARDS_PANEL, _click(FORGED_WARD), changed=["wards-map.clickData"]))
-    forged_row = {"wards-table.active_cell": {"row": 0, "column": 0},
-                  "wards-table.derived_viewport_data": [{"area_code": other_ward}], "wards-month.value": 2}
+    forged_row = {
+        "wards-table.active_cell": {"row": 0, "column": 0},
+        "wards-table.derived_viewport_data": [{"area_code": other_ward}],
+        "wards-month.value": 2,
+    }
     forged = post(client, cm, WARDS_PANEL, forged_row, changed=["wards-table.active_cell"])
     refused(forged) if role == "member" else answer(forged)
     if role == "member":
@@ -289,8 +309,11 @@ def _property_keys(cm):
 
 
 def _property_inputs(facts):
-    return {"properties-quarter.value": facts.quarter, "properties-provider.value": "all",
-            "properties-status.value": ["in use", "void", "not given"]}
+    return {
+        "properties-quarter.value": facts.quarter,
+        "properties-provider.value": "all",
+        "properties-status.value": ["in use", "void", "not given"],
+    }
 
 
 def properties_controls(role, client, cm, facts):
@@ -347,8 +370,12 @@ def profiles_controls(role, client, cm, facts):
 def profiles_month(role, client, cm, facts):
     key = next(k for k in cm if k.startswith("..profiles-bars.figure"))
     out = answer(post(client, cm, key, {"profiles-dimension.value": "nationality", "profiles-month.value": MONTH}))
-    rows = [r for r in out["profiles-table"]["children"]["props"]["children"][-1]["props"]["children"][-1]
-            ["props"]["children"]]
+    rows = [
+        r
+        for r in out["profiles-table"]["children"]["props"]["children"][-1]["props"]["children"][-1]["props"][
+            "children"
+        ]
+    ]
     heads = {r["props"]["children"][0]["props"]["children"] for r in rows}
     if role == "member":
         assert heads == {facts.names[facts.own]}  # no region Total row for members (issue 10)
@@ -363,7 +390,9 @@ def profiles_month(role, client, cm, facts):
 def profiles_trend(role, client, cm, facts):
     key = next(k for k in cm if k.startswith("..profiles-trend.figure"))
     answer(post(client, cm, key, {"profiles-dimension.value": "age_band", "profiles-la.value": facts.names[facts.own]}))
-    other = post(client, cm, key, {"profiles-dimension.value": "age_band", "profiles-la.value": facts.names[facts.other]})
+    other = post(
+        client, cm, key, {"profiles-dimension.value": "age_band", "profiles-la.value": facts.names[facts.other]}
+    )
     refused(other) if role == "member" else answer(other)
     refused(post(client, cm, key, {"profiles-dimension.value": "age_band", "profiles-la.value": "Total"}))
     refused(post(client, cm, key, {"profiles-dimension.value": "age_band", "profiles-la.value": {"x": 1}}))
@@ -381,24 +410,47 @@ def _check_key(cm):
 def check_result(role, client, cm, facts):
     key = _check_key(cm)
     for la in (facts.own, facts.other):
-        response = post(client, cm, key, {"check-run.n_clicks": 1, "check-postcode.value": facts.postcode[la],
-                                          "check-bedspaces.value": 3, "check-month.value": MONTH},
-                        changed=["check-run.n_clicks"])
+        response = post(
+            client,
+            cm,
+            key,
+            {
+                "check-run.n_clicks": 1,
+                "check-postcode.value": facts.postcode[la],
+                "check-bedspaces.value": 3,
+                "check-month.value": MONTH,
+            },
+            changed=["check-run.n_clicks"],
+        )
         if role == "member":
             refused(response)
         else:
             assert "check-verdict" in body(answer(response) and response)
     if role != "member":
-        forged = post(client, cm, key, {"check-run.n_clicks": 1, "check-postcode.value": ["x"],
-                                        "check-bedspaces.value": "lots", "check-month.value": MONTH})
+        forged = post(
+            client,
+            cm,
+            key,
+            {
+                "check-run.n_clicks": 1,
+                "check-postcode.value": ["x"],
+                "check-bedspaces.value": "lots",
+                "check-month.value": MONTH,
+            },
+        )
         assert "check-verdict" not in body(answer(forged) and forged)
 
 
 def check_log(role, client, cm, facts):
     key = next(k for k in cm if k.startswith("..check-record-result"))
     place = {"postcode": facts.postcode[facts.own], "bedspaces": 2, "ward_code": FORGED_WARD, "lad_code": FORGED_LA}
-    record = post(client, cm, key, {"check-record.n_clicks": 1, "check-place.data": place,
-                                    "check-provider.value": f"matrix-{role}"}, changed=["check-record.n_clicks"])
+    record = post(
+        client,
+        cm,
+        key,
+        {"check-record.n_clicks": 1, "check-place.data": place, "check-provider.value": f"matrix-{role}"},
+        changed=["check-record.n_clicks"],
+    )
     if role == "member":
         refused(record)
         refused(post(client, cm, key, {}, changed=[]))
@@ -406,12 +458,18 @@ def check_log(role, client, cm, facts):
     out = answer(record)
     assert "recorded" in out["check-record-result"]["children"]
     with facts.engine.connect() as conn:
-        stored = conn.execute(sa.text("SELECT lad_code, ward_code FROM proposals WHERE provider = :p"),
-                              {"p": f"matrix-{role}"}).one()
+        stored = conn.execute(
+            sa.text("SELECT lad_code, ward_code FROM proposals WHERE provider = :p"), {"p": f"matrix-{role}"}
+        ).one()
     assert stored[0] == facts.own and stored[1] != FORGED_WARD  # the browser's place is not trusted
     other_place = dict(place, postcode=facts.postcode[facts.other])
-    other = post(client, cm, key, {"check-record.n_clicks": 1, "check-place.data": other_place,
-                                   "check-provider.value": f"matrix-{role}-other"}, changed=["check-record.n_clicks"])
+    other = post(
+        client,
+        cm,
+        key,
+        {"check-record.n_clicks": 1, "check-place.data": other_place, "check-provider.value": f"matrix-{role}-other"},
+        changed=["check-record.n_clicks"],
+    )
     refused(other) if role == "officer" else answer(other)
     listing = answer(post(client, cm, key, {}, changed=[]))
     shown = {o["label"].split(": ", 1)[1] for o in listing["check-proposal"]["options"]}
@@ -421,9 +479,19 @@ def check_log(role, client, cm, facts):
         with facts.engine.connect() as conn:
             foreign = conn.execute(sa.text("SELECT id FROM proposals WHERE lad_code != :la"), {"la": facts.own}).all()
         if foreign:
-            refused(post(client, cm, key, {"check-save-response.n_clicks": 1, "check-proposal.value": foreign[0][0],
-                                           "check-response.value": "objection"},
-                         changed=["check-save-response.n_clicks"]))
+            refused(
+                post(
+                    client,
+                    cm,
+                    key,
+                    {
+                        "check-save-response.n_clicks": 1,
+                        "check-proposal.value": foreign[0][0],
+                        "check-response.value": "objection",
+                    },
+                    changed=["check-save-response.n_clicks"],
+                )
+            )
 
 
 def report_controls(role, client, cm, facts):
@@ -436,13 +504,31 @@ def report_controls(role, client, cm, facts):
 def report_make(role, client, cm, facts):
     key = next(k for k in cm if k.startswith("..report-download.data"))
     if role == "member":  # a forged area outside the member's scope: no pack
-        response = post(client, cm, key, {"report-make.n_clicks": 1, "report-area.value": facts.other,
-                                          "report-quarter.value": "2025Q1", "report-format.value": "xlsx"},
-                        changed=["report-make.n_clicks"])
+        response = post(
+            client,
+            cm,
+            key,
+            {
+                "report-make.n_clicks": 1,
+                "report-area.value": facts.other,
+                "report-quarter.value": "2025Q1",
+                "report-format.value": "xlsx",
+            },
+            changed=["report-make.n_clicks"],
+        )
         assert response.status_code == 403 or answer(response)["report-download"]["data"] is None
-    response = post(client, cm, key, {"report-make.n_clicks": 1, "report-area.value": FORGED_LA,
-                                      "report-quarter.value": "2025Q1", "report-format.value": "xlsx"},
-                    changed=["report-make.n_clicks"])
+    response = post(
+        client,
+        cm,
+        key,
+        {
+            "report-make.n_clicks": 1,
+            "report-area.value": FORGED_LA,
+            "report-quarter.value": "2025Q1",
+            "report-format.value": "xlsx",
+        },
+        changed=["report-make.n_clicks"],
+    )
     assert response.status_code == 403 or answer(response).get("report-download", {}).get("data") is None
 
 
@@ -450,8 +536,12 @@ def data_upload(role, client, cm, facts):
     key = next(k for k in cm if k.startswith("..data-preview.children"))
     raw = "data:application/octet-stream;base64," + base64.b64encode(b"MZ\x00\x00binary").decode()
     before = audit_count(facts, audit.UPLOAD_REFUSED)
-    response = post(client, cm, key, {"data-upload.contents": raw, "data-upload.filename": "tool.exe",
-                                      "data-kind.value": "home_office"})
+    response = post(
+        client,
+        cm,
+        key,
+        {"data-upload.contents": raw, "data-upload.filename": "tool.exe", "data-kind.value": "home_office"},
+    )
     if role in ("officer", "member"):
         refused(response)
         assert audit_count(facts, audit.UPLOAD_REFUSED) == before
@@ -463,8 +553,9 @@ def data_upload(role, client, cm, facts):
 def data_actions(role, client, cm, facts):
     key = next(k for k in cm if k.startswith("..data-message.children"))
     forged = {"token": "dispersal-upload-forged", "file": "../../etc/passwd", "kind": "home_office"}
-    response = post(client, cm, key, {"data-confirm.n_clicks": 1, "data-pending.data": forged},
-                    changed=["data-confirm.n_clicks"])
+    response = post(
+        client, cm, key, {"data-confirm.n_clicks": 1, "data-pending.data": forged}, changed=["data-confirm.n_clicks"]
+    )
     if role in ("officer", "member"):
         refused(response)
         refused(post(client, cm, key, {"data-undo.submit_n_clicks": 1}, changed=["data-undo.submit_n_clicks"]))
@@ -476,9 +567,18 @@ def data_actions(role, client, cm, facts):
 
 def admin_manage(role, client, cm, facts):
     key = next(k for k in cm if k.startswith("..admin-accounts.children"))
-    response = post(client, cm, key, {"admin-add.n_clicks": 1, "admin-username.value": f"made-by-{role}",
-                                      "admin-role.value": "admin", "admin-password.value": "a long enough password 1"},
-                    changed=["admin-add.n_clicks"])
+    response = post(
+        client,
+        cm,
+        key,
+        {
+            "admin-add.n_clicks": 1,
+            "admin-username.value": f"made-by-{role}",
+            "admin-role.value": "admin",
+            "admin-password.value": "a long enough password 1",
+        },
+        changed=["admin-add.n_clicks"],
+    )
     from app.security import accounts
 
     if role == "admin":
@@ -512,10 +612,24 @@ def pages(role, client, cm, facts):
     key = next(k for k in cm if k.startswith(".._pages_content.children"))
     every_address = set().union(*facts.addresses.values())
     for path in PAGES:
-        text = body(answer(post(client, cm, key, {"_pages_location.pathname": path, "_pages_location.search": ""},
-                                changed=["_pages_location.pathname"])) and
-                    post(client, cm, key, {"_pages_location.pathname": path, "_pages_location.search": ""},
-                         changed=["_pages_location.pathname"]))
+        text = body(
+            answer(
+                post(
+                    client,
+                    cm,
+                    key,
+                    {"_pages_location.pathname": path, "_pages_location.search": ""},
+                    changed=["_pages_location.pathname"],
+                )
+            )
+            and post(
+                client,
+                cm,
+                key,
+                {"_pages_location.pathname": path, "_pages_location.search": ""},
+                changed=["_pages_location.pathname"],
+            )
+        )
         if role == "member":
             no_addresses(text, every_address)
             others = [n for code, n in facts.names.items() if code != facts.own]
@@ -527,9 +641,13 @@ def pages(role, client, cm, facts):
             assert ("data-upload" in text) == (role in ("admin", "regional"))
         if path in ("/properties", "/check"):
             assert (f"{path[1:]}-" in text) == (role != "member")
-    query = post(client, cm, key, {"_pages_location.pathname": "/wards",
-                                   "_pages_location.search": f"?la={facts.other}"},
-                 changed=["_pages_location.pathname"])
+    query = post(
+        client,
+        cm,
+        key,
+        {"_pages_location.pathname": "/wards", "_pages_location.search": f"?la={facts.other}"},
+        changed=["_pages_location.pathname"],
+    )
     value = re.search(r'"id": ?"wards-la".{0,2000}?"value": ?"([^"]+)"', body(query))
     if role == "member":
         assert value is None or value.group(1) == facts.own
@@ -550,21 +668,43 @@ def admin_settings(role, client, cm, facts):
 
 def overview_go(role, client, cm, facts):
     """A click on an LA opens its wards only for an LA in scope; a forged LA is refused."""
-    own = post(client, cm, "overview-go.href", {"overview-map.clickData": {"points": [{"location": facts.own}]}},
-               changed=["overview-map.clickData"])
+    own = post(
+        client,
+        cm,
+        "overview-go.href",
+        {"overview-map.clickData": {"points": [{"location": facts.own}]}},
+        changed=["overview-map.clickData"],
+    )
     assert facts.own in body(answer(own) and own)
-    refused(post(client, cm, "overview-go.href", {"overview-map.clickData": {"points": [{"location": FORGED_LA}]}},
-                 changed=["overview-map.clickData"]))
+    refused(
+        post(
+            client,
+            cm,
+            "overview-go.href",
+            {"overview-map.clickData": {"points": [{"location": FORGED_LA}]}},
+            changed=["overview-map.clickData"],
+        )
+    )
 
 
 def wards_search(role, client, cm, facts):
     """Search answers every role, within its scope (find_area keeps to scope.lad_codes); a forged code finds nothing."""
     key = next(k for k in cm if k.startswith("..wards-la.value"))
-    own = post(client, cm, key, {"wards-search-go.n_clicks": 1, "wards-search.value": facts.wards[facts.own][0],
-                                 "wards-month.value": 2}, changed=["wards-search-go.n_clicks"])
+    own = post(
+        client,
+        cm,
+        key,
+        {"wards-search-go.n_clicks": 1, "wards-search.value": facts.wards[facts.own][0], "wards-month.value": 2},
+        changed=["wards-search-go.n_clicks"],
+    )
     assert "Found the ward" in body(answer(own) and own)
-    forged = post(client, cm, key, {"wards-search-go.n_clicks": 1, "wards-search.value": FORGED_WARD,
-                                    "wards-month.value": 2}, changed=["wards-search-go.n_clicks"])
+    forged = post(
+        client,
+        cm,
+        key,
+        {"wards-search-go.n_clicks": 1, "wards-search.value": FORGED_WARD, "wards-month.value": 2},
+        changed=["wards-search-go.n_clicks"],
+    )
     assert "Nothing found" in body(answer(forged) and forged)
 
 
@@ -663,10 +803,23 @@ def test_member_gets_no_property_coordinates_from_any_page(as_role, callback_map
     points = {f"{lat:.5f}" for lat in snap.properties["lat"].dropna()}
     member = as_role("member")
     key = next(k for k in callback_map if k.startswith(".._pages_content.children"))
-    texts = [body(post(member, callback_map, key, {"_pages_location.pathname": p, "_pages_location.search": ""},
-                       changed=["_pages_location.pathname"])) for p in PAGES]
-    texts.append(body(post(member, callback_map, WARDS_PANEL, _click(facts.wards[facts.own][0]),
-                           changed=["wards-map.clickData"])))
+    texts = [
+        body(
+            post(
+                member,
+                callback_map,
+                key,
+                {"_pages_location.pathname": p, "_pages_location.search": ""},
+                changed=["_pages_location.pathname"],
+            )
+        )
+        for p in PAGES
+    ]
+    texts.append(
+        body(
+            post(member, callback_map, WARDS_PANEL, _click(facts.wards[facts.own][0]), changed=["wards-map.clickData"])
+        )
+    )
     found = [p for p in points if any(p in t for t in texts)]
     assert not found, found[:3]
 

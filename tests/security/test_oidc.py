@@ -4,6 +4,7 @@ What is checked end to end, through the app's own routes: the code flow with PKC
 from the mapping file, the ``users`` row keyed by ``sso_subject``, no access (and an audit entry) for
 someone the mapping does not name, and refusal of a tampered, expired, other-audience or replayed answer.
 """
+
 from __future__ import annotations
 
 import base64
@@ -61,8 +62,13 @@ def sso(client, secure_app, security_store, provider, tmp_path):
 
     def use(issuer: str = provider.issuer, **extra):
         config["DISPERSAL_SETTINGS"] = load_settings(
-            security_store.url, oidc_issuer=issuer, oidc_client_id=CLIENT_ID, oidc_client_secret="s3cret",
-            oidc_mapping_file=write_mapping(tmp_path / "sso.toml", security_store.las), **extra)
+            security_store.url,
+            oidc_issuer=issuer,
+            oidc_client_id=CLIENT_ID,
+            oidc_client_secret="s3cret",
+            oidc_mapping_file=write_mapping(tmp_path / "sso.toml", security_store.las),
+            **extra,
+        )
 
     use()
     provider.recorder.rewrite = None
@@ -144,8 +150,9 @@ def test_a_person_the_mapping_does_not_name_gets_no_access(client, sso, provider
 
 def test_two_areas_for_the_same_role_are_refused_not_guessed(client, sso, provider, security_store):
     las = security_store.las
-    provider.user("dan-sub", preferred_username="dan@council.example",
-                  groups=[f"officers-{las[0]}", f"officers-{las[1]}"])
+    provider.user(
+        "dan-sub", preferred_username="dan@council.example", groups=[f"officers-{las[0]}", f"officers-{las[1]}"]
+    )
     assert sign_in(client, provider, "dan-sub").status_code == 403
     provider.user("dan-sub", preferred_username="dan@council.example", groups=[f"officers-{las[0]}", "councillors"])
     assert sign_in(client, provider, "dan-sub").status_code == 302  # the higher role of two wins
@@ -209,8 +216,12 @@ def test_a_replayed_state_is_refused(client, sso, provider, secure_app, security
     provider.user("hal-sub", preferred_username="hal@council.example", groups=["councillors"])
     callback_url = provider.approve(start(client), "hal-sub")
     assert back(client, callback_url).status_code == 302
-    assert client.post("/logout", data={"csrf_token": _csrf(client)},
-                       headers={"Referer": "https://localhost/"}).status_code == 302
+    assert (
+        client.post(
+            "/logout", data={"csrf_token": _csrf(client)}, headers={"Referer": "https://localhost/"}
+        ).status_code
+        == 302
+    )
     _refused(client, security_store, back(client, callback_url), "mismatching_state")
     stranger = https_client(secure_app)  # someone who copied the callback address
     stranger.environ_base["REMOTE_ADDR"] = "10.88.0.2"
@@ -249,8 +260,11 @@ def test_local_accounts_can_be_switched_off(client, sso, secure_app):
     assert client.get("/_dash-layout").status_code == 401  # the password session ends with the setting
     page = client.get("/login").get_data(as_text=True)
     assert 'href="/login/oidc"' in page and 'name="password"' not in page
-    refused = fresh.post("/login", data={"username": "t-admin", "password": PASSWORD, "csrf_token": token},
-                         headers={"Referer": "https://localhost/login"})
+    refused = fresh.post(
+        "/login",
+        data={"username": "t-admin", "password": PASSWORD, "csrf_token": token},
+        headers={"Referer": "https://localhost/login"},
+    )
     assert refused.status_code == 403 and "switched off" in refused.get_data(as_text=True)
     assert fresh.get("/_dash-layout").status_code == 401
 
@@ -266,5 +280,6 @@ def test_the_mapping_file_is_checked_and_names_the_entry(tmp_path):
     with pytest.raises(oidc.MappingError, match="local accounts are switched off"):
         oidc.check_settings(load_settings(local_accounts=False))
     with pytest.raises(oidc.MappingError, match="DISPERSAL_OIDC_CLIENT_SECRET"):
-        oidc.check_settings(load_settings(oidc_issuer="https://login.example", oidc_client_id="x",
-                                          oidc_mapping_file=str(bad)))
+        oidc.check_settings(
+            load_settings(oidc_issuer="https://login.example", oidc_client_id="x", oidc_mapping_file=str(bad))
+        )

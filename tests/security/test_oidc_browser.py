@@ -1,5 +1,6 @@
 """Single sign-on in headless Chromium, under the real CSP: the app's sign-in page, the provider's page, back
 to the dashboard with the mapped role, and sign-out through the provider's end-session page."""
+
 from __future__ import annotations
 
 import time
@@ -29,8 +30,9 @@ def test_sign_in_and_out_through_the_provider_in_a_browser(browser, sso, provide
     driver.find_element(By.CSS_SELECTOR, "input[name=sub]").send_keys("bea-sub")
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
     assert _wait_url(driver, base + "/wards"), driver.current_url
-    assert _wait_for(driver, "#account-user") and driver.find_element(By.ID, "account-user").text == \
-        "bea@council.example"
+    assert (
+        _wait_for(driver, "#account-user") and driver.find_element(By.ID, "account-user").text == "bea@council.example"
+    )
     assert _wait_for(driver, ".js-plotly-plot .main-svg") > 0, "the ward map was not drawn"
     assert provider.recorder.pkce_held()
     driver.find_element(By.ID, "account-sign-out").click()

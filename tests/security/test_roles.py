@@ -1,4 +1,5 @@
 """Roles and scope on a hand-made geography: who sees which LAs, properties, and what members see of counts."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -7,17 +8,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.cluster import disclosure
 from app.security.roles import Forbidden, scope_for
 from tests.security.conftest import callback
 
 # Two regions: R1 with LAs A and B (two and four wards), R2 with LA C (one ward).
-AREAS = pd.DataFrame({
-    "area_code": ["R1", "R2", "LA_A", "LA_B", "LA_C", "W_A1", "W_A2", "W_B1", "W_B2", "W_B3", "W_B4", "W_C1"],
-    "level": ["region", "region", "lad", "lad", "lad", "ward", "ward", "ward", "ward", "ward", "ward", "ward"],
-    "lad_code": [None, None, "LA_A", "LA_B", "LA_C", "LA_A", "LA_A", "LA_B", "LA_B", "LA_B", "LA_B", "LA_C"],
-    "region_code": ["R1", "R2", "R1", "R1", "R2", "R1", "R1", "R1", "R1", "R1", "R1", "R2"],
-})
+AREAS = pd.DataFrame(
+    {
+        "area_code": ["R1", "R2", "LA_A", "LA_B", "LA_C", "W_A1", "W_A2", "W_B1", "W_B2", "W_B3", "W_B4", "W_C1"],
+        "level": ["region", "region", "lad", "lad", "lad", "ward", "ward", "ward", "ward", "ward", "ward", "ward"],
+        "lad_code": [None, None, "LA_A", "LA_B", "LA_C", "LA_A", "LA_A", "LA_B", "LA_B", "LA_B", "LA_B", "LA_C"],
+        "region_code": ["R1", "R2", "R1", "R1", "R2", "R1", "R1", "R1", "R1", "R1", "R1", "R2"],
+    }
+)
 
 
 def user(role: str, lad: str | None = None, region: str | None = None):
@@ -59,7 +61,9 @@ def test_checks_refuse_what_is_out_of_scope():
     with pytest.raises(Forbidden):
         member.check_breakdown("ward")
     assert member.check_breakdown("la") == "la"
-    assert not member.can_see_addresses() and officer.can_see_addresses("LA_A") and not officer.can_see_addresses("LA_B")
+    assert (
+        not member.can_see_addresses() and officer.can_see_addresses("LA_A") and not officer.can_see_addresses("LA_B")
+    )
     with pytest.raises(Forbidden):
         member.check_role("admin")
     assert scope_for(user("admin"), AREAS).allowed_lads(AREAS) == ["LA_A", "LA_B", "LA_C"]
@@ -120,9 +124,13 @@ def test_members_see_small_la_totals_as_fewer_than_5():
 
 
 def test_breakdowns_for_members_are_protected_at_la_level_only():
-    records = pd.DataFrame({"lad_code": ["LA_A"] * 4 + ["LA_B"] * 4,
-                            "nationality": ["Eritrea", "Sudan", "Iran", "Syria"] * 2,
-                            "people": [3, 10, 12, 30, 7, 2, 15, 9]})
+    records = pd.DataFrame(
+        {
+            "lad_code": ["LA_A"] * 4 + ["LA_B"] * 4,
+            "nationality": ["Eritrea", "Sudan", "Iran", "Syria"] * 2,
+            "people": [3, 10, 12, 30, 7, 2, 15, 9],
+        }
+    )
     member = scope_for(user("member", region="R1"), AREAS)
     protected = member.protect_breakdown(records, "people", "lad_code", "nationality", level="la")
     assert "people" not in protected.columns
@@ -136,9 +144,14 @@ def test_breakdowns_for_members_are_protected_at_la_level_only():
 
 
 def test_member_callback_numbers_are_suppressed_and_rounded(as_role, security_store):
-    response = callback(as_role("member"), "security-probe-wards.children",
-                        [{"id": "security-probe-la", "property": "value", "value": security_store.las[0]},
-                         {"id": "security-probe-month", "property": "value", "value": "2025-03"}])
+    response = callback(
+        as_role("member"),
+        "security-probe-wards.children",
+        [
+            {"id": "security-probe-la", "property": "value", "value": security_store.las[0]},
+            {"id": "security-probe-month", "property": "value", "value": "2025-03"},
+        ],
+    )
     rows = pd.DataFrame(response.get_json()["response"]["security-probe-wards"]["children"])
     wards = rows[rows["level"] == "ward"]
     assert len(wards) > 5

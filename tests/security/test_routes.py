@@ -1,4 +1,5 @@
 """Every route the server answers refuses an anonymous request: 401 or a redirect to /login, never data."""
+
 from __future__ import annotations
 
 import re
@@ -8,11 +9,25 @@ import pytest
 from app.web.auth import PUBLIC
 from tests.security.conftest import callback
 
-SAMPLE = {"package_name": "dash", "fingerprinted_path": "dash-renderer/build/dash_renderer.min.js",
-          "path": "wards", "filename": "style.css"}
+SAMPLE = {
+    "package_name": "dash",
+    "fingerprinted_path": "dash-renderer/build/dash_renderer.min.js",
+    "path": "wards",
+    "filename": "style.css",
+}
 EXTRA_PATHS = [
-    "/", "/wards", "/properties", "/data", "/admin", "/no-such-page", "/_dash-layout", "/_dash-dependencies",
-    "/_reload-hash", "/assets/labels.js", "/assets/topojson/world_110m.json", "/assets/../app/config.py",
+    "/",
+    "/wards",
+    "/properties",
+    "/data",
+    "/admin",
+    "/no-such-page",
+    "/_dash-layout",
+    "/_dash-dependencies",
+    "/_reload-hash",
+    "/assets/labels.js",
+    "/assets/topojson/world_110m.json",
+    "/assets/../app/config.py",
     "/_dash-component-suites/dash/dcc/dash_core_components.js",
 ]
 
@@ -46,7 +61,9 @@ def test_every_route_refuses_anonymous_requests(client, secure_app):
     checked = 0
     for method, path in _every_request(secure_app):
         for accept in ("text/html", "application/json"):
-            response = client.open(path, method=method, headers={"Accept": accept}, json={} if method == "POST" else None)
+            response = client.open(
+                path, method=method, headers={"Accept": accept}, json={} if method == "POST" else None
+            )
             checked += 1
             if path in PUBLIC:
                 answered_publicly.add(path)
@@ -64,8 +81,7 @@ def test_pages_redirect_to_login_and_data_endpoints_say_401(client):
 
 
 def test_the_public_list_is_short_and_holds_no_data(client):
-    assert PUBLIC == {"/login", "/login/oidc", "/login/oidc/callback", "/logout", "/assets/style.css",
-                      "/_favicon.ico"}
+    assert {"/login", "/login/oidc", "/login/oidc/callback", "/logout", "/assets/style.css", "/_favicon.ico"} == PUBLIC
     # without single sign-on configured its routes do not exist; sign-out without a session goes to sign-in
     assert client.get("/login/oidc").status_code == 404
     assert client.get("/login/oidc/callback?code=x&state=y").status_code == 404
@@ -79,9 +95,14 @@ def test_the_public_list_is_short_and_holds_no_data(client):
 
 
 def test_forged_callback_without_a_session_gets_401(client, security_store):
-    forged = callback(client, "security-probe-wards.children",
-                      [{"id": "security-probe-la", "property": "value", "value": security_store.las[0]},
-                       {"id": "security-probe-month", "property": "value", "value": "2025-01"}])
+    forged = callback(
+        client,
+        "security-probe-wards.children",
+        [
+            {"id": "security-probe-la", "property": "value", "value": security_store.las[0]},
+            {"id": "security-probe-month", "property": "value", "value": "2025-01"},
+        ],
+    )
     assert forged.status_code == 401
     assert security_store.las[0] not in forged.get_data(as_text=True)
 
@@ -91,8 +112,13 @@ def test_every_registered_callback_refuses_an_anonymous_body(client, secure_app,
     assert len(dependencies) >= 5
     for dep in dependencies:
         inputs = [dict(i, value=None) for i in dep["inputs"]]
-        payload = {"output": dep["output"], "outputs": [], "inputs": inputs, "state": dep["state"],
-                   "changedPropIds": []}
+        payload = {
+            "output": dep["output"],
+            "outputs": [],
+            "inputs": inputs,
+            "state": dep["state"],
+            "changedPropIds": [],
+        }
         response = client.post("/_dash-update-component", json=payload)
         assert response.status_code == 401, dep["output"]
 
@@ -106,21 +132,37 @@ def test_the_callback_endpoint_refuses_form_posts_even_when_signed_in(as_role):
 def test_signed_in_member_forging_another_la_is_refused(as_role, security_store):
     member = as_role("member")
     own, other = security_store.las[0], security_store.las[1]
-    mine = callback(member, "security-probe-wards.children",
-                    [{"id": "security-probe-la", "property": "value", "value": own},
-                     {"id": "security-probe-month", "property": "value", "value": "2025-01"}])
+    mine = callback(
+        member,
+        "security-probe-wards.children",
+        [
+            {"id": "security-probe-la", "property": "value", "value": own},
+            {"id": "security-probe-month", "property": "value", "value": "2025-01"},
+        ],
+    )
     assert mine.status_code == 200
-    forged = callback(member, "security-probe-wards.children",
-                      [{"id": "security-probe-la", "property": "value", "value": other},
-                       {"id": "security-probe-month", "property": "value", "value": "2025-01"}])
+    forged = callback(
+        member,
+        "security-probe-wards.children",
+        [
+            {"id": "security-probe-la", "property": "value", "value": other},
+            {"id": "security-probe-month", "property": "value", "value": "2025-01"},
+        ],
+    )
     assert forged.status_code == 403
     assert forged.get_json()["status"] == 403
     assert other not in forged.get_data(as_text=True).replace("access", "")
 
 
-@pytest.mark.parametrize("role, own_allowed, other_allowed", [
-    ("admin", True, True), ("regional", True, True), ("officer", True, False), ("member", False, False),
-])
+@pytest.mark.parametrize(
+    "role, own_allowed, other_allowed",
+    [
+        ("admin", True, True),
+        ("regional", True, True),
+        ("officer", True, False),
+        ("member", False, False),
+    ],
+)
 def test_property_level_callback_by_role(as_role, security_store, role, own_allowed, other_allowed):
     from app import monitoring
     from app.config import load_settings
@@ -134,8 +176,11 @@ def test_property_level_callback_by_role(as_role, security_store, role, own_allo
     for lad, allowed in ((security_store.las[0], own_allowed), (security_store.las[1], other_allowed)):
         ward = props.loc[props["lad_code"] == lad, "ward_code"].iloc[0]
         before = audit.count(engine, audit.VIEW_PROPERTIES, what=ward, since=audit.window(60))
-        response = callback(client, "security-probe-properties.children",
-                            [{"id": "security-probe-ward", "property": "value", "value": ward}])
+        response = callback(
+            client,
+            "security-probe-properties.children",
+            [{"id": "security-probe-ward", "property": "value", "value": ward}],
+        )
         after = audit.count(engine, audit.VIEW_PROPERTIES, what=ward, since=audit.window(60))
         if allowed:
             assert response.status_code == 200

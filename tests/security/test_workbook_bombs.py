@@ -2,6 +2,7 @@
 and sheets that reach far without cell references. Each must end in a refusal naming the file (CLI exit 1,
 a message on the Data page) with the process still serving, never an abort.
 """
+
 from __future__ import annotations
 
 import base64
@@ -11,7 +12,6 @@ import struct
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -45,13 +45,13 @@ def understate(raw: bytes, member: str = SHEET, declared: int | None = None) -> 
         info = archive.getinfo(member)
     declared = declared if declared is not None else max(1, info.file_size // 4)
     data = bytearray(raw)
-    assert data[info.header_offset:info.header_offset + 4] == b"PK\x03\x04"
+    assert data[info.header_offset : info.header_offset + 4] == b"PK\x03\x04"
     struct.pack_into("<I", data, info.header_offset + 22, declared)
     name = member.encode()
     position = data.find(b"PK\x01\x02")
     while position != -1:
         name_length = struct.unpack_from("<H", data, position + 28)[0]
-        if bytes(data[position + 46:position + 46 + name_length]) == name:
+        if bytes(data[position + 46 : position + 46 + name_length]) == name:
             struct.pack_into("<I", data, position + 24, declared)
             break
         position = data.find(b"PK\x01\x02", position + 4)
@@ -94,7 +94,7 @@ def test_a_zip_or_crc_error_refuses_the_file(tmp_path):
     position = raw.find(b"PK\x01\x02")
     while position != -1:
         length = struct.unpack_from("<H", raw, position + 28)[0]
-        if bytes(raw[position + 46:position + 46 + length]) == SHEET.encode():
+        if bytes(raw[position + 46 : position + 46 + length]) == SHEET.encode():
             struct.pack_into("<I", raw, position + 16, 0xDEADBEEF)
         position = raw.find(b"PK\x01\x02", position + 4)
     path = tmp_path / "HO_2025-03.xlsx"
@@ -162,8 +162,9 @@ def test_a_parse_that_takes_too_long_is_stopped(tmp_path):
 
 def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     full = dict(os.environ, PYTHONPATH=str(ROOT), **(env or {}))
-    return subprocess.run([sys.executable, "-m", "app", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, env=full)
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args], cwd=ROOT, capture_output=True, text=True, timeout=300, env=full
+    )
 
 
 @pytest.mark.parametrize("lift", [False, True], ids=["archive-check", "parsing-process"])
@@ -178,17 +179,25 @@ def test_cli_ingest_exits_1_with_a_message(tmp_path, security_store, lift):
 
 
 def _upload(client, raw: bytes, name: str):
-    contents = "data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64," + \
-        base64.b64encode(raw).decode()
-    payload = {"output": "..data-preview.children...data-pending.data...data-confirm.disabled..",
-               "outputs": [{"id": "data-preview", "property": "children"},
-                           {"id": "data-pending", "property": "data"},
-                           {"id": "data-confirm", "property": "disabled"}],
-               "inputs": [{"id": "data-upload", "property": "contents", "value": contents}],
-               "state": [{"id": "data-upload", "property": "filename", "value": name},
-                         {"id": "data-kind", "property": "value", "value": "home_office"},
-                         {"id": "data-provider", "property": "value", "value": None}],
-               "changedPropIds": ["data-upload.contents"]}
+    contents = (
+        "data:application/vnd.openxmlformats-officedocument.spreadsheetml.sheet;base64,"
+        + base64.b64encode(raw).decode()
+    )
+    payload = {
+        "output": "..data-preview.children...data-pending.data...data-confirm.disabled..",
+        "outputs": [
+            {"id": "data-preview", "property": "children"},
+            {"id": "data-pending", "property": "data"},
+            {"id": "data-confirm", "property": "disabled"},
+        ],
+        "inputs": [{"id": "data-upload", "property": "contents", "value": contents}],
+        "state": [
+            {"id": "data-upload", "property": "filename", "value": name},
+            {"id": "data-kind", "property": "value", "value": "home_office"},
+            {"id": "data-provider", "property": "value", "value": None},
+        ],
+        "changedPropIds": ["data-upload.contents"],
+    }
     return client.post("/_dash-update-component", json=payload)
 
 

@@ -1,9 +1,10 @@
 """Writing loads: history, supersede and undo, exact round trips, and all-or-nothing transactions."""
+
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +22,15 @@ REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 
 def _start(conn, kind="home_office", period="2024-06", scope=None, provider=None, checksum=None, rows=0, **extra):
     return loads.start_load(
-        conn, kind=kind, file_name=f"{kind}-{period}.csv", checksum=checksum or hashlib.sha256(
-            f"{kind}{period}{scope}{provider}{extra}".encode()).hexdigest(),
-        period=period, scope=scope, provider=provider, loaded_by="officer@la.gov.uk", rows=rows,
+        conn,
+        kind=kind,
+        file_name=f"{kind}-{period}.csv",
+        checksum=checksum or hashlib.sha256(f"{kind}{period}{scope}{provider}{extra}".encode()).hexdigest(),
+        period=period,
+        scope=scope,
+        provider=provider,
+        loaded_by="officer@la.gov.uk",
+        rows=rows,
         details=extra.get("details", {}),
     )
 
@@ -37,8 +44,9 @@ def _covered(conn, scope=("E06000001", "E06000002"), kind="home_office", period=
 
 def _coverage(conn) -> set[tuple]:
     table = schema.load_coverage
-    rows = conn.execute(sa.select(table.c.load_id, table.c.period, table.c.lad_code, table.c.status,
-                                  table.c.superseded_by))
+    rows = conn.execute(
+        sa.select(table.c.load_id, table.c.period, table.c.lad_code, table.c.status, table.c.superseded_by)
+    )
     return {tuple(r) for r in rows}
 
 
@@ -57,20 +65,33 @@ def test_file_checksum_is_sha256_of_the_bytes(tmp_path):
 
 
 def test_start_load_records_who_what_when(engine):
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     with engine.begin() as conn:
         load_id = loads.start_load(
-            conn, kind="home_office", file_name="June extract.xlsx", checksum="a" * 64, period="2024-06",
-            scope={"E06000002", "E06000001", ""}, provider=None, loaded_by="ana", rows=12,
+            conn,
+            kind="home_office",
+            file_name="June extract.xlsx",
+            checksum="a" * 64,
+            period="2024-06",
+            scope={"E06000002", "E06000001", ""},
+            provider=None,
+            loaded_by="ana",
+            rows=12,
             details={"sheet": "Data", "layout": "long", "total": 123.5},
         )
     history = queries.load_history(engine)
     row = history.set_index("id").loc[load_id]
     assert (row.kind, row.file_name, row.period, row.loaded_by, row.rows, row.status) == (
-        "home_office", "June extract.xlsx", "2024-06", "ana", 12, "active")
+        "home_office",
+        "June extract.xlsx",
+        "2024-06",
+        "ana",
+        12,
+        "active",
+    )
     assert row.scope == "E06000001,E06000002"
     assert json.loads(row.details) == {"sheet": "Data", "layout": "long", "total": 123.5}
-    assert before - timedelta(seconds=1) <= row.loaded_at <= datetime.now(timezone.utc) + timedelta(seconds=1)
+    assert before - timedelta(seconds=1) <= row.loaded_at <= datetime.now(UTC) + timedelta(seconds=1)
     assert pd.isna(row.superseded_by)
 
 
@@ -107,17 +128,24 @@ def test_cover_replaces_exactly_the_la_months_it_covers(engine):
         c = _covered(conn, period="2024-05", scope={"E1"})
         d = _covered(conn, kind="properties", period="2024Q2", scope={"E2"}, provider="Mears")
         new = _start(conn, scope={"E2", "E9"})
-        assert loads.cover(conn, load_id=new, kind="home_office", period="2024-06", lad_codes={"E2", "E9"}) == {
-            "E2": a}
+        assert loads.cover(conn, load_id=new, kind="home_office", period="2024-06", lad_codes={"E2", "E9"}) == {"E2": a}
         assert _coverage(conn) == {
-            (a, "2024-06", "E1", "active", None), (a, "2024-06", "E2", "superseded", new),
-            (b, "2024-06", "E3", "active", None), (c, "2024-05", "E1", "active", None),
+            (a, "2024-06", "E1", "active", None),
+            (a, "2024-06", "E2", "superseded", new),
+            (b, "2024-06", "E3", "active", None),
+            (c, "2024-05", "E1", "active", None),
             (d, "2024Q2", "E2", "active", None),
-            (new, "2024-06", "E2", "active", None), (new, "2024-06", "E9", "active", None),
+            (new, "2024-06", "E2", "active", None),
+            (new, "2024-06", "E9", "active", None),
         }
         # a is still in force for E1, so it stays active; it is superseded only once every LA it covered is.
-        assert _statuses(conn) == {a: ("active", None), b: ("active", None), c: ("active", None),
-                                   d: ("active", None), new: ("active", None)}
+        assert _statuses(conn) == {
+            a: ("active", None),
+            b: ("active", None),
+            c: ("active", None),
+            d: ("active", None),
+            new: ("active", None),
+        }
         last = _covered(conn, scope={"E1"})
         assert _statuses(conn)[a] == ("superseded", last)
 
@@ -135,8 +163,9 @@ def test_supersede_with_no_period_matches_loads_without_one(engine):
         old = _start(conn, kind="geography", period=None)
         dated = _start(conn, kind="geography", period="2024")
         new = _start(conn, kind="geography", period=None, details={"v": 2})
-        assert loads.supersede(conn, kind="geography", period=None, scope_codes=None, provider=None,
-                               new_load_id=new) == [old]
+        assert loads.supersede(
+            conn, kind="geography", period=None, scope_codes=None, provider=None, new_load_id=new
+        ) == [old]
         assert _statuses(conn)[dated] == ("active", None)
 
 
@@ -170,8 +199,10 @@ def test_undoing_a_one_la_correction_restores_exactly_that_la(engine, ho_frame):
         loads.insert_frame(conn, schema.ho_records, ho_frame(10, seed=2, lad_codes=("E06000001",)), load_id=fix)
     now = queries.ho_records(engine)
     assert set(now.loc[now["lad_code"] == "E06000001", "load_id"]) == {fix}
-    pd.testing.assert_frame_equal(now[now["lad_code"] == "E06000002"].reset_index(drop=True),
-                                  before[before["lad_code"] == "E06000002"].reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        now[now["lad_code"] == "E06000002"].reset_index(drop=True),
+        before[before["lad_code"] == "E06000002"].reset_index(drop=True),
+    )
     with engine.begin() as conn:
         loads.undo_load(conn, fix)
     pd.testing.assert_frame_equal(queries.ho_records(engine), before)
@@ -233,7 +264,12 @@ def test_problems_are_kept_with_where_they_were_found(engine):
         loads.add_problems(conn, other, [Problem("whole file problem", code="note", severity="warn")])
     found = queries.problems(engine, load_id=load_id)
     assert found["message"].tolist() == [p.message for p in log.problems]
-    assert found[["sheet", "row", "column", "code"]].iloc[0].tolist() == ["Data", 14, "Postcode Sector", "unknown_sector"]
+    assert found[["sheet", "row", "column", "code"]].iloc[0].tolist() == [
+        "Data",
+        14,
+        "Postcode Sector",
+        "unknown_sector",
+    ]
     assert len(found["column"].iloc[2]) == schema.problems.c.column.type.length
     assert (found["file_name"] == "home_office-2024-06.csv").all()
     assert len(queries.problems(engine)) == 4
@@ -244,19 +280,21 @@ def test_problems_are_kept_with_where_they_were_found(engine):
 
 
 def test_insert_frame_round_trips_every_awkward_value(engine):
-    frame = pd.DataFrame({
-        "month": ["2024-06"] * 6,
-        "lad_code": pd.array(["E06000001", None, "E06000003", pd.NA, "E06000005", "E06000006"], dtype="string"),
-        "local_authority": ["Hartlepool", None, "tab\there", "back\\slash", 'quote "q" \'s', "new\nline Côte"],
-        "postcode_sector": ["TS1 3", "TS24 7", "NE1 1", "DH1 1", "SR1 1", "DL1 1"],
-        "people": [0.1, 1e-12, 123456.75, 2.5, 3.0, 1 / 3],
-        "suppressed": np.array([False, True, False, True, False, False]),
-        "people_as_written": pd.array([None, "<5", None, "*", None, "\\N"], dtype="string"),
-        "support_type": ["Section 95", "Section 4", None, np.nan, "Section 98", ""],
-        "uasc": pd.array([True, False, pd.NA, True, None, False], dtype="boolean"),
-        "source_row": np.array([2, 3, 4, 5, 6, 2_000_000_000], dtype="int64"),
-        "sheet": "ignored: not a column of the table",
-    })
+    frame = pd.DataFrame(
+        {
+            "month": ["2024-06"] * 6,
+            "lad_code": pd.array(["E06000001", None, "E06000003", pd.NA, "E06000005", "E06000006"], dtype="string"),
+            "local_authority": ["Hartlepool", None, "tab\there", "back\\slash", 'quote "q" \'s', "new\nline Côte"],
+            "postcode_sector": ["TS1 3", "TS24 7", "NE1 1", "DH1 1", "SR1 1", "DL1 1"],
+            "people": [0.1, 1e-12, 123456.75, 2.5, 3.0, 1 / 3],
+            "suppressed": np.array([False, True, False, True, False, False]),
+            "people_as_written": pd.array([None, "<5", None, "*", None, "\\N"], dtype="string"),
+            "support_type": ["Section 95", "Section 4", None, np.nan, "Section 98", ""],
+            "uasc": pd.array([True, False, pd.NA, True, None, False], dtype="boolean"),
+            "source_row": np.array([2, 3, 4, 5, 6, 2_000_000_000], dtype="int64"),
+            "sheet": "ignored: not a column of the table",
+        }
+    )
     with engine.begin() as conn:
         load_id = _covered(conn, scope=set(frame["lad_code"].dropna()))
         assert loads.insert_frame(conn, schema.ho_records, frame, load_id=load_id) == 6
@@ -273,11 +311,16 @@ def test_insert_frame_round_trips_every_awkward_value(engine):
 def test_insert_frame_nullable_integers_and_whole_floats(engine):
     with engine.begin() as conn:
         load_id = _covered(conn, kind="properties", period="2024Q2", provider="Mears")
-        props = pd.DataFrame({
-            "provider": "Mears", "quarter": "2024Q2", "property_key": ["a", "b", "c"],
-            "bedspaces": [4.0, np.nan, 6.0], "occupied": pd.array([1.5, None, 0.0], dtype="Float64"),
-            "source_row": pd.array([2, None, 4], dtype="Int64"),
-        })
+        props = pd.DataFrame(
+            {
+                "provider": "Mears",
+                "quarter": "2024Q2",
+                "property_key": ["a", "b", "c"],
+                "bedspaces": [4.0, np.nan, 6.0],
+                "occupied": pd.array([1.5, None, 0.0], dtype="Float64"),
+                "source_row": pd.array([2, None, 4], dtype="Int64"),
+            }
+        )
         loads.insert_frame(conn, schema.properties, props, load_id=load_id)
     back = queries.properties(engine)
     assert back["bedspaces"].tolist()[0::2] == [4, 6] and pd.isna(back["bedspaces"][1])
@@ -288,8 +331,12 @@ def test_insert_frame_nullable_integers_and_whole_floats(engine):
 def test_insert_frame_refuses_fractions_in_integer_columns(engine):
     with pytest.raises(ValueError, match="'bedspaces' must hold whole numbers"), engine.begin() as conn:
         load_id = _start(conn, kind="properties", period="2024Q2", provider="Mears")
-        loads.insert_frame(conn, schema.properties, pd.DataFrame(
-            {"provider": ["Mears"], "quarter": ["2024Q2"], "property_key": ["a"], "bedspaces": [2.5]}), load_id)
+        loads.insert_frame(
+            conn,
+            schema.properties,
+            pd.DataFrame({"provider": ["Mears"], "quarter": ["2024Q2"], "property_key": ["a"], "bedspaces": [2.5]}),
+            load_id,
+        )
     assert queries.load_history(engine).empty
 
 
@@ -316,8 +363,9 @@ def test_a_load_that_fails_midway_leaves_the_store_exactly_as_it_was(engine, ho_
     before = queries.snapshot(engine)
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
         new = _start(conn, scope={"E06000001"}, details={"v": 2})
-        loads.supersede(conn, kind="home_office", period="2024-06", scope_codes={"E06000001"}, provider=None,
-                        new_load_id=new)
+        loads.supersede(
+            conn, kind="home_office", period="2024-06", scope_codes={"E06000001"}, provider=None, new_load_id=new
+        )
         loads.insert_frame(conn, schema.ho_records, ho_frame(40, seed=4), load_id=new)
         loads.add_problems(conn, new, [Problem("new warning", severity="warn")])
         broken = ho_frame(5, seed=5)
@@ -336,29 +384,64 @@ def north_east():
     lads = lads[lads["region_code"] == region]
     wards = pyogrio.read_dataframe(REFERENCE / "wards.geojson")
     wards = wards[wards["lad_code"].isin(lads["lad_code"])]
-    areas = pd.concat([
-        pd.DataFrame({"area_code": wards["ward_code"], "level": "ward", "area_name": wards["ward_name"],
-                      "lad_code": wards["lad_code"], "region_code": region, "region_name": "North East",
-                      "vintage": "WD24", "geometry": wards.geometry.values}),
-        pd.DataFrame({"area_code": lads["lad_code"], "level": "lad", "area_name": lads["lad_name"],
-                      "lad_code": lads["lad_code"], "region_code": region, "region_name": "North East",
-                      "vintage": "LAD24", "geometry": lads.geometry.values}),
-    ], ignore_index=True)
+    areas = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "area_code": wards["ward_code"],
+                    "level": "ward",
+                    "area_name": wards["ward_name"],
+                    "lad_code": wards["lad_code"],
+                    "region_code": region,
+                    "region_name": "North East",
+                    "vintage": "WD24",
+                    "geometry": wards.geometry.values,
+                }
+            ),
+            pd.DataFrame(
+                {
+                    "area_code": lads["lad_code"],
+                    "level": "lad",
+                    "area_name": lads["lad_name"],
+                    "lad_code": lads["lad_code"],
+                    "region_code": region,
+                    "region_name": "North East",
+                    "vintage": "LAD24",
+                    "geometry": lads.geometry.values,
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     areas["area_km2"] = np.nan
-    display = pd.DataFrame({"area_code": areas["area_code"], "detail": "coarse",
-                            "geojson": shapely.to_geojson(shapely.set_precision(areas["geometry"].values, 1e-4))})
+    display = pd.DataFrame(
+        {
+            "area_code": areas["area_code"],
+            "detail": "coarse",
+            "geojson": shapely.to_geojson(shapely.set_precision(areas["geometry"].values, 1e-4)),
+        }
+    )
     population = pd.read_csv(REFERENCE / "population.csv")
     population = population[population["area_code"].isin(areas["area_code"])]
     population = population.assign(source="Census 2021")
-    postcodes = pd.read_csv(REFERENCE / "postcodes_north_east.csv", usecols=[
-        "postcode", "postcode_sector", "lat", "lon", "ward24_code", "lad24_code", "ward24_method"])
-    postcodes = postcodes.rename(columns={"ward24_code": "ward_code", "lad24_code": "lad_code",
-                                          "ward24_method": "placed_by"})
+    postcodes = pd.read_csv(
+        REFERENCE / "postcodes_north_east.csv",
+        usecols=["postcode", "postcode_sector", "lat", "lon", "ward24_code", "lad24_code", "ward24_method"],
+    )
+    postcodes = postcodes.rename(
+        columns={"ward24_code": "ward_code", "lad24_code": "lad_code", "ward24_method": "placed_by"}
+    )
     weights = pd.read_csv(REFERENCE / "postcode_sector_ward24_lookup.csv")
-    weights = weights[weights["lad24_code"].isin(lads["lad_code"])].rename(columns={
-        "ward24_code": "ward_code", "lad24_code": "lad_code", "share_of_sector": "weight_postcodes"})
-    return {"areas": areas, "display": display, "population": population, "postcodes": postcodes,
-            "sector_weights": weights}
+    weights = weights[weights["lad24_code"].isin(lads["lad_code"])].rename(
+        columns={"ward24_code": "ward_code", "lad24_code": "lad_code", "share_of_sector": "weight_postcodes"}
+    )
+    return {
+        "areas": areas,
+        "display": display,
+        "population": population,
+        "postcodes": postcodes,
+        "sector_weights": weights,
+    }
 
 
 def _load_geography(engine, frames, **changes):
@@ -377,12 +460,14 @@ def test_replace_geography_round_trips_real_boundaries(engine, north_east):
     assert sorted(areas.index) == sorted(source.index)
     assert (areas["load_id"] == load_id).all()
     sample = source.index[::97]
-    assert [shapely.from_wkb(areas.loc[c, "geometry"]).equals_exact(source.loc[c, "geometry"], 0) for c in sample] \
-        == [True] * len(sample)
+    assert [shapely.from_wkb(areas.loc[c, "geometry"]).equals_exact(source.loc[c, "geometry"], 0) for c in sample] == [
+        True
+    ] * len(sample)
     population = queries.population(engine).set_index("area_code")
     expected = north_east["population"].set_index("area_code")
-    np.testing.assert_array_equal(population.loc[expected.index, "population"].to_numpy(),
-                                  expected["population"].to_numpy(dtype=float))
+    np.testing.assert_array_equal(
+        population.loc[expected.index, "population"].to_numpy(), expected["population"].to_numpy(dtype=float)
+    )
     postcodes = queries.postcodes(engine)
     assert len(postcodes) == len(north_east["postcodes"])
     assert postcodes["ward_code"].isna().sum() == north_east["postcodes"]["ward_code"].isna().sum()
@@ -400,8 +485,9 @@ def test_replace_geography_replaces_everything_and_is_atomic(engine, north_east)
         "sector_weights": north_east["sector_weights"][north_east["sector_weights"]["lad_code"] == one_lad],
     }
     smaller["display"] = north_east["display"][north_east["display"]["area_code"].isin(smaller["areas"]["area_code"])]
-    broken = smaller["sector_weights"].assign(n_postcodes=pd.array([None] * len(smaller["sector_weights"]),
-                                                                   dtype="Int64"))
+    broken = smaller["sector_weights"].assign(
+        n_postcodes=pd.array([None] * len(smaller["sector_weights"]), dtype="Int64")
+    )
     before = queries.snapshot(engine)
     with pytest.raises(sa.exc.IntegrityError):
         _load_geography(engine, north_east, **(smaller | {"sector_weights": broken}))

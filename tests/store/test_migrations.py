@@ -1,4 +1,5 @@
 """The Alembic migrations build exactly the tables in ``schema.metadata``, on both backends."""
+
 from __future__ import annotations
 
 import sqlalchemy as sa

@@ -1,4 +1,5 @@
 """The property consultation log on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -10,9 +11,18 @@ from app.store import db, proposals, queries
 
 
 def _add(engine, **overrides):
-    values = dict(postcode="ts1 3ab", bedspaces=4, is_hmo=True, created_by="officer", ward_code="E05000001",
-                  lad_code="E06000002", provider="Mears", property_type="HMO", received_date="2025-03-04",
-                  notes="near the school")
+    values = dict(
+        postcode="ts1 3ab",
+        bedspaces=4,
+        is_hmo=True,
+        created_by="officer",
+        ward_code="E05000001",
+        lad_code="E06000002",
+        provider="Mears",
+        property_type="HMO",
+        received_date="2025-03-04",
+        notes="near the school",
+    )
     values.update(overrides)
     with engine.begin() as conn:
         return proposals.add_proposal(conn, **values)
@@ -20,8 +30,16 @@ def _add(engine, **overrides):
 
 def test_a_proposal_is_recorded_and_listed(engine):
     first = _add(engine)
-    second = _add(engine, postcode="DL1 1AA", bedspaces=2, is_hmo=False, lad_code="E06000005", property_type=None,
-                  received_date=date(2025, 3, 10), notes=None)
+    second = _add(
+        engine,
+        postcode="DL1 1AA",
+        bedspaces=2,
+        is_hmo=False,
+        lad_code="E06000005",
+        property_type=None,
+        received_date=date(2025, 3, 10),
+        notes=None,
+    )
     log = proposals.list_proposals(engine)
     assert log["id"].tolist() == [second, first]
     row = log.set_index("id").loc[first]
@@ -51,8 +69,13 @@ def test_the_las_response_is_recorded(engine):
 
 @pytest.mark.parametrize(
     "overrides, field",
-    [({"postcode": "TS1"}, "postcode"), ({"bedspaces": 0}, "bedspaces"), ({"bedspaces": 2.5}, "bedspaces"),
-     ({"response": "maybe"}, "response"), ({"received_date": "March"}, "received date")],
+    [
+        ({"postcode": "TS1"}, "postcode"),
+        ({"bedspaces": 0}, "bedspaces"),
+        ({"bedspaces": 2.5}, "bedspaces"),
+        ({"response": "maybe"}, "response"),
+        ({"received_date": "March"}, "received date"),
+    ],
 )
 def test_bad_values_are_refused_with_the_field_named(engine, overrides, field):
     before = queries.snapshot(engine)

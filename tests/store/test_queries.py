@@ -1,4 +1,5 @@
 """Reading the store: filters, active loads only, and frames typed the same on both backends."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,9 +12,16 @@ from app.store import loads, queries, schema
 
 def _load(conn, kind, period, frame, table, scope=None, provider=None):
     load_id = loads.start_load(
-        conn, kind=kind, file_name=f"{kind}.csv", checksum=hashlib.sha256(repr((kind, period, scope, provider,
-                                                                              len(frame))).encode()).hexdigest(),
-        period=period, scope=scope, provider=provider, loaded_by="test", rows=len(frame), details={},
+        conn,
+        kind=kind,
+        file_name=f"{kind}.csv",
+        checksum=hashlib.sha256(repr((kind, period, scope, provider, len(frame))).encode()).hexdigest(),
+        period=period,
+        scope=scope,
+        provider=provider,
+        loaded_by="test",
+        rows=len(frame),
+        details={},
     )
     if kind in ("home_office", "properties"):
         codes = scope or set(frame["lad_code"].dropna()) if "lad_code" in frame else scope or {"E06000001"}
@@ -29,33 +37,64 @@ BOTH = {"E06000001", "E06000002"}
 
 @pytest.fixture
 def geography(engine):
-    areas = pd.DataFrame({
-        "area_code": ["E05000001", "E05000002", "E05000003", "E06000001", "E06000002", "E12000001"],
-        "level": ["ward", "ward", "ward", "lad", "lad", "region"],
-        "area_name": ["Ward A", "Ward B", "Ward C", "Hartlepool", "Middlesbrough", "North East"],
-        "lad_code": ["E06000001", "E06000001", "E06000002", "E06000001", "E06000002", None],
-        "region_code": "E12000001",
-        "geometry": [bytes([i]) * 5 for i in range(6)],
-    })
-    display = pd.concat([
-        pd.DataFrame({"area_code": areas["area_code"], "detail": "fine", "geojson": "{\"type\": \"Point\"}"}),
-        pd.DataFrame({"area_code": areas["area_code"], "detail": "coarse", "geojson": "{}"}),
-    ])
-    population = pd.DataFrame({
-        "area_code": ["E05000001", "E05000001", "E05000002", "E05000003"],
-        "source_year": [2021, 2023, 2021, 2022],
-        "level": "ward",
-        "population": [1000.0, 1100.0, None, 3000.0],
-    })
-    postcodes = pd.DataFrame({"postcode": [f"TS1 {n}AA" for n in range(9)], "postcode_sector": "TS1 1",
-                              "ward_code": "E05000001"})
-    weights = pd.DataFrame({"postcode_sector": ["TS1 1", "TS1 1"], "ward_code": ["E05000002", "E05000001"],
-                            "lad_code": "E06000001", "n_postcodes": [1, 8], "weight_postcodes": [1 / 9, 8 / 9]})
+    areas = pd.DataFrame(
+        {
+            "area_code": ["E05000001", "E05000002", "E05000003", "E06000001", "E06000002", "E12000001"],
+            "level": ["ward", "ward", "ward", "lad", "lad", "region"],
+            "area_name": ["Ward A", "Ward B", "Ward C", "Hartlepool", "Middlesbrough", "North East"],
+            "lad_code": ["E06000001", "E06000001", "E06000002", "E06000001", "E06000002", None],
+            "region_code": "E12000001",
+            "geometry": [bytes([i]) * 5 for i in range(6)],
+        }
+    )
+    display = pd.concat(
+        [
+            pd.DataFrame({"area_code": areas["area_code"], "detail": "fine", "geojson": '{"type": "Point"}'}),
+            pd.DataFrame({"area_code": areas["area_code"], "detail": "coarse", "geojson": "{}"}),
+        ]
+    )
+    population = pd.DataFrame(
+        {
+            "area_code": ["E05000001", "E05000001", "E05000002", "E05000003"],
+            "source_year": [2021, 2023, 2021, 2022],
+            "level": "ward",
+            "population": [1000.0, 1100.0, None, 3000.0],
+        }
+    )
+    postcodes = pd.DataFrame(
+        {"postcode": [f"TS1 {n}AA" for n in range(9)], "postcode_sector": "TS1 1", "ward_code": "E05000001"}
+    )
+    weights = pd.DataFrame(
+        {
+            "postcode_sector": ["TS1 1", "TS1 1"],
+            "ward_code": ["E05000002", "E05000001"],
+            "lad_code": "E06000001",
+            "n_postcodes": [1, 8],
+            "weight_postcodes": [1 / 9, 8 / 9],
+        }
+    )
     with engine.begin() as conn:
-        load_id = loads.start_load(conn, kind="geography", file_name="wards.geojson", checksum="g" * 64,
-                                   period=None, scope=None, provider=None, loaded_by="test", rows=6, details={})
-        loads.replace_geography(conn, areas=areas, display=display, population=population, postcodes=postcodes,
-                                sector_weights=weights, load_id=load_id)
+        load_id = loads.start_load(
+            conn,
+            kind="geography",
+            file_name="wards.geojson",
+            checksum="g" * 64,
+            period=None,
+            scope=None,
+            provider=None,
+            loaded_by="test",
+            rows=6,
+            details={},
+        )
+        loads.replace_geography(
+            conn,
+            areas=areas,
+            display=display,
+            population=population,
+            postcodes=postcodes,
+            sector_weights=weights,
+            load_id=load_id,
+        )
     return areas
 
 
@@ -79,7 +118,10 @@ def test_display_geometry(engine, geography):
 def test_population_latest_year_per_area_unless_a_year_is_asked(engine, geography):
     latest = queries.population(engine)
     assert list(zip(latest["area_code"], latest["source_year"])) == [
-        ("E05000001", 2023), ("E05000002", 2021), ("E05000003", 2022)]
+        ("E05000001", 2023),
+        ("E05000002", 2021),
+        ("E05000003", 2022),
+    ]
     assert latest["population"].isna().tolist() == [False, True, False]
     assert queries.population(engine, 2021)["population"].iloc[0] == 1000.0
     assert queries.population_years(engine) == [2021, 2022, 2023]
@@ -103,8 +145,7 @@ def test_home_office_records_of_active_loads_only(engine, ho_frame):
     with engine.begin() as conn:
         may = _load(conn, "home_office", "2024-05", ho_frame(10, "2024-05", seed=1), schema.ho_records, BOTH)
         june = _load(conn, "home_office", "2024-06", ho_frame(10, "2024-06", seed=2), schema.ho_records, BOTH)
-        june_fixed = _load(conn, "home_office", "2024-06", ho_frame(7, "2024-06", seed=3), schema.ho_records,
-                           BOTH)
+        june_fixed = _load(conn, "home_office", "2024-06", ho_frame(7, "2024-06", seed=3), schema.ho_records, BOTH)
         july = _load(conn, "home_office", "2024-07", ho_frame(4, "2024-07", seed=4), schema.ho_records, BOTH)
         loads.undo_load(conn, july)
     records = queries.ho_records(engine)
@@ -120,8 +161,14 @@ def test_home_office_records_of_active_loads_only(engine, ho_frame):
 
 def test_properties_and_quarters_of_active_loads_only(engine):
     def props(provider, quarter, n):
-        return pd.DataFrame({"provider": provider, "quarter": quarter, "property_key": [f"k{i}" for i in range(n)],
-                             "bedspaces": list(range(1, n + 1))})
+        return pd.DataFrame(
+            {
+                "provider": provider,
+                "quarter": quarter,
+                "property_key": [f"k{i}" for i in range(n)],
+                "bedspaces": list(range(1, n + 1)),
+            }
+        )
 
     with engine.begin() as conn:
         _load(conn, "properties", "2024Q1", props("Mears", "2024Q1", 3), schema.properties, provider="Mears")
@@ -136,9 +183,16 @@ def test_properties_and_quarters_of_active_loads_only(engine):
 
 
 def test_public_stats_of_active_loads_only(engine):
-    stats = pd.DataFrame({"date": ["2024-06-30", "2024-06-30", "2024-09-30"], "year": 2024, "quarter": [2, 2, 3],
-                          "lad_code": ["E06000001", "E06000002", "E06000001"], "accommodation_type": "dispersal",
-                          "people": [10, 20, 12]})
+    stats = pd.DataFrame(
+        {
+            "date": ["2024-06-30", "2024-06-30", "2024-09-30"],
+            "year": 2024,
+            "quarter": [2, 2, 3],
+            "lad_code": ["E06000001", "E06000002", "E06000001"],
+            "accommodation_type": "dispersal",
+            "people": [10, 20, 12],
+        }
+    )
     with engine.begin() as conn:
         _load(conn, "public_stats", None, stats, schema.public_stats)
         _load(conn, "public_stats", None, stats.assign(people=stats["people"] + 1), schema.public_stats)
@@ -163,8 +217,13 @@ def test_load_history_is_newest_first_with_problem_counts(engine, ho_frame):
 
 def test_area_settings(engine):
     with engine.begin() as conn:
-        loads.insert_frame(conn, schema.area_settings, pd.DataFrame({
-            "area_code": ["E06000002", "E06000001"], "limit_ratio": [250.0, None], "allocation": [None, 120]}))
+        loads.insert_frame(
+            conn,
+            schema.area_settings,
+            pd.DataFrame(
+                {"area_code": ["E06000002", "E06000001"], "limit_ratio": [250.0, None], "allocation": [None, 120]}
+            ),
+        )
     settings = queries.area_settings(engine)
     assert settings["area_code"].tolist() == ["E06000001", "E06000002"]
     assert settings["allocation"].tolist()[0] == 120 and pd.isna(settings["allocation"][1])

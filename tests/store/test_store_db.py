@@ -1,8 +1,9 @@
 """Opening the store: SQLite tuning, engine reuse, plain errors, no secrets in messages."""
+
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -36,8 +37,18 @@ def test_foreign_keys_are_enforced(engine):
 
 
 def _a_load(**values) -> dict:
-    return dict(kind="home_office", file_name="f.csv", checksum="0" * 64, loaded_at=datetime.now(timezone.utc),
-                loaded_by="test", rows=0, status="active") | values
+    return (
+        dict(
+            kind="home_office",
+            file_name="f.csv",
+            checksum="0" * 64,
+            loaded_at=datetime.now(UTC),
+            loaded_by="test",
+            rows=0,
+            status="active",
+        )
+        | values
+    )
 
 
 def test_readers_see_committed_state_while_a_load_is_open(engine):

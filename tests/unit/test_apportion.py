@@ -1,4 +1,5 @@
 """Apportionment: weights from postcodes, methods, conservation — on the real North East postcodes."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -2,6 +2,7 @@
 
 Built on the real North East wards of the reference data (343 wards, 12 LAs).
 """
+
 from __future__ import annotations
 
 import zipfile
@@ -87,15 +88,25 @@ def _write(gdf: gpd.GeoDataFrame, folder: Path, fmt: str) -> Path:
 @pytest.mark.parametrize(
     "columns, level, expected",
     [
-        (["FID", "WD24CD", "WD24NM", "WD24NMW", "BNG_E"], WARD, {"code": "WD24CD", "name": "WD24NM", "vintage": "WD24"}),
+        (
+            ["FID", "WD24CD", "WD24NM", "WD24NMW", "BNG_E"],
+            WARD,
+            {"code": "WD24CD", "name": "WD24NM", "vintage": "WD24"},
+        ),
         (["wd22cd", "wd22nm"], WARD, {"code": "wd22cd", "name": "wd22nm", "vintage": "WD22"}),
         (["ward_code", "ward_name", "lad_code"], WARD, {"code": "ward_code", "lad_code": "lad_code", "vintage": None}),
-        (["WD23CD", "WD23NM", "LAD23CD", "RGN23CD", "RGN23NM"], WARD,
-         {"lad_code": "LAD23CD", "region_code": "RGN23CD", "region_name": "RGN23NM"}),
+        (
+            ["WD23CD", "WD23NM", "LAD23CD", "RGN23CD", "RGN23NM"],
+            WARD,
+            {"lad_code": "LAD23CD", "region_code": "RGN23CD", "region_name": "RGN23NM"},
+        ),
         (["LAD24CD", "LAD24NM", "LAD24NMW"], LAD, {"code": "LAD24CD", "name": "LAD24NM", "vintage": "LAD24"}),
         (["LAU118CD", "LAU118NM"], LAD, {"code": "LAU118CD", "name": "LAU118NM", "vintage": "LAU18"}),
-        (["lad_code", "lad_name", "region_code", "region_name"], LAD,
-         {"code": "lad_code", "name": "lad_name", "lad_code": None, "region_code": "region_code", "vintage": None}),
+        (
+            ["lad_code", "lad_name", "region_code", "region_name"],
+            LAD,
+            {"code": "lad_code", "name": "lad_name", "lad_code": None, "region_code": "region_code", "vintage": None},
+        ),
         (["CTYUA24CD", "CTYUA24NM"], LAD, {"code": None}),
         (["WD24CD", "WD24NM"], LAD, {"code": None}),
     ],
@@ -348,8 +359,9 @@ def test_coverage_defects_sees_gaps_and_overlaps():
     clean = gpd.GeoSeries([box(0, 0, 10, 10), box(10, 0, 20, 10), top], crs="EPSG:27700")
     assert coverage_defects(clean)["gap_area_m2"] == 0 and coverage_defects(clean)["overlap_area_m2"] == 0
     assert coverage_defects(clean)["valid_coverage"]
-    ring = gpd.GeoSeries([box(0, 0, 30, 10), box(0, 20, 30, 30), box(0, 10, 10, 20), box(20, 10, 30, 20)],
-                         crs="EPSG:27700")
+    ring = gpd.GeoSeries(
+        [box(0, 0, 30, 10), box(0, 20, 30, 30), box(0, 10, 10, 20), box(20, 10, 30, 20)], crs="EPSG:27700"
+    )
     assert coverage_defects(ring)["gap_area_m2"] == pytest.approx(100)
     overlapping = gpd.GeoSeries([box(0, 0, 10, 10), box(8, 0, 20, 10)], crs="EPSG:27700")
     defects = coverage_defects(overlapping)

@@ -1,4 +1,5 @@
 """What changed between two months of the monitoring table (app.cluster.changes)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -8,22 +9,26 @@ from app.cluster import position as pos
 from app.config import Settings
 
 # Two LAs (L1 with wards W1-W3, L2 with W4) and L3 with no file in March.
-AREAS = pd.DataFrame({
-    "area_code": ["W1", "W2", "W3", "W4", "W5", "L1", "L2", "L3"],
-    "level": ["ward"] * 5 + ["lad"] * 3,
-    "area_name": ["Ward One", "Ward Two", "Ward Three", "Ward Four", "Ward Five", "Lone", "Ltwo", "Lthree"],
-    "lad_code": ["L1", "L1", "L1", "L2", "L3", "L1", "L2", "L3"],
-    "region_code": ["R1"] * 8, "region_name": ["Region"] * 8,
-})
-POPULATION = pd.DataFrame({"area_code": AREAS["area_code"],
-                           "population": [2000.0, 2000.0, 2000.0, 4000.0, 2000.0, 6000.0, 4000.0, 2000.0]})
+AREAS = pd.DataFrame(
+    {
+        "area_code": ["W1", "W2", "W3", "W4", "W5", "L1", "L2", "L3"],
+        "level": ["ward"] * 5 + ["lad"] * 3,
+        "area_name": ["Ward One", "Ward Two", "Ward Three", "Ward Four", "Ward Five", "Lone", "Ltwo", "Lthree"],
+        "lad_code": ["L1", "L1", "L1", "L2", "L3", "L1", "L2", "L3"],
+        "region_code": ["R1"] * 8,
+        "region_name": ["Region"] * 8,
+    }
+)
+POPULATION = pd.DataFrame(
+    {"area_code": AREAS["area_code"], "population": [2000.0, 2000.0, 2000.0, 4000.0, 2000.0, 6000.0, 4000.0, 2000.0]}
+)
 # Limits (1 per 200): wards 10, W4 20, L1 30, L2 20, L3 10.
 PEOPLE = {  # area: (February, March)
-    "W1": (7.0, 11.0),   # ok -> breach: newly over the limit
-    "W2": (11.0, 9.0),   # breach -> approaching: back under the limit
-    "W3": (9.0, 5.0),    # approaching -> ok: back below the threshold
+    "W1": (7.0, 11.0),  # ok -> breach: newly over the limit
+    "W2": (11.0, 9.0),  # breach -> approaching: back under the limit
+    "W3": (9.0, 5.0),  # approaching -> ok: back below the threshold
     "W4": (10.0, 17.0),  # ok -> approaching: newly approaching
-    "W5": (3.0, 0.0),    # its LA has no file in March: not compared
+    "W5": (3.0, 0.0),  # its LA has no file in March: not compared
 }
 
 
@@ -32,12 +37,30 @@ def _table() -> pd.DataFrame:
     for month, i in (("2025-02", 0), ("2025-03", 1)):
         for ward, figures in PEOPLE.items():
             lad = AREAS.set_index("area_code").loc[ward, "lad_code"]
-            rows.append({"level": "ward", "month": month, "area_code": ward, "lad_code": lad,
-                         "people": figures[i], "unallocated": 0.0, "method": "postcodes"})
+            rows.append(
+                {
+                    "level": "ward",
+                    "month": month,
+                    "area_code": ward,
+                    "lad_code": lad,
+                    "people": figures[i],
+                    "unallocated": 0.0,
+                    "method": "postcodes",
+                }
+            )
         for lad in ("L1", "L2", "L3"):
             wards = [w for w in PEOPLE if AREAS.set_index("area_code").loc[w, "lad_code"] == lad]
-            rows.append({"level": "la", "month": month, "area_code": lad, "lad_code": lad,
-                         "people": sum(PEOPLE[w][i] for w in wards), "unallocated": 0.0, "method": "postcodes"})
+            rows.append(
+                {
+                    "level": "la",
+                    "month": month,
+                    "area_code": lad,
+                    "lad_code": lad,
+                    "people": sum(PEOPLE[w][i] for w in wards),
+                    "unallocated": 0.0,
+                    "method": "postcodes",
+                }
+            )
     people = pd.DataFrame(rows).astype({"lad_code": "string"})
     population = pos.population_by_area(AREAS, POPULATION.assign(population_0_17=0.0, source_year=2021))
     return pos.monitoring_table(people, AREAS, population, Settings())

@@ -1,9 +1,9 @@
 """Small-number suppression: primary, secondary (proved by linear programming), rounding."""
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
@@ -14,6 +14,7 @@ T = dc.THRESHOLD
 
 
 # ------------------------------------------------------------------ an independent audit
+
 
 def audit(published: pd.DataFrame, row_col: str, col_col: str) -> dict[tuple, tuple[float, float]]:
     """For every figure not shown, the least and greatest value consistent with what is shown.
@@ -93,6 +94,7 @@ def primary_only(table: pd.DataFrame) -> pd.DataFrame:
 
 # ------------------------------------------------------------------ rounding and primary suppression
 
+
 def test_round_to_nearest_five_halves_up_and_keeps_missing():
     values = pd.Series([0, 2, 2.5, 3, 7, 7.5, 12, 13, np.nan], index=list("abcdefghi"))
     assert dc.round_to(values).tolist()[:8] == [0, 0, 5, 5, 5, 10, 10, 15]
@@ -124,6 +126,7 @@ def test_suppress_sums_groups_and_says_fewer_than_five():
 
 
 # ------------------------------------------------------------------ secondary suppression
+
 
 def test_a_lone_small_cell_would_be_worked_out_from_its_row_total():
     table = long_table([[3, 10, 12], [8, 9, 20]])
@@ -198,9 +201,9 @@ def test_groups_are_protected_separately():
 grids = st.integers(2, 5).flatmap(
     lambda n_rows: st.integers(2, 5).flatmap(
         lambda n_cols: st.lists(
-            st.lists(st.one_of(st.just(0), st.integers(1, 4), st.integers(5, 40)), min_size=n_cols,
-                     max_size=n_cols),
-            min_size=n_rows, max_size=n_rows,
+            st.lists(st.one_of(st.just(0), st.integers(1, 4), st.integers(5, 40)), min_size=n_cols, max_size=n_cols),
+            min_size=n_rows,
+            max_size=n_rows,
         )
     )
 )

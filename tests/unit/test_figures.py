@@ -1,4 +1,5 @@
 """Figure builders: plain dicts, stepped colour scale, status carried by symbols and words, values-only updates."""
+
 from __future__ import annotations
 
 import json
@@ -19,25 +20,30 @@ ROOT = Path(__file__).resolve().parents[2]
 def _geometry() -> maps.MapGeometry:
     """A 3x2 grid of square 'wards' (an L-shaped one included) in two LAs."""
     shapes = {
-        "W1": box(0, 50, 1, 51), "W2": box(1, 50, 2, 51), "W3": box(2, 50, 3, 51),
-        "W4": box(0, 51, 1, 52), "W5": box(1, 51, 3, 52).difference(box(1.5, 51, 3, 51.5)),
+        "W1": box(0, 50, 1, 51),
+        "W2": box(1, 50, 2, 51),
+        "W3": box(2, 50, 3, 51),
+        "W4": box(0, 51, 1, 52),
+        "W5": box(1, 51, 3, 52).difference(box(1.5, 51, 3, 51.5)),
     }
     frame = pd.DataFrame({"area_code": list(shapes), "geojson": [json.dumps(mapping(s)) for s in shapes.values()]})
     return maps.map_geometry(frame)
 
 
 def _rows() -> pd.DataFrame:
-    return pd.DataFrame({
-        "area_code": ["W1", "W2", "W3", "W4", "W5"],
-        "area_name": ["One", "Two", "Three", "Four", "Five"],
-        "la_name": ["Alpha", "Alpha", "Alpha", "Beta", "Beta"],
-        "lad_code": ["L1", "L1", "L1", "L2", "L2"],
-        "people": [10.0, 45.0, 60.0, 0.0, 3.0],
-        "population": [10_000.0, 10_000.0, 10_000.0, 5_000.0, float("nan")],
-        "share_of_limit": [0.2, 0.9, 1.2, 0.0, float("nan")],
-        "headroom": [40.0, 5.0, -10.0, 25.0, float("nan")],
-        "status": ["ok", "approaching", "breach", "ok", "unknown"],
-    })
+    return pd.DataFrame(
+        {
+            "area_code": ["W1", "W2", "W3", "W4", "W5"],
+            "area_name": ["One", "Two", "Three", "Four", "Five"],
+            "la_name": ["Alpha", "Alpha", "Alpha", "Beta", "Beta"],
+            "lad_code": ["L1", "L1", "L1", "L2", "L2"],
+            "people": [10.0, 45.0, 60.0, 0.0, 3.0],
+            "population": [10_000.0, 10_000.0, 10_000.0, 5_000.0, float("nan")],
+            "share_of_limit": [0.2, 0.9, 1.2, 0.0, float("nan")],
+            "headroom": [40.0, 5.0, -10.0, 25.0, float("nan")],
+            "status": ["ok", "approaching", "breach", "ok", "unknown"],
+        }
+    )
 
 
 def test_colour_scale_breaks_at_approaching_and_limit():
@@ -62,7 +68,7 @@ def test_colour_scale_breaks_at_approaching_and_limit():
 
 def test_colour_steps_get_darker_so_order_reads_without_hue():
     def lightness(colour: str) -> float:
-        r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
+        r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
         return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
     values = [lightness(colour) for _, _, colour in maps.STEPS]
@@ -145,8 +151,12 @@ def test_areas_with_no_data_are_grey_marked_and_say_so_never_zero():
     figure = maps.choropleth(rows, geometry, level="ward")
     areas = figure["data"][maps.AREAS]
     assert areas["z"][3] == maps.NO_DATA_Z < 0 and areas["zmin"] == maps.NO_DATA_Z
-    assert areas["customdata"][3] == ["no data", "no file loaded for this month", maps.STATUS_WORDS["no_data"],
-                                      "no data"]
+    assert areas["customdata"][3] == [
+        "no data",
+        "no file loaded for this month",
+        maps.STATUS_WORDS["no_data"],
+        "no data",
+    ]
     assert areas["colorscale"][0][1] == areas["colorscale"][1][1] == maps.NO_DATA_COLOUR
     assert maps.NO_DATA_COLOUR not in {c for _, c in areas["colorscale"][2:]}
     assert "no data" in areas["colorbar"]["ticktext"]
@@ -165,8 +175,9 @@ def test_filtered_rows_draw_only_those_areas():
 def test_value_updates_carry_no_geometry_and_follow_the_map_order():
     geometry = _geometry()
     rows = _rows()
-    shuffled = rows.iloc[[4, 2, 0, 3, 1]].assign(share_of_limit=[0.5, 1.5, 0.1, 0.3, 0.85],
-                                                  status=["ok", "breach", "ok", "ok", "approaching"])
+    shuffled = rows.iloc[[4, 2, 0, 3, 1]].assign(
+        share_of_limit=[0.5, 1.5, 0.1, 0.3, 0.85], status=["ok", "breach", "ok", "ok", "approaching"]
+    )
     updates = maps.value_updates(shuffled, geometry, locations=["W1", "W2", "W3", "W4", "W5"])
     assert "geojson" not in json.dumps(updates)
     assert set(updates[maps.AREAS]) == {"z", "customdata"}
@@ -182,16 +193,28 @@ def test_value_updates_carry_no_geometry_and_follow_the_map_order():
 def test_tile_url_switches_to_map_traces_with_a_raster_layer():
     url = "https://tiles.example/{z}/{x}/{y}.png"
     figure = maps.choropleth(_rows(), _geometry(), tile_url=url)
-    assert [t["type"] for t in figure["data"]] == ["choroplethmap", "choroplethmap", "scattermap", "scattermap",
-                                                 "scattermap", "scattermap", "choroplethmap"]
+    assert [t["type"] for t in figure["data"]] == [
+        "choroplethmap",
+        "choroplethmap",
+        "scattermap",
+        "scattermap",
+        "scattermap",
+        "scattermap",
+        "choroplethmap",
+    ]
     assert figure["layout"]["map"]["layers"][0]["source"] == [url]
     assert "geo" not in figure["layout"]
 
 
-@pytest.mark.parametrize(("people", "population", "words"), [
-    (1.0, 200.0, "1 in 200 residents"), (3.0, 10_000.0, "1 in 3,333 residents"),
-    (0.0, 500.0, "nobody supported"), (2.0, float("nan"), "population not known"),
-])
+@pytest.mark.parametrize(
+    ("people", "population", "words"),
+    [
+        (1.0, 200.0, "1 in 200 residents"),
+        (3.0, 10_000.0, "1 in 3,333 residents"),
+        (0.0, 500.0, "nobody supported"),
+        (2.0, float("nan"), "population not known"),
+    ],
+)
 def test_one_in(people, population, words):
     assert maps.one_in(people, population) == words
 
@@ -204,8 +227,14 @@ def test_table_rows_label_ward_status_as_local_indicator():
 
 
 def test_fair_share_chart_values():
-    shares = pd.DataFrame({"area_name": ["A", "B"], "share_of_people": [0.6, 0.4],
-                           "share_of_residents": [0.25, 0.75], "ratio": [2.4, 0.5333]})
+    shares = pd.DataFrame(
+        {
+            "area_name": ["A", "B"],
+            "share_of_people": [0.6, 0.4],
+            "share_of_residents": [0.25, 0.75],
+            "ratio": [2.4, 0.5333],
+        }
+    )
     figure = charts.fair_share(shares)
     people, residents = figure["data"]
     assert people["y"] == ["B", "A"] and people["x"] == [0.4, 0.6]
@@ -214,8 +243,9 @@ def test_fair_share_chart_values():
 
 
 def test_trends_one_line_per_area_with_limit_line():
-    rows = pd.DataFrame({"area_name": ["A", "A", "B", "B"], "month": ["2025-01", "2025-02"] * 2,
-                         "share_of_limit": [0.5, 0.6, 1.1, 1.2]})
+    rows = pd.DataFrame(
+        {"area_name": ["A", "A", "B", "B"], "month": ["2025-01", "2025-02"] * 2, "share_of_limit": [0.5, 0.6, 1.1, 1.2]}
+    )
     figure = charts.trends(rows)
     assert [t["name"] for t in figure["data"]] == ["A", "B"]
     assert figure["data"][1]["y"] == [1.1, 1.2]
@@ -223,9 +253,13 @@ def test_trends_one_line_per_area_with_limit_line():
 
 
 def test_accommodation_mix_stacks_by_type():
-    mix = pd.DataFrame({"month": ["2025-01", "2025-01", "2025-02"], "accommodation_type": ["dispersal", "contingency",
-                                                                                            "dispersal"],
-                        "people": [10.0, 4.0, 12.0]})
+    mix = pd.DataFrame(
+        {
+            "month": ["2025-01", "2025-01", "2025-02"],
+            "accommodation_type": ["dispersal", "contingency", "dispersal"],
+            "people": [10.0, 4.0, 12.0],
+        }
+    )
     figure = charts.accommodation_mix(mix)
     assert figure["layout"]["barmode"] == "stack"
     by_name = {t["name"]: t["y"] for t in figure["data"]}
@@ -233,8 +267,9 @@ def test_accommodation_mix_stacks_by_type():
 
 
 def test_national_context_highlights_the_region():
-    rates = pd.DataFrame({"local_authority": ["X", "Y", "Z"], "people": [100, 300, 200],
-                          "in_region": [False, True, False]})
+    rates = pd.DataFrame(
+        {"local_authority": ["X", "Y", "Z"], "people": [100, 300, 200], "in_region": [False, True, False]}
+    )
     figure = charts.national_context(rates, "North East")
     others, region = figure["data"]
     assert region["name"] == "North East" and region["text"] == ["Y"] and region["x"] == [0]

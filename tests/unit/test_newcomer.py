@@ -1,4 +1,5 @@
 """Snags a newcomer met: the README's example postcode, where the demo writes its inputs, ``demo --port``."""
+
 from __future__ import annotations
 
 import re

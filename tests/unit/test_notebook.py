@@ -4,6 +4,7 @@ The expected figures are recomputed here straight from the store's tables
 with SQL (sums of the loaded dispersal counts, population, the 1-in-200
 rule), not through the functions the notebook calls.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,9 @@ def executed(tmp_path_factory):
     before = os.environ.get("DISPERSAL_DB")
     os.environ["DISPERSAL_DB"] = url
     try:
-        NotebookClient(notebook, timeout=120, kernel_name="python3",
-                       resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+        NotebookClient(
+            notebook, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+        ).execute()
     finally:
         if before is None:
             os.environ.pop("DISPERSAL_DB", None)
@@ -41,8 +43,13 @@ def executed(tmp_path_factory):
 
 
 def _printed(notebook) -> list[str]:
-    return [out.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
-            for out in cell.get("outputs", []) if out.get("output_type") == "stream"]
+    return [
+        out.get("text", "")
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+        if out.get("output_type") == "stream"
+    ]
 
 
 def _tour(notebook) -> dict:
@@ -73,9 +80,10 @@ def test_region_total_is_the_loaded_dispersal_count(executed):
     notebook, engine = executed
     tour = _tour(notebook)
     with engine.connect() as conn:
-        loaded = conn.execute(sa.text(
-            "SELECT SUM(people) FROM ho_records WHERE accommodation_type = 'dispersal' AND month = :m"),
-            {"m": tour["latest_month"]}).scalar_one()
+        loaded = conn.execute(
+            sa.text("SELECT SUM(people) FROM ho_records WHERE accommodation_type = 'dispersal' AND month = :m"),
+            {"m": tour["latest_month"]},
+        ).scalar_one()
     assert tour["region_people"] == pytest.approx(loaded)
     assert tour["home_office_dispersal"] == pytest.approx(loaded)
     assert tour["fair_people_total"] == pytest.approx(loaded)
@@ -86,11 +94,14 @@ def test_la_flags_follow_one_in_two_hundred(executed):
     notebook, engine = executed
     tour = _tour(notebook)
     with engine.connect() as conn:
-        rows = conn.execute(sa.text(
-            "SELECT r.lad_code, SUM(r.people), p.population FROM ho_records r "
-            "JOIN population p ON p.area_code = r.lad_code AND p.level = 'lad' "
-            "WHERE r.accommodation_type = 'dispersal' AND r.month = :m GROUP BY r.lad_code, p.population"),
-            {"m": tour["latest_month"]}).all()
+        rows = conn.execute(
+            sa.text(
+                "SELECT r.lad_code, SUM(r.people), p.population FROM ho_records r "
+                "JOIN population p ON p.area_code = r.lad_code AND p.level = 'lad' "
+                "WHERE r.accommodation_type = 'dispersal' AND r.month = :m GROUP BY r.lad_code, p.population"
+            ),
+            {"m": tour["latest_month"]},
+        ).all()
     share = {code: people / (population / 200) for code, people, population in rows}
     assert tour["las"] == len(share) == 6
     assert tour["las_in_breach"] == sorted(c for c, s in share.items() if s > 1)

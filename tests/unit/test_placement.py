@@ -1,4 +1,5 @@
 """Placing real North East postcodes into the real WD24 ward polygons."""
+
 from __future__ import annotations
 
 import time

@@ -3,6 +3,7 @@
 Two LAs in one region: L1 (wards W1, W2) and L2 (ward W3). Sector S1 lies
 in W1 and W2 half and half; S2 wholly in W3.
 """
+
 from __future__ import annotations
 
 import pandas as pd
@@ -150,8 +151,12 @@ def test_fair_share():
 
 def test_uasc_threshold_changes_in_august_2022():
     records = pd.DataFrame(
-        {"month": ["2022-07", "2022-07", "2022-09"], "lad_code": ["L1"] * 3, "people": [2.0, 5.0, 2.0],
-         "uasc": [True, False, True]}
+        {
+            "month": ["2022-07", "2022-07", "2022-09"],
+            "lad_code": ["L1"] * 3,
+            "people": [2.0, 5.0, 2.0],
+            "uasc": [True, False, True],
+        }
     )
     result = uasc_position(records, pd.Series({"L1": 2000.0}), Settings()).set_index("month")
     assert result.loc["2022-07", "uasc"] == 2 and result.loc["2022-07", "threshold"] == pytest.approx(1.4)
@@ -197,12 +202,22 @@ def test_published_comparison_only_quarter_end_months():
 
 def test_property_changes_between_quarters():
     before = pd.DataFrame(
-        {"provider": ["Mears"] * 3, "property_key": ["A", "B", "C"], "bedspaces": [4, 2, 3],
-         "status": ["in use", "in use", "in use"], "address": ["1 A St", "2 B St", "3 C St"]}
+        {
+            "provider": ["Mears"] * 3,
+            "property_key": ["A", "B", "C"],
+            "bedspaces": [4, 2, 3],
+            "status": ["in use", "in use", "in use"],
+            "address": ["1 A St", "2 B St", "3 C St"],
+        }
     )
     after = pd.DataFrame(
-        {"provider": ["Mears"] * 3, "property_key": ["A", "B", "D"], "bedspaces": [5, 2, 6],
-         "status": ["in use", "void", "proposed"], "address": ["1 A St", "2 B St", "4 D St"]}
+        {
+            "provider": ["Mears"] * 3,
+            "property_key": ["A", "B", "D"],
+            "bedspaces": [5, 2, 6],
+            "status": ["in use", "void", "proposed"],
+            "address": ["1 A St", "2 B St", "4 D St"],
+        }
     )
     changes = diff_quarters(before, after)
     found = set(zip(changes["change"], changes["property_key"]))

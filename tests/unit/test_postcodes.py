@@ -1,4 +1,5 @@
 """Postcode and sector normalisation: worked examples and round-trip properties."""
+
 from __future__ import annotations
 
 import math
@@ -155,7 +156,7 @@ def typed_like_a_person(draw, canonical_parts: tuple[str, str]) -> str:
     outward, inward = canonical_parts
     flips = draw(st.lists(st.booleans(), min_size=len(outward + inward), max_size=len(outward + inward)))
     chars = [c.lower() if flip else c for c, flip in zip(outward + inward, flips)]
-    cased_out, cased_in = "".join(chars[: len(outward)]), "".join(chars[len(outward):])
+    cased_out, cased_in = "".join(chars[: len(outward)]), "".join(chars[len(outward) :])
     return draw(PADDING) + cased_out + draw(SEPARATORS) + cased_in + draw(PADDING)
 
 
@@ -213,7 +214,7 @@ def test_vectorised_functions_agree_with_the_scalar_ones(values):
         assert (sector_reasons[i] is pd.NA) == (expected_sector is not None)
         assert (unit_reasons[i] is pd.NA) == (expected_unit is not None)
         if expected_unit is not None:
-            assert sectors_of_units(units[i:i + 1])[i] == expected_sector
+            assert sectors_of_units(units[i : i + 1])[i] == expected_sector
 
 
 def test_nan_is_empty_in_both_forms():

@@ -14,8 +14,7 @@ from app.readers.archive import ArchiveLimits
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 #: Modules that read ``DISPERSAL_<FIELD>`` for each field of a dataclass (f-strings the scan below cannot see).
-FIELD_READERS = {"app/config.py": Settings, "app/readers/archive.py": ArchiveLimits,
-                 "app/security/oidc.py": Settings}
+FIELD_READERS = {"app/config.py": Settings, "app/readers/archive.py": ArchiveLimits, "app/security/oidc.py": Settings}
 #: A value for each setting that differs from its default, as TOML text and as the loaded value.
 SAMPLES = {
     "db_url": ('"sqlite:///elsewhere.sqlite"', "sqlite:///elsewhere.sqlite"),

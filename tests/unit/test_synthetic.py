@@ -4,6 +4,7 @@ The files are read back here with plain pandas/geopandas, never through the
 project's readers (other tests do that), so that a reader bug cannot hide a
 generator bug or the other way round.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -66,6 +67,7 @@ def _files(root: Path) -> dict[str, bytes]:
 
 # --- determinism ----------------------------------------------------------------------------
 
+
 def test_same_seed_writes_the_same_bytes(generated: tuple[RegionFiles, Path], tmp_path: Path) -> None:
     region, activity = generated
     again = generate_region(tmp_path / "region", seed=1)
@@ -91,6 +93,7 @@ def test_a_different_seed_gives_different_data(region: RegionFiles, activity: Pa
 
 
 # --- geography ------------------------------------------------------------------------------
+
 
 def test_ward_polygons_tile_the_region_without_gaps_or_overlaps(wards: gpd.GeoDataFrame) -> None:
     assert wards.crs.to_epsg() == 27700
@@ -120,11 +123,18 @@ def test_codes_are_gss_shaped_but_not_real(region: RegionFiles, truth_wards: pd.
 
 def test_populations_are_in_range_and_add_up(region: RegionFiles, truth_wards: pd.DataFrame) -> None:
     population = pd.read_csv(region.population)
-    assert list(population.columns) == ["area_code", "area_name", "level", "population", "population_0_17",
-                                        "source_year"]
+    assert list(population.columns) == [
+        "area_code",
+        "area_name",
+        "level",
+        "population",
+        "population_0_17",
+        "source_year",
+    ]
     assert set(population["source_year"]) == {2021}
-    ward_rows = population[population["level"] == "ward"].merge(truth_wards[["ward_code", "lad_code"]],
-                                                                left_on="area_code", right_on="ward_code")
+    ward_rows = population[population["level"] == "ward"].merge(
+        truth_wards[["ward_code", "lad_code"]], left_on="area_code", right_on="ward_code"
+    )
     lad_rows = population[population["level"] == "lad"].set_index("area_code")
     assert len(ward_rows) == len(truth_wards)
     assert ward_rows["population"].between(4_000, 15_000).all()
@@ -133,14 +143,16 @@ def test_populations_are_in_range_and_add_up(region: RegionFiles, truth_wards: p
         share = rows["population_0_17"] / rows["population"]
         assert share.between(0.18, 0.26).all()
     summed = ward_rows.groupby("lad_code")[["population", "population_0_17"]].sum()
-    pd.testing.assert_frame_equal(summed, lad_rows.loc[summed.index, ["population", "population_0_17"]],
-                                  check_names=False)
+    pd.testing.assert_frame_equal(
+        summed, lad_rows.loc[summed.index, ["population", "population_0_17"]], check_names=False
+    )
     assert lad_rows.reset_index()["population"].nunique() == 6
     assert ward_rows.groupby("lad_code").size().nunique() > 1
 
 
-def test_las_are_exact_unions_of_their_wards(region: RegionFiles, wards: gpd.GeoDataFrame,
-                                             truth_wards: pd.DataFrame) -> None:
+def test_las_are_exact_unions_of_their_wards(
+    region: RegionFiles, wards: gpd.GeoDataFrame, truth_wards: pd.DataFrame
+) -> None:
     lads = gpd.read_file(region.lads).set_index("LAD24CD")
     lad_of = dict(zip(truth_wards["ward_code"], truth_wards["lad_code"]))
     for code, group in wards.groupby(wards["WD24CD"].map(lad_of)):
@@ -149,8 +161,9 @@ def test_las_are_exact_unions_of_their_wards(region: RegionFiles, wards: gpd.Geo
         assert shapely.symmetric_difference(merged, lads.geometry[code]).area < 1.0
 
 
-def test_postcode_units_lie_in_their_wards_and_sectors(region: RegionFiles, wards: gpd.GeoDataFrame,
-                                                       truth_wards: pd.DataFrame) -> None:
+def test_postcode_units_lie_in_their_wards_and_sectors(
+    region: RegionFiles, wards: gpd.GeoDataFrame, truth_wards: pd.DataFrame
+) -> None:
     units = pd.read_csv(region.postcodes)
     assert list(units.columns) == ["pcds", "lat", "long", "osward", "oslaua"]
     assert units["pcds"].str.match(UNIT).all() and units["pcds"].is_unique
@@ -171,8 +184,13 @@ def test_postcode_units_lie_in_their_wards_and_sectors(region: RegionFiles, ward
     sector_wards = pd.read_csv(region.truth_dir / "sector_wards.csv")
     units["sector"] = units["pcds"].str[:-2]
     seen = units.groupby(["sector", "osward"]).size().rename("n").reset_index()
-    both = seen.merge(sector_wards, left_on=["sector", "osward"], right_on=["postcode_sector", "ward_code"],
-                      how="outer", indicator=True)
+    both = seen.merge(
+        sector_wards,
+        left_on=["sector", "osward"],
+        right_on=["postcode_sector", "ward_code"],
+        how="outer",
+        indicator=True,
+    )
     assert (both["_merge"] == "both").all()
     assert (both["n"] == both["n_postcodes"]).all()
 
@@ -180,7 +198,8 @@ def test_postcode_units_lie_in_their_wards_and_sectors(region: RegionFiles, ward
 def test_sectors_straddle_wards_and_a_few_straddle_las(region: RegionFiles, truth_wards: pd.DataFrame) -> None:
     sector_wards = pd.read_csv(region.truth_dir / "sector_wards.csv").merge(truth_wards[["ward_code", "lad_code"]])
     per_sector = sector_wards.groupby("postcode_sector").agg(
-        wards=("ward_code", "nunique"), las=("lad_code", "nunique"), units=("n_postcodes", "sum"))
+        wards=("ward_code", "nunique"), las=("lad_code", "nunique"), units=("n_postcodes", "sum")
+    )
     assert per_sector["wards"].between(2, 4).mean() > 0.6
     assert (per_sector["las"] > 1).sum() >= 3
     assert (per_sector["las"] > 1).mean() < 0.3
@@ -188,6 +207,7 @@ def test_sectors_straddle_wards_and_a_few_straddle_las(region: RegionFiles, trut
 
 
 # --- activity truth -------------------------------------------------------------------------
+
 
 def test_quarter_end_counts_equal_the_property_lists(activity: Path, truth_wards: pd.DataFrame) -> None:
     truth = activity / "truth"
@@ -202,10 +222,14 @@ def test_quarter_end_counts_equal_the_property_lists(activity: Path, truth_wards
         assert (in_use["occupied"] > 0).all() and (in_use["occupied"] <= in_use["bedspaces"]).all()
         assert (props.loc[props["status"] != "in use", "occupied"] == 0).all()
         for kind in ("dispersal", "initial", "contingency"):
-            listed = (in_use[in_use["accommodation_type"] == kind]
-                      .groupby(["lad_code", "postcode_sector"])["occupied"].sum())
-            counted = (groups[(groups["month"] == month) & (groups["accommodation_type"] == kind)]
-                       .groupby(["lad_code", "postcode_sector"])["people"].sum())
+            listed = (
+                in_use[in_use["accommodation_type"] == kind].groupby(["lad_code", "postcode_sector"])["occupied"].sum()
+            )
+            counted = (
+                groups[(groups["month"] == month) & (groups["accommodation_type"] == kind)]
+                .groupby(["lad_code", "postcode_sector"])["people"]
+                .sum()
+            )
             pd.testing.assert_series_equal(listed.sort_index(), counted.sort_index(), check_names=False)
         by_ward = in_use[in_use["accommodation_type"] == "dispersal"].groupby("ward_code")["occupied"].sum()
         wards_now = ward_month[(ward_month["month"] == month) & (ward_month["accommodation_type"] == "dispersal")]
@@ -219,7 +243,8 @@ def test_quarter_end_counts_equal_the_property_lists(activity: Path, truth_wards
 def test_mid_quarter_months_drift_from_the_lists(activity: Path) -> None:
     ward_month = pd.read_csv(activity / "truth" / "ward_month.csv")
     dispersal = ward_month[ward_month["accommodation_type"] == "dispersal"].pivot(
-        index="ward_code", columns="month", values="people")
+        index="ward_code", columns="month", values="people"
+    )
     assert (dispersal["2025-02"] != dispersal["2025-03"]).sum() > 10
     assert (dispersal["2025-02"] != dispersal["2024-12"]).sum() > 10
 
@@ -246,7 +271,8 @@ def test_the_demo_story_holds(activity: Path, region: RegionFiles, truth_wards: 
     la_month = pd.read_csv(activity / "truth" / "la_month.csv")
     population = pd.read_csv(region.truth_dir / "lads.csv").set_index("lad_code")["population"]
     dispersal = la_month[la_month["accommodation_type"] == "dispersal"].pivot(
-        index="month", columns="lad_code", values="people")
+        index="month", columns="lad_code", values="people"
+    )
     share = dispersal / (population[dispersal.columns] / 200)
     over = share.columns[(share > 1.15).all()]
     assert len(over) == 1 and (share.drop(columns=over) < 1.0).all().all()
@@ -271,6 +297,7 @@ def test_the_demo_story_holds(activity: Path, region: RegionFiles, truth_wards: 
 
 # --- the files as written -------------------------------------------------------------------
 
+
 def _month_of_title(text: str) -> str:
     match = re.search(r"Position as at (\d{1,2}) ([A-Za-z]+) (\d{4})", text)
     month = list(calendar.month_name).index(match.group(2))
@@ -280,7 +307,7 @@ def _month_of_title(text: str) -> str:
 
 def _below_banner(path: Path, header_index: int, **kwargs) -> pd.DataFrame:
     raw = pd.read_excel(path, header=None, engine="calamine", dtype=str, **kwargs)
-    table = raw.iloc[header_index + 1:].copy()
+    table = raw.iloc[header_index + 1 :].copy()
     table.columns = raw.iloc[header_index]
     stop = table.index[table.iloc[:, 0].eq("Total")][0]
     return table.loc[: stop - 1].dropna(how="all"), raw
@@ -313,8 +340,15 @@ def test_home_office_files_add_up_to_the_truth(activity: Path, manifest: pd.Data
     dispersal = la_month[la_month["accommodation_type"] == "dispersal"].set_index(["month", "lad_code"])["people"]
     files = manifest[manifest["kind"] == "home_office"]
     assert len(files) == 6 * 24 and not files.duplicated(["month", "la_code"]).any()
-    assert set(files["layout"]) == {"long_csv", "banner_xlsx", "synonyms_cp1252_csv", "notes_sheet_xlsx",
-                                    "wide_xlsx", "suppressed_csv", "suppressed_xlsx"}
+    assert set(files["layout"]) == {
+        "long_csv",
+        "banner_xlsx",
+        "synonyms_cp1252_csv",
+        "notes_sheet_xlsx",
+        "wide_xlsx",
+        "suppressed_csv",
+        "suppressed_xlsx",
+    }
     assert files.groupby("la_code")["layout"].nunique().min() >= 2
     assert files.loc[files["suppressed"] == "True", "la_code"].nunique() == 1
     for row in files.itertuples():
@@ -352,30 +386,46 @@ def _read_property_list(path: Path, provider: str) -> pd.DataFrame:
     if provider == "Mears":
         table = pd.read_excel(path, sheet_name="Property List", header=5, engine="calamine", dtype=str)
         table = table.loc[: table.index[table["Property Ref"].eq("Total")][0] - 1].dropna(how="all")
-        return pd.DataFrame({"postcode": table["Postcode"].str.upper().str.replace(" ", ""),
-                             "bedspaces": table["Bedspaces"].astype(float), "occupied": table["Occupancy"].astype(float),
-                             "status": table["Status"]})
+        return pd.DataFrame(
+            {
+                "postcode": table["Postcode"].str.upper().str.replace(" ", ""),
+                "bedspaces": table["Bedspaces"].astype(float),
+                "occupied": table["Occupancy"].astype(float),
+                "status": table["Status"],
+            }
+        )
     if provider == "Serco":
         table = pd.read_excel(path, header=5, engine="calamine", dtype=str).dropna(subset=["Beds"])
-        return pd.DataFrame({"postcode": table["Post Code"].str.upper().str.replace(" ", ""),
-                             "bedspaces": table["Beds"].str.extract(r"^(\d+) beds?$")[0].astype(float),
-                             "occupied": pd.to_numeric(table["Occupied"], errors="coerce").fillna(0),
-                             "status": table["Property Status"]})
+        return pd.DataFrame(
+            {
+                "postcode": table["Post Code"].str.upper().str.replace(" ", ""),
+                "bedspaces": table["Beds"].str.extract(r"^(\d+) beds?$")[0].astype(float),
+                "occupied": pd.to_numeric(table["Occupied"], errors="coerce").fillna(0),
+                "status": table["Property Status"],
+            }
+        )
     if path.suffix == ".csv":
         table = pd.read_csv(path, skiprows=3, encoding="utf-8-sig", dtype=str)
     else:
         table = pd.read_excel(path, sheet_name="Data", header=3, engine="calamine", dtype=str)
-    return pd.DataFrame({"postcode": table["Address"].str.extract(r", (ZX\d+ \d[A-Z]{2})$")[0].str.replace(" ", ""),
-                         "bedspaces": table["Max Occupancy"].astype(float),
-                         "occupied": pd.to_numeric(table["Current Occupants"], errors="coerce").fillna(0),
-                         "status": table["Status"]})
+    return pd.DataFrame(
+        {
+            "postcode": table["Address"].str.extract(r", (ZX\d+ \d[A-Z]{2})$")[0].str.replace(" ", ""),
+            "bedspaces": table["Max Occupancy"].astype(float),
+            "occupied": pd.to_numeric(table["Current Occupants"], errors="coerce").fillna(0),
+            "status": table["Status"],
+        }
+    )
 
 
 def test_property_lists_match_the_truth(activity: Path, manifest: pd.DataFrame) -> None:
     files = manifest[manifest["kind"] == "properties"]
     assert len(files) == 3 * 8 and set(files["provider"]) == {"Mears", "Serco", "Clearsprings"}
-    words = {"Mears": {"Occupied", "Void", "Pipeline", "Handed Back"}, "Serco": {"Live", "Empty", "Proposed", "Returned"},
-             "Clearsprings": {"Active", "Vacant", "Proposed", "Ended"}}
+    words = {
+        "Mears": {"Occupied", "Void", "Pipeline", "Handed Back"},
+        "Serco": {"Live", "Empty", "Proposed", "Returned"},
+        "Clearsprings": {"Active", "Vacant", "Proposed", "Ended"},
+    }
     for row in files.itertuples():
         path = activity / row.path
         assert row.quarter in path.name
@@ -388,8 +438,13 @@ def test_property_lists_match_the_truth(activity: Path, manifest: pd.DataFrame) 
         assert written["occupied"].sum() == truth["occupied"].sum()
         assert set(written["status"]) <= words[row.provider]
         assert truth["lad_code"].nunique() == 2
-    mears = pd.read_excel(activity / files[files["provider"] == "Mears"]["path"].iloc[0], sheet_name="Property List",
-                          header=None, engine="calamine", nrows=4)
+    mears = pd.read_excel(
+        activity / files[files["provider"] == "Mears"]["path"].iloc[0],
+        sheet_name="Property List",
+        header=None,
+        engine="calamine",
+        nrows=4,
+    )
     assert re.fullmatch(r"Quarter: Q[1-4] \d{4}/\d{2}", mears.iloc[3, 0])
 
 
@@ -416,6 +471,7 @@ def test_unknown_scale_is_refused(tmp_path: Path) -> None:
 
 
 # --- files as councils receive them (read back with openpyxl and pandas, never the readers) ----------
+
 
 @pytest.fixture(scope="module")
 def received(region: RegionFiles, tmp_path_factory: pytest.TempPathFactory):
@@ -473,5 +529,7 @@ def test_received_property_list_has_one_section_per_la_with_totals(received) -> 
     props = received.property_truth
     totals = [(r[0], r[4], r[5]) for r in rows if r and isinstance(r[0], str) and r[0].endswith(" Total")]
     expected = props.groupby("lad_name").agg(beds=("bedspaces", "sum"), occ=("occupied", "sum"))
-    assert totals == [(f"{la} Total", int(b), int(o)) for la, b, o in zip(expected.index, expected["beds"], expected["occ"])]
+    assert totals == [
+        (f"{la} Total", int(b), int(o)) for la, b, o in zip(expected.index, expected["beds"], expected["occ"])
+    ]
     assert len(totals) == 2

@@ -25,6 +25,7 @@ Fixtures (all session-scoped)
   read the store through ``app.web.data``, which follows the app's settings on every request); it adds the
   ``ADMIN`` account to that store so that ``client`` stays signed in.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -117,12 +118,14 @@ class DashCall:
             "state": [dict(s, value=state.get((s["id"], s["property"]))) for s in dep["state"]],
             "changedPropIds": changed if changed is not None else [f"{i['id']}.{i['property']}" for i in dep["inputs"]],
         }
-        return self.client.post("/_dash-update-component", data=json.dumps(payload),
-                                content_type="application/json")
+        return self.client.post("/_dash-update-component", data=json.dumps(payload), content_type="application/json")
 
     def render(self, path: str, search: str = "") -> dict:
-        response = self(PAGES_OUTPUT, {("_pages_location", "pathname"): path, ("_pages_location", "search"): search},
-                        changed=["_pages_location.pathname"])
+        response = self(
+            PAGES_OUTPUT,
+            {("_pages_location", "pathname"): path, ("_pages_location", "search"): search},
+            changed=["_pages_location.pathname"],
+        )
         assert response.status_code == 200, response.get_data(as_text=True)[:2000]
         return response.get_json()["response"]["_pages_content"]["children"]
 

@@ -1,4 +1,5 @@
 """``limit set`` and ``plan set``: validated, audited, and used by the limit column at once (copy of the demo store)."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -43,40 +44,62 @@ def test_limit_and_plan_set(store, capsys):
     assert main(["plan", "set", "--db", store, "--la", la, "--bedspaces", "1200", "--user", "alice"]) == 0
     assert "1,200 bedspaces" in capsys.readouterr().out
     with engine.connect() as conn:
-        saved = conn.execute(sa.text("SELECT limit_ratio, allocation FROM area_settings WHERE area_code = :c"),
-                             {"c": la}).one()
-        audit = conn.execute(sa.text("SELECT who, what, details FROM audit_log WHERE action = 'area_setting_set' "
-                                     "ORDER BY id")).all()
+        saved = conn.execute(
+            sa.text("SELECT limit_ratio, allocation FROM area_settings WHERE area_code = :c"), {"c": la}
+        ).one()
+        audit = conn.execute(
+            sa.text("SELECT who, what, details FROM audit_log WHERE action = 'area_setting_set' ORDER BY id")
+        ).all()
     assert tuple(saved) == (250.0, 1200)  # the plan kept the limit
     assert [(a[0], a[1]) for a in audit] == [("alice", la), ("alice", la)]
     assert "250" in audit[0][2] and "1200" in audit[1][2]
     # Refused values change nothing and exit 1.
-    for argv in (["limit", "set", "--la", la, "--ratio", "0"], ["limit", "set", "--la", la, "--ratio", "nan"],
-                 ["plan", "set", "--la", la, "--bedspaces", "-3"], ["plan", "set", "--la", "E06999999", "--bedspaces", "3"]):
+    for argv in (
+        ["limit", "set", "--la", la, "--ratio", "0"],
+        ["limit", "set", "--la", la, "--ratio", "nan"],
+        ["plan", "set", "--la", la, "--bedspaces", "-3"],
+        ["plan", "set", "--la", "E06999999", "--bedspaces", "3"],
+    ):
         assert main([*argv, "--db", store]) == 1, argv
         assert "Nothing was changed" in capsys.readouterr().err
     with engine.connect() as conn:
-        assert tuple(conn.execute(sa.text("SELECT limit_ratio, allocation FROM area_settings WHERE area_code = :c"),
-                                  {"c": la}).one()) == (250.0, 1200)
+        assert tuple(
+            conn.execute(
+                sa.text("SELECT limit_ratio, allocation FROM area_settings WHERE area_code = :c"), {"c": la}
+            ).one()
+        ) == (250.0, 1200)
 
 
 def test_admin_page_saves_settings_and_audit_reads_as_words(store, use_store, dash_call):
     engine = db.connect(store)
     with engine.connect() as conn:
-        la, name = conn.execute(sa.text("SELECT area_code, area_name FROM areas WHERE level = 'lad' "
-                                        "ORDER BY area_code DESC")).first()
+        la, name = conn.execute(
+            sa.text("SELECT area_code, area_name FROM areas WHERE level = 'lad' ORDER BY area_code DESC")
+        ).first()
     with use_store(store):
-        out = dash_call("admin-setting-message.children", {("admin-setting-save", "n_clicks"): 1},
-                        state={("admin-setting-la", "value"): la, ("admin-setting-ratio", "value"): 300,
-                               ("admin-setting-allocation", "value"): 450,
-                               ("admin-setting-note", "value"): "agreed 2026"}).get_json()["response"]
+        out = dash_call(
+            "admin-setting-message.children",
+            {("admin-setting-save", "n_clicks"): 1},
+            state={
+                ("admin-setting-la", "value"): la,
+                ("admin-setting-ratio", "value"): 300,
+                ("admin-setting-allocation", "value"): 450,
+                ("admin-setting-note", "value"): "agreed 2026",
+            },
+        ).get_json()["response"]
         assert "Saved" in out["admin-setting-message"]["children"]
         rows = {r["area_code"]: r for r in out["admin-settings"]["children"]["props"]["data"]}
         assert rows[la]["area_name"] == name and rows[la]["limit_ratio"] == "1 per 300"
         assert rows[la]["allocation"] == "450"
-        bad = dash_call("admin-setting-message.children", {("admin-setting-save", "n_clicks"): 2},
-                        state={("admin-setting-la", "value"): la, ("admin-setting-ratio", "value"): 5,
-                               ("admin-setting-allocation", "value"): None}).get_json()["response"]
+        bad = dash_call(
+            "admin-setting-message.children",
+            {("admin-setting-save", "n_clicks"): 2},
+            state={
+                ("admin-setting-la", "value"): la,
+                ("admin-setting-ratio", "value"): 5,
+                ("admin-setting-allocation", "value"): None,
+            },
+        ).get_json()["response"]
         assert bad["admin-setting-message"]["children"].startswith("Not saved: the limit ratio must be")
         assert _la_rows(store, la)["limit"] == pytest.approx(_la_rows(store, la)["population"] / 300)
         audit = dash_call("admin-audit.children", {("admin-audit-action", "value"): ["area_setting_set"]})

@@ -1,4 +1,5 @@
 """What changed, on the demo store: the overview panel and the ``changes`` command agree with the table."""
+
 from __future__ import annotations
 
 import json
@@ -22,8 +23,12 @@ def _newly_breached(snapshot) -> tuple[str, dict]:
         crossed = now[(now["status"] == "breach") & (then.reindex(now.index)["status"] != "breach")]
         if len(crossed):
             code = crossed.index[0]
-            return month, {"code": code, "name": crossed.loc[code, "area_name"],
-                           "before": then.loc[code, "people"], "now": now.loc[code, "people"]}
+            return month, {
+                "code": code,
+                "name": crossed.loc[code, "area_name"],
+                "before": then.loc[code, "people"],
+                "now": now.loc[code, "people"],
+            }
     pytest.fail("the demo store has no month in which a ward newly went over the limit")
 
 
@@ -33,8 +38,11 @@ def test_overview_lists_a_newly_breached_ward(dash_call, snapshot):
     panel = dash_call.find(page, "overview-changes")
     assert panel is not None
     table = dash_call.find(panel, "overview-changes-table")
-    rows = [r for r in table["props"]["children"][2]["props"]["children"]
-            if r["props"].get("data-area") == ward["code"] and r["props"].get("data-change") == "newly over the limit"]
+    rows = [
+        r
+        for r in table["props"]["children"][2]["props"]["children"]
+        if r["props"].get("data-area") == ward["code"] and r["props"].get("data-change") == "newly over the limit"
+    ]
     assert len(rows) == 1, dash_call.text(panel)[:1000]
     cells = [dash_call.text(c) for c in rows[0]["props"]["children"]]
     assert cells[3] == f"{ward['before']:,.0f}" and cells[4] == f"{ward['now']:,.0f}"

@@ -1,4 +1,5 @@
 """The Property check page: verdict for a real postcode, refusals in words, the proposals log."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -14,8 +15,11 @@ def run_check(dash_call, postcode, bedspaces, month):
     response = dash_call(
         "check-result.children",
         {("check-run", "n_clicks"): 1, ("check-postcode", "n_submit"): None},
-        state={("check-postcode", "value"): postcode, ("check-bedspaces", "value"): bedspaces,
-               ("check-month", "value"): month},
+        state={
+            ("check-postcode", "value"): postcode,
+            ("check-bedspaces", "value"): bedspaces,
+            ("check-month", "value"): month,
+        },
         changed=["check-run.n_clicks"],
     )
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
@@ -65,8 +69,12 @@ def test_a_known_postcode_gets_the_verdict(dash_call, snapshot, placed):
 
 @pytest.mark.parametrize(
     "postcode, bedspaces, words",
-    [("ZZ9 9ZZ", 2, "is not in the postcode lookup"), ("TS1", 2, "not a full postcode"),
-     ("hello", 2, "is not a UK postcode"), ("ZX1 1AA", 0, "whole number, 1 or more")],
+    [
+        ("ZZ9 9ZZ", 2, "is not in the postcode lookup"),
+        ("TS1", 2, "not a full postcode"),
+        ("hello", 2, "is not a UK postcode"),
+        ("ZX1 1AA", 0, "whole number, 1 or more"),
+    ],
 )
 def test_bad_input_is_refused_in_plain_words(dash_call, snapshot, postcode, bedspaces, words):
     out = run_check(dash_call, postcode, bedspaces, snapshot.months[-1])
@@ -81,7 +89,8 @@ def log_call(dash_call, trigger, place=None, **fields):
     response = dash_call(
         "check-record-result.children",
         {("check-record", "n_clicks"): 1, ("check-save-response", "n_clicks"): 1},
-        state=state, changed=[f"{trigger}.n_clicks"] if trigger else [],
+        state=state,
+        changed=[f"{trigger}.n_clicks"] if trigger else [],
     )
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     return response.get_json()["response"]
@@ -100,8 +109,16 @@ def test_the_proposals_log_records_and_updates(dash_call, demo_store, use_store,
             place = out["check-place"]["data"]
             refused = log_call(dash_call, "check-record", None, provider="Mears")
             assert "Check a postcode first" in refused["check-record-result"]["children"]
-            done = log_call(dash_call, "check-record", place, provider="Mears", type="HMO", hmo="no",
-                            received="2026-09-14", notes="opposite the school")
+            done = log_call(
+                dash_call,
+                "check-record",
+                place,
+                provider="Mears",
+                type="HMO",
+                hmo="no",
+                received="2026-09-14",
+                notes="opposite the school",
+            )
             assert "recorded" in done["check-record-result"]["children"]
             log = proposals.list_proposals(db.connect(url))
             assert len(log) == 1
@@ -111,11 +128,24 @@ def test_the_proposals_log_records_and_updates(dash_call, demo_store, use_store,
             assert [o["value"] for o in done["check-proposal"]["options"]] == [int(row["id"])]
             assert "opposite the school" in dash_call.text(done["check-log"]["children"])
 
-            bad = log_call(dash_call, "check-save-response", place, proposal=int(row["id"]), response="objected",
-                           response_date="last week")
+            bad = log_call(
+                dash_call,
+                "check-save-response",
+                place,
+                proposal=int(row["id"]),
+                response="objected",
+                response_date="last week",
+            )
             assert "Not saved" in bad["check-response-result"]["children"]
-            saved = log_call(dash_call, "check-save-response", place, proposal=int(row["id"]), response="objected",
-                             response_date="2026-09-21", response_notes="ward over the limit")
+            saved = log_call(
+                dash_call,
+                "check-save-response",
+                place,
+                proposal=int(row["id"]),
+                response="objected",
+                response_date="2026-09-21",
+                response_notes="ward over the limit",
+            )
             assert "objected" in saved["check-response-result"]["children"]
             row = proposals.list_proposals(db.connect(url)).iloc[0]
             assert row["response"] == "objected" and str(row["response_date"]) == "2026-09-21"

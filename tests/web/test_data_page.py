@@ -1,4 +1,5 @@
 """The Data page: upload, preview, confirm, history, undo, refusals (on a copy of the demo store)."""
+
 from __future__ import annotations
 
 import base64
@@ -44,18 +45,28 @@ def contents(path: Path) -> str:
 
 
 def upload(dash_call, path: Path, kind="home_office", provider=None, month=None):
-    response = dash_call("data-preview.children", {("data-upload", "contents"): contents(path)},
-                         state={("data-upload", "filename"): path.name, ("data-kind", "value"): kind,
-                                ("data-provider", "value"): provider, ("data-month", "value"): month})
+    response = dash_call(
+        "data-preview.children",
+        {("data-upload", "contents"): contents(path)},
+        state={
+            ("data-upload", "filename"): path.name,
+            ("data-kind", "value"): kind,
+            ("data-provider", "value"): provider,
+            ("data-month", "value"): month,
+        },
+    )
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     return response.get_json()["response"]
 
 
 def action(dash_call, trigger: str | None, pending=None):
     changed = {"confirm": ["data-confirm.n_clicks"], "undo": ["data-undo.submit_n_clicks"], None: []}[trigger]
-    response = dash_call("data-message.children",
-                         {("data-confirm", "n_clicks"): 1, ("data-undo", "submit_n_clicks"): 1},
-                         state={("data-pending", "data"): pending}, changed=changed)
+    response = dash_call(
+        "data-message.children",
+        {("data-confirm", "n_clicks"): 1, ("data-undo", "submit_n_clicks"): 1},
+        state={("data-pending", "data"): pending},
+        changed=changed,
+    )
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     return response.get_json()["response"]
 
@@ -180,8 +191,11 @@ def test_preview_and_result_say_what_changed(dash_call, store_copy, monthly_file
     snap = monitoring.snapshot(engine, load_settings(store_copy))
     month = latest["month"]
     wards = snap.table[(snap.table["level"] == "ward")].set_index(["month", "area_code"])["status"]
-    calm = {w for w in snap.weights["ward_code"]
-            if wards.get((month, w)) == "ok" and wards.get((previous_month(month), w)) == "ok"}
+    calm = {
+        w
+        for w in snap.weights["ward_code"]
+        if wards.get((month, w)) == "ok" and wards.get((previous_month(month), w)) == "ok"
+    }
     sectors = snap.weights.groupby("postcode_sector")["ward_code"].agg(set)
     sector_column = next(c for c in frame.columns if "sector" in c.lower())
     row = next(i for i, s in frame[sector_column].items() if s in sectors.index and sectors[s] <= calm)
@@ -194,8 +208,11 @@ def test_preview_and_result_say_what_changed(dash_call, store_copy, monthly_file
     assert "If loaded: what would change" in text and "Newly over the limit" in text
     done = action(dash_call, "confirm", preview["data-pending"]["data"])
     panel = dash_call.find(done["data-message"]["children"], "data-changes-table")
-    listed = [r["props"]["data-area"] for r in panel["props"]["children"][2]["props"]["children"]
-              if r["props"]["data-change"] == "newly over the limit"]
+    listed = [
+        r["props"]["data-area"]
+        for r in panel["props"]["children"][2]["props"]["children"]
+        if r["props"]["data-change"] == "newly over the limit"
+    ]
     after = monitoring.snapshot(engine, load_settings(store_copy)).table
     now = after[(after["level"] == "ward") & (after["month"] == month)].set_index("area_code")["status"]
     over = {w for w in pushed if now[w] == "breach"}

@@ -1,4 +1,5 @@
 """A month some LAs sent no file for: the overview and the ward map say "no data", never 0 and "ok"."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -20,8 +21,9 @@ def partial_store(tmp_path_factory) -> tuple[str, list[str], list[str]]:
     url = f"sqlite:///{work / 'partial.sqlite'}"
     engine = db.connect(url)
     db.upgrade(engine)
-    ingest.load_geography(engine, wards=region.wards, lads=region.lads, population=region.population,
-                          postcodes=[region.postcodes])
+    ingest.load_geography(
+        engine, wards=region.wards, lads=region.lads, population=region.population, postcodes=[region.postcodes]
+    )
     wards = pd.read_csv(region.truth_dir / "wards.csv", dtype=str)
     pairs = pd.read_csv(region.truth_dir / "sector_wards.csv", dtype=str).merge(wards, on="ward_code")
     pairs = pairs[["postcode_sector", "lad_code"]].drop_duplicates().sort_values(["lad_code", "postcode_sector"])
@@ -29,8 +31,15 @@ def partial_store(tmp_path_factory) -> tuple[str, list[str], list[str]]:
     for month, chosen in (("2025-03", lads), ("2025-04", lads[:2])):
         rows = pairs[pairs["lad_code"].isin(chosen)]
         path = work / f"HO_{month}.csv"
-        pd.DataFrame({"month": month, "local_authority": rows["lad_code"], "postcode_sector": rows["postcode_sector"],
-                      "accommodation_type": "Dispersal", "people": 4}).to_csv(path, index=False)
+        pd.DataFrame(
+            {
+                "month": month,
+                "local_authority": rows["lad_code"],
+                "postcode_sector": rows["postcode_sector"],
+                "accommodation_type": "Dispersal",
+                "people": 4,
+            }
+        ).to_csv(path, index=False)
         ingest.ingest_home_office(engine, path)
     names = pd.read_csv(region.truth_dir / "lads.csv", dtype=str).set_index("lad_code")["lad_name"]
     return url, lads, [names[c] for c in lads[2:]]

@@ -1,4 +1,5 @@
 """Region overview and every page route, through the Flask test client on real stores."""
+
 from __future__ import annotations
 
 import dash

@@ -4,6 +4,7 @@ The bundles in ``app/web/assets/vendor`` hold only the trace types the app draws
 ``build_plotly.sh`` there. These tests fail when a page would still fetch the full bundle, or when a figure
 starts using a trace type the served bundle does not register (which plotly.js would silently not draw).
 """
+
 from __future__ import annotations
 
 import ast

@@ -1,4 +1,5 @@
 """The Profiles page: small numbers suppressed, and no suppressed number derivable from what is shown."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -9,7 +10,9 @@ import pandas as pd
 
 from app.cluster import disclosure
 
-_spec = importlib.util.spec_from_file_location("disclosure_audit", Path(__file__).parents[1] / "unit" / "test_disclosure.py")
+_spec = importlib.util.spec_from_file_location(
+    "disclosure_audit", Path(__file__).parents[1] / "unit" / "test_disclosure.py"
+)
 _audit_module = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_audit_module)
 audit = _audit_module.audit
@@ -17,8 +20,11 @@ audit = _audit_module.audit
 
 def grid_of(tree) -> tuple[list[str], list[list[str]]]:
     """Header and rows (first cell = row label) of the one table in ``tree``."""
-    table = tree if tree.get("type") == "Table" else next(
-        (c for c in tree["props"]["children"] if c.get("type") == "Table"), None)
+    table = (
+        tree
+        if tree.get("type") == "Table"
+        else next((c for c in tree["props"]["children"] if c.get("type") == "Table"), None)
+    )
     assert table is not None
     parts = table["props"]["children"]
     head = next(p for p in parts if p["type"] == "Thead")["props"]["children"]["props"]["children"]
@@ -44,15 +50,21 @@ def published_long(header, rows, hidden: bool = False) -> pd.DataFrame:
 def raw_counts(snapshot, month: str, dimension: str) -> pd.Series:
     records = snapshot.records[snapshot.records["month"] == month]
     names = snapshot.areas[snapshot.areas["level"] == "lad"].set_index("area_code")["area_name"]
-    frame = pd.DataFrame({"la": records["lad_code"].map(names), "category": records[dimension].fillna("Not known"),
-                          "people": records["people"]})
+    frame = pd.DataFrame(
+        {
+            "la": records["lad_code"].map(names),
+            "category": records[dimension].fillna("Not known"),
+            "people": records["people"],
+        }
+    )
     summed = frame.groupby(["la", "category"])["people"].sum()
     return np.floor(summed + 0.5).astype(int)
 
 
 def month_view(dash_call, dimension: str, month: str) -> dict:
-    response = dash_call("profiles-bars.figure", {("profiles-dimension", "value"): dimension,
-                                                  ("profiles-month", "value"): month})
+    response = dash_call(
+        "profiles-bars.figure", {("profiles-dimension", "value"): dimension, ("profiles-month", "value"): month}
+    )
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     return response.get_json()["response"]
 
@@ -94,15 +106,17 @@ def test_region_bars_show_only_published_values(dash_call, snapshot):
     bars = out["profiles-bars"]["figure"]["data"][0]
     values = [v for v in bars["x"] if v is not None]
     assert values and min(values) >= 5
-    assert all(t == "fewer than 5" or t == disclosure.WITHHELD_TEXT or int(t.replace(",", "")) >= 0
-               for t in bars["text"])
+    assert all(
+        t == "fewer than 5" or t == disclosure.WITHHELD_TEXT or int(t.replace(",", "")) >= 0 for t in bars["text"]
+    )
 
 
 def test_over_time_uses_the_same_protected_cells(dash_call, snapshot):
     names = snapshot.areas[snapshot.areas["level"] == "lad"].set_index("area_code")["area_name"]
     la = names.iloc[0]
-    response = dash_call("profiles-trend.figure", {("profiles-dimension", "value"): "nationality",
-                                                   ("profiles-la", "value"): la})
+    response = dash_call(
+        "profiles-trend.figure", {("profiles-dimension", "value"): "nationality", ("profiles-la", "value"): la}
+    )
     assert response.status_code == 200
     out = response.get_json()["response"]
     header, rows = grid_of(out["profiles-trend-table"]["children"])

@@ -1,4 +1,5 @@
 """The Properties page over the synthetic demo store: filters, changes, clusters, reconciliation."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -32,8 +33,12 @@ def table_rows(tree, caption: str) -> list[list[str]]:
                 cap = next((c for c in children if c.get("type") == "Caption"), None)
                 if cap and caption in str(cap["props"]["children"]):
                     body = next(c for c in children if c.get("type") == "Tbody")
-                    found.append([[str(td["props"].get("children")) for td in tr["props"]["children"]]
-                                  for tr in body["props"]["children"]])
+                    found.append(
+                        [
+                            [str(td["props"].get("children")) for td in tr["props"]["children"]]
+                            for tr in body["props"]["children"]
+                        ]
+                    )
                     return
             for value in props.values():
                 walk(value)
@@ -52,8 +57,11 @@ def controls(dash_call):
 def update_map(dash_call, quarter, provider, status, figure=None):
     response = dash_call(
         "properties-map.figure",
-        {("properties-quarter", "value"): quarter, ("properties-provider", "value"): provider,
-         ("properties-status", "value"): status},
+        {
+            ("properties-quarter", "value"): quarter,
+            ("properties-provider", "value"): provider,
+            ("properties-status", "value"): status,
+        },
         state={("properties-map", "figure"): figure},
     )
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
@@ -63,8 +71,11 @@ def update_map(dash_call, quarter, provider, status, figure=None):
 def update_tables(dash_call, quarter, provider="all", status=None):
     response = dash_call(
         "properties-changes.children",
-        {("properties-quarter", "value"): quarter, ("properties-provider", "value"): provider,
-         ("properties-status", "value"): status or STATUS_ALL},
+        {
+            ("properties-quarter", "value"): quarter,
+            ("properties-provider", "value"): provider,
+            ("properties-status", "value"): status or STATUS_ALL,
+        },
     )
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     return response.get_json()["response"]
@@ -99,13 +110,25 @@ def test_filters_change_the_points(dash_call, snapshot):
     patch = patched["properties-map"]["figure"]
     assert patch.get("__dash_patch_update") == "__dash_patch_update"
     ops = {tuple(op["location"]): op["params"]["value"] for op in patch["operations"]}
-    mears = props[(props["quarter"] == quarter) & (props["provider"] == "Mears")
-                  & props["status"].isin(["in use", "void"]) & props["lat"].notna()]
+    mears = props[
+        (props["quarter"] == quarter)
+        & (props["provider"] == "Mears")
+        & props["status"].isin(["in use", "void"])
+        & props["lat"].notna()
+    ]
     assert len(ops[("data", figures.POINTS, "lon")]) == len(mears) != len(expected)
     assert not any("geojson" in location for location in ops), "a filter change must not resend geometry"
     listing = table_rows(patched["properties-table"]["children"], "Properties, ")
-    assert len(listing) == min(len(props[(props["quarter"] == quarter) & (props["provider"] == "Mears")
-                                         & props["status"].isin(["in use", "void"])]), 500)
+    assert len(listing) == min(
+        len(
+            props[
+                (props["quarter"] == quarter)
+                & (props["provider"] == "Mears")
+                & props["status"].isin(["in use", "void"])
+            ]
+        ),
+        500,
+    )
     assert {row[4] for row in listing} == {"Mears"}
 
 
@@ -135,8 +158,9 @@ def test_postcodes_and_streets_with_several_properties(dash_call, snapshot):
 
 
 def test_street_of_reads_the_numbered_part():
-    addresses = pd.Series(["Flat 7, 30 Church Way, Wrenhurst", "12a  church way., Wrenhurst", "The Lodge, Mill Lane",
-                           None])
+    addresses = pd.Series(
+        ["Flat 7, 30 Church Way, Wrenhurst", "12a  church way., Wrenhurst", "The Lodge, Mill Lane", None]
+    )
     assert figures.street_of(addresses).tolist()[:3] == ["CHURCH WAY", "CHURCH WAY", "THE LODGE"]
     assert pd.isna(figures.street_of(addresses).iloc[3])
 
@@ -150,8 +174,9 @@ def _copy_store(url: str, target: Path) -> str:
     return f"sqlite:///{target}"
 
 
-def test_the_reconciliation_flags_the_sector_whose_counts_disagree(dash_call, demo_store, use_store, snapshot,
-                                                                    tmp_path):
+def test_the_reconciliation_flags_the_sector_whose_counts_disagree(
+    dash_call, demo_store, use_store, snapshot, tmp_path
+):
     props = snapshot.properties
     quarter = sorted(props["quarter"].unique())[-1]
     month = f"{quarter[:4]}-{3 * int(quarter[-1]):02d}"
@@ -171,8 +196,9 @@ def test_the_reconciliation_flags_the_sector_whose_counts_disagree(dash_call, de
     frame = pd.read_csv(source, dtype=str)
     ours = before[~before["mismatch"] & (before["home_office"] > 0) & (before["lad_code"] == plain["la_code"].iloc[0])]
     agreed = ours[ours["postcode_sector"].isin(frame["postcode_sector"])].iloc[0]
-    hit = frame.index[(frame["postcode_sector"] == agreed["postcode_sector"])
-                      & frame["accommodation_type"].str.contains("ispersal")][0]
+    hit = frame.index[
+        (frame["postcode_sector"] == agreed["postcode_sector"]) & frame["accommodation_type"].str.contains("ispersal")
+    ][0]
     frame.loc[hit, "people"] = str(int(frame.loc[hit, "people"]) + 12)
     changed = tmp_path / source.name
     frame.to_csv(changed, index=False)

@@ -1,4 +1,5 @@
 """The ward map page through the Flask test client, on a real synthetic store and the real North East."""
+
 from __future__ import annotations
 
 import io
@@ -65,8 +66,9 @@ def test_vendored_topojson_is_served(client):
 
 def test_month_change_sends_values_only(dash_call, snapshot, months, page):
     index = 3
-    response = dash_call(MAP, {("wards-month", "value"): index, ("wards-la", "value"): "all"},
-                         changed=["wards-month.value"])
+    response = dash_call(
+        MAP, {("wards-month", "value"): index, ("wards-la", "value"): "all"}, changed=["wards-month.value"]
+    )
     assert response.status_code == 200
     assert b"geojson" not in response.get_data()
     ops = _operations(response)
@@ -83,8 +85,9 @@ def test_month_change_sends_values_only(dash_call, snapshot, months, page):
 
 def test_la_change_patches_locations_not_geometry(dash_call, snapshot, months):
     lad = sorted(snapshot.areas.loc[snapshot.areas["level"] == "lad", "area_code"])[1]
-    response = dash_call(MAP, {("wards-month", "value"): len(months) - 1, ("wards-la", "value"): lad},
-                         changed=["wards-la.value"])
+    response = dash_call(
+        MAP, {("wards-month", "value"): len(months) - 1, ("wards-la", "value"): lad}, changed=["wards-la.value"]
+    )
     assert b"geojson" not in response.get_data()
     ops = _operations(response)
     expected = _month_table(snapshot, months[-1], lad)
@@ -95,9 +98,12 @@ def test_la_change_patches_locations_not_geometry(dash_call, snapshot, months):
 def test_ward_click_opens_panel_with_its_trend(dash_call, snapshot, months):
     table = snapshot.table
     ward = table[(table["level"] == "ward") & (table["status"] == "breach")]["area_code"].iloc[0]
-    response = dash_call("wards-panel.children",
-                         {("wards-map", "clickData"): {"points": [{"location": ward, "curveNumber": 0}]}},
-                         {("wards-month", "value"): len(months) - 1}, changed=["wards-map.clickData"])
+    response = dash_call(
+        "wards-panel.children",
+        {("wards-map", "clickData"): {"points": [{"location": ward, "curveNumber": 0}]}},
+        {("wards-month", "value"): len(months) - 1},
+        changed=["wards-map.clickData"],
+    )
     assert response.status_code == 200
     panel = response.get_json()["response"]["wards-panel"]["children"]
     trend = [c for c in panel if c.get("props", {}).get("id") == "wards-panel-trend"][0]["props"]["figure"]
@@ -109,9 +115,12 @@ def test_ward_click_opens_panel_with_its_trend(dash_call, snapshot, months):
 
 def test_table_row_opens_the_same_panel(dash_call, snapshot, months):
     rows = [{"area_code": "E05990007"}, {"area_code": "E05990042"}]
-    response = dash_call("wards-panel.children", {("wards-table", "active_cell"): {"row": 1, "column": 0}},
-                         {("wards-table", "derived_viewport_data"): rows, ("wards-month", "value"): 0},
-                         changed=["wards-table.active_cell"])
+    response = dash_call(
+        "wards-panel.children",
+        {("wards-table", "active_cell"): {"row": 1, "column": 0}},
+        {("wards-table", "derived_viewport_data"): rows, ("wards-month", "value"): 0},
+        changed=["wards-table.active_cell"],
+    )
     panel = response.get_json()["response"]["wards-panel"]["children"]
     name = snapshot.areas.set_index("area_code").loc["E05990042", "area_name"]
     assert panel[0]["props"]["children"] == name
@@ -120,8 +129,12 @@ def test_table_row_opens_the_same_panel(dash_call, snapshot, months):
 def test_panel_shows_properties_with_addresses_in_a_separate_section(dash_call, snapshot, months):
     props = snapshot.properties
     ward = props["ward_code"].dropna().value_counts().index[0]
-    response = dash_call("wards-panel.children", {("wards-map", "clickData"): {"points": [{"location": ward}]}},
-                         {("wards-month", "value"): len(months) - 1}, changed=["wards-map.clickData"])
+    response = dash_call(
+        "wards-panel.children",
+        {("wards-map", "clickData"): {"points": [{"location": ward}]}},
+        {("wards-month", "value"): len(months) - 1},
+        changed=["wards-map.clickData"],
+    )
     panel = response.get_json()["response"]["wards-panel"]["children"]
     section = dash_call.find(panel, "wards-panel-properties")
     addresses = dash_call.find(panel, "wards-panel-addresses")
@@ -141,8 +154,9 @@ def test_table_rows_equal_monitoring_table(page, dash_call, snapshot, months):
         assert row["people"] == pytest.approx(truth["people"], abs=0.051)
         assert row["population"] == pytest.approx(truth["population"])
         assert row["share_of_limit"] == pytest.approx(truth["share_of_limit"] * 100, abs=0.051)
-    response = dash_call("wards-table.data", {("wards-month", "value"): 0, ("wards-la", "value"): "all"},
-                         changed=["wards-month.value"])
+    response = dash_call(
+        "wards-table.data", {("wards-month", "value"): 0, ("wards-la", "value"): "all"}, changed=["wards-month.value"]
+    )
     first = {r["area_code"]: r for r in response.get_json()["response"]["wards-table"]["data"]}
     early = _month_table(snapshot, months[0])
     assert {c: r["people"] for c, r in first.items()} == pytest.approx(early["people"].round(1).to_dict())
@@ -166,8 +180,9 @@ def test_breach_wards_carry_status_in_words(page, dash_call, snapshot, months):
 
 def test_csv_download(dash_call, snapshot, months):
     lad = sorted(snapshot.areas.loc[snapshot.areas["level"] == "lad", "area_code"])[0]
-    response = dash_call("wards-csv.data", {("wards-download", "n_clicks"): 1},
-                         {("wards-month", "value"): 2, ("wards-la", "value"): lad})
+    response = dash_call(
+        "wards-csv.data", {("wards-download", "n_clicks"): 1}, {("wards-month", "value"): 2, ("wards-la", "value"): lad}
+    )
     sent = response.get_json()["response"]["wards-csv"]["data"]
     assert sent["filename"] == f"wards_{lad}_{months[2]}.csv"
     frame = pd.read_csv(io.StringIO(sent["content"]))
@@ -182,11 +197,17 @@ def test_play_button_and_player(dash_call, months):
     started = dash_call("wards-player.disabled", {("wards-play", "n_clicks"): 1}, {("wards-player", "disabled"): True})
     body = started.get_json()["response"]
     assert body["wards-player"]["disabled"] is False and body["wards-play"]["children"] == "Pause"
-    step = dash_call("wards-month.value", {("wards-player", "n_intervals"): 1},
-                     {("wards-month", "value"): 4, ("wards-month", "max"): len(months) - 1})
+    step = dash_call(
+        "wards-month.value",
+        {("wards-player", "n_intervals"): 1},
+        {("wards-month", "value"): 4, ("wards-month", "max"): len(months) - 1},
+    )
     assert step.get_json()["response"]["wards-month"]["value"] == 5
-    end = dash_call("wards-month.value", {("wards-player", "n_intervals"): 2},
-                    {("wards-month", "value"): len(months) - 2, ("wards-month", "max"): len(months) - 1})
+    end = dash_call(
+        "wards-month.value",
+        {("wards-player", "n_intervals"): 2},
+        {("wards-month", "value"): len(months) - 2, ("wards-month", "max"): len(months) - 1},
+    )
     assert end.get_json()["response"]["wards-player"]["disabled"] is True
 
 

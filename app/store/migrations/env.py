@@ -3,6 +3,7 @@
 Offline (SQL script) mode is supported for reviewing a migration by hand.
 Batch mode is on so that later migrations can alter SQLite tables.
 """
+
 from __future__ import annotations
 
 from alembic import context

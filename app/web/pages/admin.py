@@ -9,6 +9,7 @@ Element ids: ``admin-accounts`` (accounts table), ``admin-username``, ``admin-ro
 ``admin-message``, ``admin-audit-action`` (filter), ``admin-audit`` (audit table), ``admin-audit-export`` +
 ``admin-audit-csv`` (download).
 """
+
 from __future__ import annotations
 
 import dash
@@ -18,19 +19,30 @@ from app.security import accounts, audit
 from app.security.roles import MANAGE_ACCOUNTS, READ_AUDIT, ROLES, NotSignedIn, current_scope, require
 from app.web import data
 
-dash.register_page(__name__, path="/admin", name="Administration", order=90,
-                   title="Administration - Dispersal Monitor")
+dash.register_page(__name__, path="/admin", name="Administration", order=90, title="Administration - Dispersal Monitor")
 
 AUDIT_ROWS = 500
 ACCOUNT_COLUMNS = [
-    {"name": "User name", "id": "username"}, {"name": "Role", "id": "role"}, {"name": "LA", "id": "la_name"},
+    {"name": "User name", "id": "username"},
+    {"name": "Role", "id": "role"},
+    {"name": "LA", "id": "la_name"},
     {"name": "LA code", "id": "lad_code"},
-    {"name": "Region", "id": "region_code"}, {"name": "Locked", "id": "locked"},
-    {"name": "Last signed in", "id": "last_login_at"}, {"name": "Added by", "id": "created_by"},
+    {"name": "Region", "id": "region_code"},
+    {"name": "Locked", "id": "locked"},
+    {"name": "Last signed in", "id": "last_login_at"},
+    {"name": "Added by", "id": "created_by"},
 ]
-AUDIT_COLUMNS = [{"name": n, "id": i} for n, i in [("When (UTC)", "at"), ("Who", "who"), ("Action", "action"),
-                                                     ("What", "what"), ("Details", "details"),
-                                                     ("Address", "remote_addr")]]
+AUDIT_COLUMNS = [
+    {"name": n, "id": i}
+    for n, i in [
+        ("When (UTC)", "at"),
+        ("Who", "who"),
+        ("Action", "action"),
+        ("What", "what"),
+        ("Details", "details"),
+        ("Address", "remote_addr"),
+    ]
+]
 
 
 def _field(label: str, control, control_id: str) -> html.Div:
@@ -44,53 +56,91 @@ def layout(**_query) -> html.Div:
         allowed = False
     if not allowed:
         return html.Div([html.H1("Administration"), html.P("This page is for administrators.")])
-    return html.Div([
-        html.H1("Administration"),
-        html.H2("Accounts"),
-        html.Div(id="admin-accounts"),
-        html.H3("Add an account"),
-        html.Div([
-            _field("User name", dcc.Input(id="admin-username", type="text", autoComplete="off"), "admin-username"),
-            _field("Role", dcc.Dropdown(id="admin-role", options=list(ROLES), value="officer", clearable=False),
-                   "admin-role"),
-            _field("LA or region code (officers and members: their LA)",
-                   dcc.Input(id="admin-la", type="text", placeholder="e.g. E06000002"), "admin-la"),
-            _field("Password (at least 12 characters)",
-                   dcc.Input(id="admin-password", type="password", autoComplete="new-password"), "admin-password"),
-        ], className="controls"),
-        html.Button("Add the account", id="admin-add", n_clicks=0, className="button"),
-        html.H3("Remove or unlock an account"),
-        _field("User name", dcc.Input(id="admin-target", type="text", autoComplete="off"), "admin-target"),
-        dcc.ConfirmDialogProvider(html.Button("Remove the account", className="button secondary"), id="admin-remove",
-                                  message="Remove this account? Its sessions end at once."),
-        html.Button("Unlock sign-in", id="admin-unlock", n_clicks=0, className="button secondary"),
-        html.Div(id="admin-message", role="status", **{"aria-live": "polite"}),
-        html.H2("Limit variations and dispersal-plan allocations"),
-        html.P("An agreed limit variation replaces the national 1 person per 200 residents for the LA and its wards; "
-               "the allocation is the LA's agreed dispersal bedspaces (plan against actual). Each change is audited.",
-               className="hint"),
-        html.Div(id="admin-settings"),
-        html.Div([
-            _field("Local authority", dcc.Dropdown(id="admin-setting-la", options=_la_options(), clearable=False),
-                   "admin-setting-la"),
-            _field("Residents per supported person (blank: unchanged)",
-                   dcc.Input(id="admin-setting-ratio", type="number", min=20, max=5000, step="any"),
-                   "admin-setting-ratio"),
-            _field("Allocation, bedspaces (blank: unchanged)",
-                   dcc.Input(id="admin-setting-allocation", type="number", min=0, step=1), "admin-setting-allocation"),
-            _field("Note (e.g. the agreement's reference)", dcc.Input(id="admin-setting-note", type="text"),
-                   "admin-setting-note"),
-        ], className="controls"),
-        html.Button("Save the LA's settings", id="admin-setting-save", n_clicks=0, className="button"),
-        html.Div(id="admin-setting-message", role="status", **{"aria-live": "polite"}),
-        html.H2("Audit log"),
-        html.P(f"The latest {AUDIT_ROWS} entries. The log cannot be changed from the dashboard."),
-        _field("Action", dcc.Dropdown(id="admin-audit-action", options=list(audit.ACTIONS), multi=True),
-               "admin-audit-action"),
-        html.Div(id="admin-audit"),
-        html.Button("Download the audit log (CSV)", id="admin-audit-export", n_clicks=0, className="button"),
-        dcc.Download(id="admin-audit-csv"),
-    ])
+    return html.Div(
+        [
+            html.H1("Administration"),
+            html.H2("Accounts"),
+            html.Div(id="admin-accounts"),
+            html.H3("Add an account"),
+            html.Div(
+                [
+                    _field(
+                        "User name", dcc.Input(id="admin-username", type="text", autoComplete="off"), "admin-username"
+                    ),
+                    _field(
+                        "Role",
+                        dcc.Dropdown(id="admin-role", options=list(ROLES), value="officer", clearable=False),
+                        "admin-role",
+                    ),
+                    _field(
+                        "LA or region code (officers and members: their LA)",
+                        dcc.Input(id="admin-la", type="text", placeholder="e.g. E06000002"),
+                        "admin-la",
+                    ),
+                    _field(
+                        "Password (at least 12 characters)",
+                        dcc.Input(id="admin-password", type="password", autoComplete="new-password"),
+                        "admin-password",
+                    ),
+                ],
+                className="controls",
+            ),
+            html.Button("Add the account", id="admin-add", n_clicks=0, className="button"),
+            html.H3("Remove or unlock an account"),
+            _field("User name", dcc.Input(id="admin-target", type="text", autoComplete="off"), "admin-target"),
+            dcc.ConfirmDialogProvider(
+                html.Button("Remove the account", className="button secondary"),
+                id="admin-remove",
+                message="Remove this account? Its sessions end at once.",
+            ),
+            html.Button("Unlock sign-in", id="admin-unlock", n_clicks=0, className="button secondary"),
+            html.Div(id="admin-message", role="status", **{"aria-live": "polite"}),
+            html.H2("Limit variations and dispersal-plan allocations"),
+            html.P(
+                "An agreed limit variation replaces the national 1 person per 200 residents for the LA and its wards; "
+                "the allocation is the LA's agreed dispersal bedspaces (plan against actual). Each change is audited.",
+                className="hint",
+            ),
+            html.Div(id="admin-settings"),
+            html.Div(
+                [
+                    _field(
+                        "Local authority",
+                        dcc.Dropdown(id="admin-setting-la", options=_la_options(), clearable=False),
+                        "admin-setting-la",
+                    ),
+                    _field(
+                        "Residents per supported person (blank: unchanged)",
+                        dcc.Input(id="admin-setting-ratio", type="number", min=20, max=5000, step="any"),
+                        "admin-setting-ratio",
+                    ),
+                    _field(
+                        "Allocation, bedspaces (blank: unchanged)",
+                        dcc.Input(id="admin-setting-allocation", type="number", min=0, step=1),
+                        "admin-setting-allocation",
+                    ),
+                    _field(
+                        "Note (e.g. the agreement's reference)",
+                        dcc.Input(id="admin-setting-note", type="text"),
+                        "admin-setting-note",
+                    ),
+                ],
+                className="controls",
+            ),
+            html.Button("Save the LA's settings", id="admin-setting-save", n_clicks=0, className="button"),
+            html.Div(id="admin-setting-message", role="status", **{"aria-live": "polite"}),
+            html.H2("Audit log"),
+            html.P(f"The latest {AUDIT_ROWS} entries. The log cannot be changed from the dashboard."),
+            _field(
+                "Action",
+                dcc.Dropdown(id="admin-audit-action", options=list(audit.ACTIONS), multi=True),
+                "admin-audit-action",
+            ),
+            html.Div(id="admin-audit"),
+            html.Button("Download the audit log (CSV)", id="admin-audit-export", n_clicks=0, className="button"),
+            dcc.Download(id="admin-audit-csv"),
+        ]
+    )
 
 
 def _la_options() -> list[dict]:
@@ -112,21 +162,31 @@ def settings_table() -> dash_table.DataTable:
     frame["allocation"] = frame["allocation"].map(lambda v: f"{v:,.0f}" if v == v else "not entered")
     frame["note"] = frame["note"].fillna("")
     return dash_table.DataTable(
-        data=frame.to_dict("records"), id="admin-settings-table", style_as_list_view=True,
-        columns=[{"name": "Local authority", "id": "area_name"}, {"name": "Code", "id": "area_code"},
-                 {"name": "Limit", "id": "limit_ratio"}, {"name": "Allocation (bedspaces)", "id": "allocation"},
-                 {"name": "Note", "id": "note"}])
+        data=frame.to_dict("records"),
+        id="admin-settings-table",
+        style_as_list_view=True,
+        columns=[
+            {"name": "Local authority", "id": "area_name"},
+            {"name": "Code", "id": "area_code"},
+            {"name": "Limit", "id": "limit_ratio"},
+            {"name": "Allocation (bedspaces)", "id": "allocation"},
+            {"name": "Note", "id": "note"},
+        ],
+    )
 
 
 @callback(
-    Output("admin-settings", "children"), Output("admin-setting-message", "children"),
+    Output("admin-settings", "children"),
+    Output("admin-setting-message", "children"),
     Input("admin-setting-save", "n_clicks"),
-    State("admin-setting-la", "value"), State("admin-setting-ratio", "value"),
-    State("admin-setting-allocation", "value"), State("admin-setting-note", "value"),
+    State("admin-setting-la", "value"),
+    State("admin-setting-ratio", "value"),
+    State("admin-setting-allocation", "value"),
+    State("admin-setting-note", "value"),
 )
 def save_settings(clicks, la, ratio, allocation, note):
     scope = require("admin")
-    from app.store import area_settings
+    from app.security import area_settings
 
     message = ""
     if ctx.triggered_id == "admin-setting-save":
@@ -137,10 +197,14 @@ def save_settings(clicks, la, ratio, allocation, note):
                 raise area_settings.SettingRefused("enter a limit ratio, an allocation or both")
             if allocation is not None and float(allocation) != int(float(allocation)):
                 raise area_settings.SettingRefused("the allocation must be a whole number of bedspaces")
-            area_settings.set_values(data.engine(), str(la), who=scope.user,
-                                     limit_ratio=None if ratio is None else float(ratio),
-                                     allocation=None if allocation is None else int(float(allocation)),
-                                     note=note or None)
+            area_settings.set_values(
+                data.engine(),
+                str(la),
+                who=scope.user,
+                limit_ratio=None if ratio is None else float(ratio),
+                allocation=None if allocation is None else int(float(allocation)),
+                note=note or None,
+            )
             message = "Saved. Every page now uses the new figures."
         except (area_settings.SettingRefused, TypeError, ValueError) as refused:
             message = f"Not saved: {refused}."
@@ -154,15 +218,27 @@ def accounts_table() -> dash_table.DataTable:
     frame["locked"] = frame["locked"].map({True: "locked", False: ""})
     for column in ("last_login_at", "created_at", "password_changed_at"):
         frame[column] = frame[column].astype(str).replace({"None": "", "NaT": ""})
-    return dash_table.DataTable(data=frame.to_dict("records"), columns=ACCOUNT_COLUMNS, page_size=25,
-                                sort_action="native", style_as_list_view=True)
+    return dash_table.DataTable(
+        data=frame.to_dict("records"),
+        columns=ACCOUNT_COLUMNS,
+        page_size=25,
+        sort_action="native",
+        style_as_list_view=True,
+    )
 
 
 @callback(
-    Output("admin-accounts", "children"), Output("admin-message", "children"), Output("admin-password", "value"),
-    Input("admin-add", "n_clicks"), Input("admin-remove", "submit_n_clicks"), Input("admin-unlock", "n_clicks"),
-    State("admin-username", "value"), State("admin-role", "value"), State("admin-la", "value"),
-    State("admin-password", "value"), State("admin-target", "value"),
+    Output("admin-accounts", "children"),
+    Output("admin-message", "children"),
+    Output("admin-password", "value"),
+    Input("admin-add", "n_clicks"),
+    Input("admin-remove", "submit_n_clicks"),
+    Input("admin-unlock", "n_clicks"),
+    State("admin-username", "value"),
+    State("admin-role", "value"),
+    State("admin-la", "value"),
+    State("admin-password", "value"),
+    State("admin-target", "value"),
 )
 def manage(_add, _remove, _unlock, username, role, area, password, target):
     scope = require(action=MANAGE_ACCOUNTS)
@@ -172,8 +248,15 @@ def manage(_add, _remove, _unlock, username, role, area, password, target):
     try:
         if trigger == "admin-add":
             lad, region = accounts.resolve_area(engine, role or "", area)
-            accounts.add(engine, username or "", password or "", role or "", lad_code=lad, region_code=region,
-                         created_by=scope.user)
+            accounts.add(
+                engine,
+                username or "",
+                password or "",
+                role or "",
+                lad_code=lad,
+                region_code=region,
+                created_by=scope.user,
+            )
             message = f"Account '{accounts.get(engine, username).username}' added."
         elif trigger == "admin-remove":
             if (target or "").strip().lower() == scope.user:
@@ -196,21 +279,29 @@ def audit_view(actions, _accounts):
     frame = audit.query(data.engine(), action=actions or None, limit=AUDIT_ROWS)
     frame["at"] = frame["at"].dt.strftime("%d/%m/%Y %H:%M:%S")
     frame["details"] = frame["details"].map(readable_details)
-    return dash_table.DataTable(data=frame.drop(columns=["id"]).to_dict("records"), columns=AUDIT_COLUMNS,
-                                page_size=25, sort_action="native", filter_action="native",
-                                style_cell={"whiteSpace": "normal", "textAlign": "left"})
+    return dash_table.DataTable(
+        data=frame.drop(columns=["id"]).to_dict("records"),
+        columns=AUDIT_COLUMNS,
+        page_size=25,
+        sort_action="native",
+        filter_action="native",
+        style_cell={"whiteSpace": "normal", "textAlign": "left"},
+    )
 
 
-@callback(Output("admin-audit-csv", "data"), Input("admin-audit-export", "n_clicks"),
-          State("admin-audit-action", "value"), prevent_initial_call=True)
+@callback(
+    Output("admin-audit-csv", "data"),
+    Input("admin-audit-export", "n_clicks"),
+    State("admin-audit-action", "value"),
+    prevent_initial_call=True,
+)
 def audit_export(n_clicks, actions):
     scope = require(action=READ_AUDIT)
     if not n_clicks:
         raise dash.exceptions.PreventUpdate
     engine = data.engine()
     frame = audit.query(engine, action=actions or None, limit=None)
-    audit.record(engine, scope.user, audit.AUDIT_EXPORTED, "audit_log", {"rows": int(len(frame))},
-                 _remote_addr())
+    audit.record(engine, scope.user, audit.AUDIT_EXPORTED, "audit_log", {"rows": len(frame)}, _remote_addr())
     return dcc.send_string(audit.to_csv(frame), "audit_log.csv")
 
 

@@ -12,6 +12,7 @@ lead. The load history and the data-quality notes (which quote cells of the file
 Every upload is checked by :func:`app.security.limits.check_upload` before any reader sees it, and
 uploads, refusals, loads and undo are recorded in the audit log.
 """
+
 from __future__ import annotations
 
 import base64
@@ -84,13 +85,22 @@ def prepare(path: Path, kind: str, provider: str | None, user: str, month: str |
     engine = data.engine()
     if kind == PROPERTIES:
         if not isinstance(provider, str) or not provider.strip():
-            raise InputRefused([Problem("choose the provider of this property list before uploading it", path.name,
-                                        column="provider")])
+            raise InputRefused(
+                [Problem("choose the provider of this property list before uploading it", path.name, column="provider")]
+            )
         return ingest.prepare_properties(engine, path, provider=provider.strip(), loaded_by=user)
     month = month.strip() if isinstance(month, str) and month.strip() else None
     if month is not None and not ingest.MONTH.match(month):
-        raise InputRefused([Problem(f"the month box says '{month}': write the month as YYYY-MM, e.g. 2025-03, or "
-                                    "leave it empty when the file says its month", path.name, column="month")])
+        raise InputRefused(
+            [
+                Problem(
+                    f"the month box says '{month}': write the month as YYYY-MM, e.g. 2025-03, or "
+                    "leave it empty when the file says its month",
+                    path.name,
+                    column="month",
+                )
+            ]
+        )
     return ingest.prepare_home_office(engine, path, month=month, loaded_by=user)
 
 
@@ -106,11 +116,21 @@ def table(records: list[dict], columns: list[tuple[str, str]], caption: str, lim
     if not records:
         return html.P(f"{caption}: none.")
     head = html.Thead(html.Tr([html.Th(label, scope="col") for _, label in columns]))
-    body = html.Tbody([
-        html.Tr([html.Td("" if r.get(k) is None or (isinstance(r.get(k), float) and r.get(k) != r.get(k))
-                         else str(r.get(k))) for k, _ in columns])
-        for r in records[:limit]
-    ])
+    body = html.Tbody(
+        [
+            html.Tr(
+                [
+                    html.Td(
+                        ""
+                        if r.get(k) is None or (isinstance(r.get(k), float) and r.get(k) != r.get(k))
+                        else str(r.get(k))
+                    )
+                    for k, _ in columns
+                ]
+            )
+            for r in records[:limit]
+        ]
+    )
     note = [html.P(f"Showing the first {limit} of {len(records)}.")] if len(records) > limit else []
     return html.Div([html.Table([html.Caption(caption), head, body], className="table"), *note])
 
@@ -125,20 +145,32 @@ def problem_table(problems: list[Problem], caption: str) -> html.Div:
 def preview(report: ingest.LoadReport) -> html.Div:
     """What the reader found, before anything is loaded."""
     if report.unchanged:
-        return html.Div([html.H2("Already loaded"),
-                         html.P(f"{report.file} is already loaded as load {report.load_id}; loading it again "
-                                "would change nothing.")])
-    facts = [html.Div([html.Dt("File"), html.Dd(report.file)]),
-             html.Div([html.Dt("Rows"), html.Dd(f"{report.rows:,}")]),
-             html.Div([html.Dt("Month" if report.kind == HOME_OFFICE else "Quarter"), html.Dd(report.period or "")])]
-    facts += [html.Div([html.Dt(str(k).capitalize()), html.Dd(str(v))]) for k, v in report.facts.items()
-              if k not in ("month", "quarter")]
-    return html.Div([
-        html.H2("What the file holds"),
-        html.Dl(facts, className="facts"),
-        problem_table(report.warnings, f"{len(report.warnings)} data-quality note(s) (loaded with the file)"),
-        html.P("Nothing has been loaded yet. Check the figures, then confirm."),
-    ])
+        return html.Div(
+            [
+                html.H2("Already loaded"),
+                html.P(
+                    f"{report.file} is already loaded as load {report.load_id}; loading it again would change nothing."
+                ),
+            ]
+        )
+    facts = [
+        html.Div([html.Dt("File"), html.Dd(report.file)]),
+        html.Div([html.Dt("Rows"), html.Dd(f"{report.rows:,}")]),
+        html.Div([html.Dt("Month" if report.kind == HOME_OFFICE else "Quarter"), html.Dd(report.period or "")]),
+    ]
+    facts += [
+        html.Div([html.Dt(str(k).capitalize()), html.Dd(str(v))])
+        for k, v in report.facts.items()
+        if k not in ("month", "quarter")
+    ]
+    return html.Div(
+        [
+            html.H2("What the file holds"),
+            html.Dl(facts, className="facts"),
+            problem_table(report.warnings, f"{len(report.warnings)} data-quality note(s) (loaded with the file)"),
+            html.P("Nothing has been loaded yet. Check the figures, then confirm."),
+        ]
+    )
 
 
 # ------------------------------------------------------------------ layout
@@ -147,31 +179,63 @@ def preview(report: ingest.LoadReport) -> html.Div:
 def layout(**_query) -> html.Div:
     scope = data.layout_scope()
     if scope is None or scope.role not in LOADERS:
-        return html.Div([html.H1("Data"),
-                         html.P("Loading data is for administrators and regional leads. Send your monthly file or "
-                                "property list to your regional lead.")])
+        return html.Div(
+            [
+                html.H1("Data"),
+                html.P(
+                    "Loading data is for administrators and regional leads. Send your monthly file or "
+                    "property list to your regional lead."
+                ),
+            ]
+        )
     return html.Div(
         [
             html.H1("Data"),
-            html.P("Load a monthly Home Office file or a provider's quarterly property list. You see what the file "
-                   "holds before anything is loaded."),
+            html.P(
+                "Load a monthly Home Office file or a provider's quarterly property list. You see what the file "
+                "holds before anything is loaded."
+            ),
             html.Div(
                 [
-                    html.Div([html.Label("Kind of file", htmlFor="data-kind"),
-                              dcc.RadioItems(id="data-kind", value=HOME_OFFICE,
-                                             options=[{"label": v, "value": k} for k, v in KINDS.items()])],
-                             className="field"),
-                    html.Div([html.Label("Provider (property lists only)", htmlFor="data-provider"),
-                              dcc.Input(id="data-provider", type="text", placeholder="e.g. Mears")],
-                             className="field"),
-                    html.Div([html.Label("Month (monthly files only, when the file cannot say)", htmlFor="data-month"),
-                              dcc.Input(id="data-month", type="text", placeholder="YYYY-MM, e.g. 2025-03")],
-                             className="field"),
-                    html.Div([html.Label("File", htmlFor="data-upload"),
-                              dcc.Upload(id="data-upload", multiple=False, className="upload",
-                                         children=html.Div(["Drag and drop the file here, or ",
-                                                            html.Span("choose a file", className="link")]))],
-                             className="field"),
+                    html.Div(
+                        [
+                            html.Label("Kind of file", htmlFor="data-kind"),
+                            dcc.RadioItems(
+                                id="data-kind",
+                                value=HOME_OFFICE,
+                                options=[{"label": v, "value": k} for k, v in KINDS.items()],
+                            ),
+                        ],
+                        className="field",
+                    ),
+                    html.Div(
+                        [
+                            html.Label("Provider (property lists only)", htmlFor="data-provider"),
+                            dcc.Input(id="data-provider", type="text", placeholder="e.g. Mears"),
+                        ],
+                        className="field",
+                    ),
+                    html.Div(
+                        [
+                            html.Label("Month (monthly files only, when the file cannot say)", htmlFor="data-month"),
+                            dcc.Input(id="data-month", type="text", placeholder="YYYY-MM, e.g. 2025-03"),
+                        ],
+                        className="field",
+                    ),
+                    html.Div(
+                        [
+                            html.Label("File", htmlFor="data-upload"),
+                            dcc.Upload(
+                                id="data-upload",
+                                multiple=False,
+                                className="upload",
+                                children=html.Div(
+                                    ["Drag and drop the file here, or ", html.Span("choose a file", className="link")]
+                                ),
+                            ),
+                        ],
+                        className="field",
+                    ),
                 ],
                 className="controls",
             ),
@@ -193,9 +257,13 @@ def layout(**_query) -> html.Div:
 
 
 @callback(
-    Output("data-preview", "children"), Output("data-pending", "data"), Output("data-confirm", "disabled"),
+    Output("data-preview", "children"),
+    Output("data-pending", "data"),
+    Output("data-confirm", "disabled"),
     Input("data-upload", "contents"),
-    State("data-upload", "filename"), State("data-kind", "value"), State("data-provider", "value"),
+    State("data-upload", "filename"),
+    State("data-kind", "value"),
+    State("data-provider", "value"),
     State("data-month", "value"),
     prevent_initial_call=True,
 )
@@ -221,19 +289,32 @@ def upload(contents, filename, kind, provider, month=None):
         prepared = prepare(path, kind, provider, scope.user, month)
     except InputRefused as refused:
         _discard(path)
-        return html.Div([
-            html.H2("This file cannot be loaded"),
-            html.P("Nothing was loaded. Correct the file and upload it again."),
-            problem_table(refused.problems, f"{len(refused.problems)} problem(s) found"),
-        ], className="error"), None, True
+        return (
+            html.Div(
+                [
+                    html.H2("This file cannot be loaded"),
+                    html.P("Nothing was loaded. Correct the file and upload it again."),
+                    problem_table(refused.problems, f"{len(refused.problems)} problem(s) found"),
+                ],
+                className="error",
+            ),
+            None,
+            True,
+        )
     except (ValueError, binascii.Error) as exc:
         _discard(path)
-        return html.P(f"{name}: the file could not be read ({exc}). Nothing was loaded.",
-                      className="error"), None, True
+        return html.P(f"{name}: the file could not be read ({exc}). Nothing was loaded.", className="error"), None, True
     except Exception as exc:  # a reader fault must reach the officer as words, not a traceback
         _discard(path)
-        return html.P(f"{name}: the file could not be read as a {KINDS[kind].lower()} "
-                      f"({type(exc).__name__}). Nothing was loaded.", className="error"), None, True
+        return (
+            html.P(
+                f"{name}: the file could not be read as a {KINDS[kind].lower()} "
+                f"({type(exc).__name__}). Nothing was loaded.",
+                className="error",
+            ),
+            None,
+            True,
+        )
     if prepared.report.unchanged:
         _discard(path)
         return preview(prepared.report), None, True
@@ -259,18 +340,33 @@ def _confirm(scope, pending: dict | None) -> html.Div:
             raise Forbidden("That upload was made by someone else.", what=str(pending["token"])[:60])
         _pending.pop(pending["token"], None)
     try:
-        prepared = prepared or prepare(path, pending.get("kind"), pending.get("provider"), scope.user,
-                                       pending.get("month"))
+        prepared = prepared or prepare(
+            path, pending.get("kind"), pending.get("provider"), scope.user, pending.get("month")
+        )
         report = prepared.commit()
     except InputRefused as refused:
         return problem_table(refused.problems, "This file cannot be loaded")
     finally:
         _discard(path)
-    audit_event(audit.LOAD, report.file, {"load_id": report.load_id, "kind": report.kind, "period": report.period,
-                                          "rows": report.rows, "unchanged": report.unchanged})
+    audit_event(
+        audit.LOAD,
+        report.file,
+        {
+            "load_id": report.load_id,
+            "kind": report.kind,
+            "period": report.period,
+            "rows": report.rows,
+            "unchanged": report.unchanged,
+        },
+    )
     lines = report.lines()
-    return html.Div([html.P(lines[0], className="success"), html.Ul([html.Li(x.strip()) for x in lines[1:]]),
-                     changes.panel(scope, _changed_month(report), "data-changes")])
+    return html.Div(
+        [
+            html.P(lines[0], className="success"),
+            html.Ul([html.Li(x.strip()) for x in lines[1:]]),
+            changes.panel(scope, _changed_month(report), "data-changes"),
+        ]
+    )
 
 
 def _changed_month(report: ingest.LoadReport) -> str | None:
@@ -289,16 +385,27 @@ def _undo_last() -> html.P:
             return html.P("There is no load to undo.")
         last = candidates.iloc[0]
         loads.undo_load(conn, int(last["id"]))
-    audit_event(audit.UNDO, str(last["file_name"]), {"load_id": int(last["id"]), "kind": str(last["kind"]),
-                                                     "period": None if pd.isna(last["period"]) else str(last["period"])})
+    audit_event(
+        audit.UNDO,
+        str(last["file_name"]),
+        {
+            "load_id": int(last["id"]),
+            "kind": str(last["kind"]),
+            "period": None if pd.isna(last["period"]) else str(last["period"]),
+        },
+    )
     period = f" for {last['period']}" if pd.notna(last["period"]) else ""
-    return html.P(f"Load {int(last['id'])} ({last['file_name']}{period}) was undone; what it had replaced is back "
-                  "in use.")
+    return html.P(
+        f"Load {int(last['id'])} ({last['file_name']}{period}) was undone; what it had replaced is back in use."
+    )
 
 
 @callback(
-    Output("data-message", "children"), Output("data-history", "children"), Output("data-problems", "children"),
-    Input("data-confirm", "n_clicks"), Input("data-undo", "submit_n_clicks"),
+    Output("data-message", "children"),
+    Output("data-history", "children"),
+    Output("data-problems", "children"),
+    Input("data-confirm", "n_clicks"),
+    Input("data-undo", "submit_n_clicks"),
     State("data-pending", "data"),
 )
 def actions(_confirm_clicks, _undo_clicks, pending):
@@ -313,15 +420,31 @@ def actions(_confirm_clicks, _undo_clicks, pending):
         history = queries.load_history(conn)
         problems = queries.problems(conn)
         in_force = queries.coverage_by_load(conn)
-    history = history.assign(loaded_at=history["loaded_at"].dt.strftime("%Y-%m-%d %H:%M"),
-                             in_force=history["id"].map(in_force).fillna(""))
-    history_part = table(history.to_dict("records"), [
-        ("id", "Load"), ("kind", "Kind"), ("file_name", "File"), ("period", "Period"), ("provider", "Provider"),
-        ("loaded_at", "Loaded (UTC)"), ("loaded_by", "By"), ("rows", "Rows"), ("status", "Status"),
-        ("in_force", "In force for"), ("n_problems", "Notes")], "Loads, newest first")
+    history = history.assign(
+        loaded_at=history["loaded_at"].dt.strftime("%Y-%m-%d %H:%M"), in_force=history["id"].map(in_force).fillna("")
+    )
+    history_part = table(
+        history.to_dict("records"),
+        [
+            ("id", "Load"),
+            ("kind", "Kind"),
+            ("file_name", "File"),
+            ("period", "Period"),
+            ("provider", "Provider"),
+            ("loaded_at", "Loaded (UTC)"),
+            ("loaded_by", "By"),
+            ("rows", "Rows"),
+            ("status", "Status"),
+            ("in_force", "In force for"),
+            ("n_problems", "Notes"),
+        ],
+        "Loads, newest first",
+    )
     # the notes quote cells of the files: who read them is recorded
-    audit_event(audit.VIEW_RESTRICTED, "data-quality notes", {"notes": int(len(problems))})
-    problems_part = table(problems.assign(file=problems["file_name"]).to_dict("records"),
-                          [("load_id", "Load"), ("severity", "Severity"), *PROBLEM_COLUMNS],
-                          "Data-quality notes of the loads in use")
+    audit_event(audit.VIEW_RESTRICTED, "data-quality notes", {"notes": len(problems)})
+    problems_part = table(
+        problems.assign(file=problems["file_name"]).to_dict("records"),
+        [("load_id", "Load"), ("severity", "Severity"), *PROBLEM_COLUMNS],
+        "Data-quality notes of the loads in use",
+    )
     return message, history_part, problems_part

@@ -4,6 +4,7 @@ Element ids: ``overview-month`` (month dropdown), ``overview-headlines``, ``over
 values patched on a month change), ``overview-table`` (the map's table alternative), ``overview-fair-share``,
 ``overview-trends``, ``overview-mix``, ``overview-national``, ``overview-national-table``, ``overview-plan``.
 """
+
 from __future__ import annotations
 
 import dash
@@ -14,9 +15,9 @@ from app.cluster.coverage import headline as coverage_headline
 from app.cluster.fair_share import fair_share
 from app.cluster.position import NO_DATA
 from app.figures import charts, maps
+from app.periods import month_words
 from app.security.roles import require
 from app.views import plan
-from app.periods import month_words
 from app.web import changes, data
 
 dash.register_page(__name__, path="/", name="Region overview", order=0, title="Region overview - Dispersal Monitor")
@@ -66,38 +67,76 @@ def headlines(scope, month: str) -> list:
         earlier = rows_for(scope, LEVEL, before)
         both = set(reported["area_code"]) & set(earlier.loc[earlier["status"].astype(str) != NO_DATA, "area_code"])
         delta = float(reported.loc[reported["area_code"].isin(both), "people"].sum()) - float(
-            earlier.loc[earlier["area_code"].isin(both), "people"].sum())
+            earlier.loc[earlier["area_code"].isin(both), "people"].sum()
+        )
         total = f"{people:,.0f}{partial}"
         like_for_like = "" if len(both) == len(las) else f" (the {len(both)} LAs with data in both months)"
-        change = (f"{'up' if delta > 0 else 'down' if delta < 0 else 'no change'} {abs(delta):,.0f} since "
-                  f"{month_words(before)}{like_for_like}") if not earlier["suppressed"].any() else \
-            f"{month_words(before)} withheld"
-    reporting_note = coverage_headline({
-        "month": month, "expected": len(las), "reported": len(reported), "missing": list(missing["area_code"]),
-        "missing_names": list(missing["area_name"].astype(str)), "complete": missing.empty,
-    }, month_words(month))
+        change = (
+            (
+                f"{'up' if delta > 0 else 'down' if delta < 0 else 'no change'} {abs(delta):,.0f} since "
+                f"{month_words(before)}{like_for_like}"
+            )
+            if not earlier["suppressed"].any()
+            else f"{month_words(before)} withheld"
+        )
+    reporting_note = coverage_headline(
+        {
+            "month": month,
+            "expected": len(las),
+            "reported": len(reported),
+            "missing": list(missing["area_code"]),
+            "missing_names": list(missing["area_name"].astype(str)),
+            "complete": missing.empty,
+        },
+        month_words(month),
+    )
     la_counts = las["status"].astype(str).value_counts()
     ward_counts = wards["status"].astype(str).value_counts()
 
     def card(label: str, value: str, note: str, card_id: str) -> html.Div:
-        return html.Div([html.P(label, className="card-label"), html.P(value, className="card-value"),
-                         html.P(note, className="card-note")], className="card", id=card_id)
+        return html.Div(
+            [
+                html.P(label, className="card-label"),
+                html.P(value, className="card-value"),
+                html.P(note, className="card-note"),
+            ],
+            className="card",
+            id=card_id,
+        )
 
     return [
-        html.P(reporting_note, id="overview-coverage", role="status",
-               className="coverage-note" + (" coverage-partial" if len(missing) else "")),
+        html.P(
+            reporting_note,
+            id="overview-coverage",
+            role="status",
+            className="coverage-note" + (" coverage-partial" if len(missing) else ""),
+        ),
         card("People supported (dispersal)", total, change, "overview-card-people"),
-        card("LAs over the limit (official)", f"{la_counts.get('breach', 0)} of {len(reported)}",
-             f"{la_counts.get('approaching', 0)} approaching it"
-             + (f"; {len(missing)} with no data" if len(missing) else ""), "overview-card-las"),
-        card("Wards over the limit (local indicator)", f"{ward_counts.get('breach', 0)} of {len(wards)}",
-             f"{ward_counts.get('approaching', 0)} approaching it", "overview-card-wards"),
+        card(
+            "LAs over the limit (official)",
+            f"{la_counts.get('breach', 0)} of {len(reported)}",
+            f"{la_counts.get('approaching', 0)} approaching it"
+            + (f"; {len(missing)} with no data" if len(missing) else ""),
+            "overview-card-las",
+        ),
+        card(
+            "Wards over the limit (local indicator)",
+            f"{ward_counts.get('breach', 0)} of {len(wards)}",
+            f"{ward_counts.get('approaching', 0)} approaching it",
+            "overview-card-wards",
+        ),
     ]
 
 
 def la_figure(scope, month: str) -> dict:
-    return maps.choropleth(rows_for(scope, LEVEL, month), data.geometry("lad"), level=LEVEL,
-                           tile_url=data.tile_url(), height=480, approaching=data.settings().approaching)
+    return maps.choropleth(
+        rows_for(scope, LEVEL, month),
+        data.geometry("lad"),
+        level=LEVEL,
+        tile_url=data.tile_url(),
+        height=480,
+        approaching=data.settings().approaching,
+    )
 
 
 def fair_share_figure(scope, month: str) -> dict:
@@ -106,8 +145,9 @@ def fair_share_figure(scope, month: str) -> dict:
     snap = data.snapshot()
     table = data.scoped_table(scope)
     if scope.suppress and len(scope.lad_codes) < 2:
-        return charts.message("Fair share compares the region's local authorities: it is not part of your "
-                              "account's view.")
+        return charts.message(
+            "Fair share compares the region's local authorities: it is not part of your account's view."
+        )
     return charts.fair_share(fair_share(table.dropna(subset=["people"]), snap.areas, month))
 
 
@@ -128,35 +168,49 @@ def national(region: str) -> tuple[dict, html.Div]:
         return charts.message("The published Home Office table (Asy_D11) is not loaded."), html.Div()
     latest = published[published["date"] == published["date"].max()]
     kind = latest["accommodation_type"].astype("string").str.lower()
-    latest = latest[(kind == "dispersal") & latest["lad_code"].astype("string").str.match(r"^[EWSN]\d{8}$").fillna(False)]
+    latest = latest[
+        (kind == "dispersal") & latest["lad_code"].astype("string").str.match(r"^[EWSN]\d{8}$").fillna(False)
+    ]
     per_la = latest.groupby(["lad_code", "local_authority"], as_index=False)["people"].sum()
     las = data.local_authorities()
     per_la["in_region"] = per_la["lad_code"].isin(set(las["area_code"]))
-    figure = charts.national_context(per_la, region, measure="people",
-                                     title=f"Every UK local authority, {pd.Timestamp(latest['date'].max()):%B %Y} "
-                                           "(published Home Office figures)")
+    figure = charts.national_context(
+        per_la,
+        region,
+        measure="people",
+        title=f"Every UK local authority, {pd.Timestamp(latest['date'].max()):%B %Y} (published Home Office figures)",
+    )
     snap = data.snapshot()
     pop = snap.population.set_index("area_code")["population"]
     mine = per_la[per_la["in_region"]].assign(population=lambda f: f["lad_code"].map(pop))
-    mine = mine.assign(per_1000=(mine["people"] / mine["population"] * 1000).round(2),
-                       rank=per_la["people"].rank(ascending=False, method="min").reindex(mine.index).astype(int))
+    mine = mine.assign(
+        per_1000=(mine["people"] / mine["population"] * 1000).round(2),
+        rank=per_la["people"].rank(ascending=False, method="min").reindex(mine.index).astype(int),
+    )
     table = dash_table.DataTable(
         id="overview-national-table",
-        columns=[{"name": "Local authority", "id": "local_authority"},
-                 {"name": "People (published)", "id": "people", "type": "numeric"},
-                 {"name": "Per 1,000 residents", "id": "per_1000", "type": "numeric"},
-                 {"name": f"Rank of {len(per_la)} UK LAs", "id": "rank", "type": "numeric"}],
+        columns=[
+            {"name": "Local authority", "id": "local_authority"},
+            {"name": "People (published)", "id": "people", "type": "numeric"},
+            {"name": "Per 1,000 residents", "id": "per_1000", "type": "numeric"},
+            {"name": f"Rank of {len(per_la)} UK LAs", "id": "rank", "type": "numeric"},
+        ],
         data=mine.sort_values("rank")[["local_authority", "people", "per_1000", "rank"]].to_dict("records"),
         sort_action="native",
         style_cell={"fontFamily": "Arial, Helvetica, sans-serif", "fontSize": 15, "textAlign": "left"},
         style_header={"fontWeight": "bold", "backgroundColor": "#f3f2f1"},
     )
-    return figure, html.Div([
-        html.P("The published table covers every UK local authority but the store holds residents only for the "
-               "loaded region, so the chart compares numbers of people; rates per 1,000 residents (the limit is 5) "
-               "are given for this region's authorities below.", className="hint"),
-        table,
-    ])
+    return figure, html.Div(
+        [
+            html.P(
+                "The published table covers every UK local authority but the store holds residents only for the "
+                "loaded region, so the chart compares numbers of people; rates per 1,000 residents (the limit is 5) "
+                "are given for this region's authorities below.",
+                className="hint",
+            ),
+            table,
+        ]
+    )
 
 
 def plan_figure(scope) -> dict:
@@ -188,8 +242,9 @@ def layout(month: str | None = None, **_query) -> html.Div:
     snap = data.snapshot()
     region = data.region_name(snap)
     if not months:
-        return html.Div([html.H1("Region overview"),
-                         html.P("No Home Office months are loaded yet: load one on the Data page.")])
+        return html.Div(
+            [html.H1("Region overview"), html.P("No Home Office months are loaded yet: load one on the Data page.")]
+        )
     month = month if month in months else data.default_month(scope)
     national_figure, national_table = national(region)
     trend_rows = data.scoped_level_trend(scope, LEVEL).dropna(subset=["share_of_limit"])
@@ -197,49 +252,91 @@ def layout(month: str | None = None, **_query) -> html.Div:
         [
             dcc.Location(id="overview-go", refresh="callback-nav"),
             html.H1(f"Region overview: {region}"),
-            html.P("Each local authority's position against the limit of 1 person supported in dispersal "
-                   "accommodation per 200 residents. The Home Office applies the limit to local authorities; "
-                   "this is the official flag.", className="lede"),
-            html.Div([
-                html.Label("Month", htmlFor="overview-month", id="overview-month-label"),
-                dcc.Dropdown(id="overview-month", options=[{"label": month_words(m), "value": m} for m in months[::-1]],
-                             value=month, clearable=False, searchable=False),
-            ], className="control control-month-select"),
+            html.P(
+                "Each local authority's position against the limit of 1 person supported in dispersal "
+                "accommodation per 200 residents. The Home Office applies the limit to local authorities; "
+                "this is the official flag.",
+                className="lede",
+            ),
+            html.Div(
+                [
+                    html.Label("Month", htmlFor="overview-month", id="overview-month-label"),
+                    dcc.Dropdown(
+                        id="overview-month",
+                        options=[{"label": month_words(m), "value": m} for m in months[::-1]],
+                        value=month,
+                        clearable=False,
+                        searchable=False,
+                    ),
+                ],
+                className="control control-month-select",
+            ),
             html.P(_later_partial(scope, month, months), id="overview-later", className="hint"),
             html.Div(headlines(scope, month), id="overview-headlines", className="cards", **{"aria-live": "polite"}),
             html.Div(changes.panel(scope, month, "overview-changes"), id="overview-changes-box"),
-            html.Div([
-                html.Div([
-                    html.H2("Local authorities against the limit"),
-                    dcc.Graph(id="overview-map", figure=la_figure(scope, month), config=maps.GRAPH_CONFIG, className="map"),
-                    html.P("Symbols mark authorities over the limit (▲) and approaching it (○). Select an "
-                           "authority on the map or in the table to open its wards.", className="hint"),
-                ], className="map-column"),
-                html.Div([
-                    html.H2("Table of local authorities"),
-                    dash_table.DataTable(
-                        id="overview-table", columns=TABLE_COLUMNS,
-                        data=table_data(scope, month),
-                        sort_action="native",
-                        style_table={"overflowX": "auto"},
-                        style_cell={"fontFamily": "Arial, Helvetica, sans-serif", "fontSize": 15, "textAlign": "left",
-                                    "whiteSpace": "normal", "height": "auto"},
-                        style_header={"fontWeight": "bold", "backgroundColor": "#f3f2f1"},
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.H2("Local authorities against the limit"),
+                            dcc.Graph(
+                                id="overview-map",
+                                figure=la_figure(scope, month),
+                                config=maps.GRAPH_CONFIG,
+                                className="map",
+                            ),
+                            html.P(
+                                "Symbols mark authorities over the limit (▲) and approaching it (○). Select an "
+                                "authority on the map or in the table to open its wards.",
+                                className="hint",
+                            ),
+                        ],
+                        className="map-column",
                     ),
-                ], className="panel"),
-            ], className="map-and-panel"),
+                    html.Div(
+                        [
+                            html.H2("Table of local authorities"),
+                            dash_table.DataTable(
+                                id="overview-table",
+                                columns=TABLE_COLUMNS,
+                                data=table_data(scope, month),
+                                sort_action="native",
+                                style_table={"overflowX": "auto"},
+                                style_cell={
+                                    "fontFamily": "Arial, Helvetica, sans-serif",
+                                    "fontSize": 15,
+                                    "textAlign": "left",
+                                    "whiteSpace": "normal",
+                                    "height": "auto",
+                                },
+                                style_header={"fontWeight": "bold", "backgroundColor": "#f3f2f1"},
+                            ),
+                        ],
+                        className="panel",
+                    ),
+                ],
+                className="map-and-panel",
+            ),
             html.H2("Fair share"),
-            html.P("Each authority's share of the region's people supported, beside its share of the region's "
-                   "residents. A longer dark bar than outlined bar means it carries more than its share.",
-                   className="hint"),
+            html.P(
+                "Each authority's share of the region's people supported, beside its share of the region's "
+                "residents. A longer dark bar than outlined bar means it carries more than its share.",
+                className="hint",
+            ),
             dcc.Graph(id="overview-fair-share", figure=fair_share_figure(scope, month), config={"displaylogo": False}),
             html.H2("Trends"),
             dcc.Graph(id="overview-trends", figure=charts.trends(trend_rows), config={"displaylogo": False}),
             html.H2("Accommodation types"),
-            html.P("Only dispersal accommodation counts against the limit; initial, contingency and subsistence-only "
-                   "support are shown beside it.", className="hint"),
-            dcc.Graph(id="overview-mix", figure=charts.accommodation_mix(data.scoped_accommodation_mix(scope, None)),
-                      config={"displaylogo": False}),
+            html.P(
+                "Only dispersal accommodation counts against the limit; initial, contingency and subsistence-only "
+                "support are shown beside it.",
+                className="hint",
+            ),
+            dcc.Graph(
+                id="overview-mix",
+                figure=charts.accommodation_mix(data.scoped_accommodation_mix(scope, None)),
+                config={"displaylogo": False},
+            ),
             html.H2("National context"),
             dcc.Graph(id="overview-national", figure=national_figure, config={"displaylogo": False}),
             national_table,
@@ -270,8 +367,13 @@ def change_month(month: str):
     for trace, values in maps.value_updates(rows, geometry, LEVEL, locations=locations).items():
         for key, value in values.items():
             patch["data"][trace][key] = value
-    return (patch.to_plotly_json(), headlines(scope, month), fair_share_figure(scope, month),
-            table_data(scope, month), changes.panel(scope, month, "overview-changes"))
+    return (
+        patch.to_plotly_json(),
+        headlines(scope, month),
+        fair_share_figure(scope, month),
+        table_data(scope, month),
+        changes.panel(scope, month, "overview-changes"),
+    )
 
 
 @callback(

@@ -4,6 +4,7 @@ The tables are LA-level breakdowns, protected for everyone; each user sees the r
 scope, and the region totals only when their scope includes the region (dropping published cells never
 makes a suppressed one recoverable).
 """
+
 from __future__ import annotations
 
 import dash
@@ -39,12 +40,14 @@ def protected_profile(snap, dimension: str) -> pd.DataFrame:
         raise ValueError(f"unknown profile: {dimension}")
     records = snap.records
     names = data.local_authorities().set_index("area_code")["area_name"]
-    frame = pd.DataFrame({
-        "month": records["month"],
-        "la": records["lad_code"].map(names).astype("string").fillna(LA_NOT_KNOWN),
-        dimension: records[dimension],
-        "people": records["people"],
-    })
+    frame = pd.DataFrame(
+        {
+            "month": records["month"],
+            "la": records["lad_code"].map(names).astype("string").fillna(LA_NOT_KNOWN),
+            dimension: records[dimension],
+            "people": records["people"],
+        }
+    )
     return disclosed.protected_profile(frame, dimension)
 
 
@@ -72,19 +75,39 @@ def layout(**_query) -> html.Div:
     return html.Div(
         [
             html.H1("Profiles"),
-            html.P("Everyone supported by the Home Office in each local authority (all support and accommodation "
-                   "types). Counts under 5 are shown as \u201cfewer than 5\u201d; some other counts are "
-                   "\u201cwithheld\u201d so that a small number cannot be worked out from the totals."),
+            html.P(
+                "Everyone supported by the Home Office in each local authority (all support and accommodation "
+                "types). Counts under 5 are shown as \u201cfewer than 5\u201d; some other counts are "
+                "\u201cwithheld\u201d so that a small number cannot be worked out from the totals."
+            ),
             html.Div(
                 [
-                    html.Div([html.Label("Profile", htmlFor="profiles-dimension"),
-                              dcc.Dropdown(id="profiles-dimension", clearable=False, value="nationality",
-                                           options=[{"label": v, "value": k} for k, v in DIMENSIONS.items()])],
-                             className="field"),
-                    html.Div([html.Label("Month", htmlFor="profiles-month"),
-                              dcc.Dropdown(id="profiles-month", clearable=False)], className="field"),
-                    html.Div([html.Label("Local authority (over time)", htmlFor="profiles-la"),
-                              dcc.Dropdown(id="profiles-la", clearable=False)], className="field"),
+                    html.Div(
+                        [
+                            html.Label("Profile", htmlFor="profiles-dimension"),
+                            dcc.Dropdown(
+                                id="profiles-dimension",
+                                clearable=False,
+                                value="nationality",
+                                options=[{"label": v, "value": k} for k, v in DIMENSIONS.items()],
+                            ),
+                        ],
+                        className="field",
+                    ),
+                    html.Div(
+                        [
+                            html.Label("Month", htmlFor="profiles-month"),
+                            dcc.Dropdown(id="profiles-month", clearable=False),
+                        ],
+                        className="field",
+                    ),
+                    html.Div(
+                        [
+                            html.Label("Local authority (over time)", htmlFor="profiles-la"),
+                            dcc.Dropdown(id="profiles-la", clearable=False),
+                        ],
+                        className="field",
+                    ),
                 ],
                 className="controls",
             ),
@@ -100,10 +123,12 @@ def layout(**_query) -> html.Div:
 
 def grid_table(grid: pd.DataFrame, caption: str, row_label: str) -> html.Table:
     head = html.Thead(html.Tr([html.Th(row_label, scope="col")] + [html.Th(str(c), scope="col") for c in grid.columns]))
-    body = html.Tbody([
-        html.Tr([html.Th(str(index), scope="row")] + [html.Td(str(v)) for v in row])
-        for index, row in zip(grid.index, grid.to_numpy().tolist())
-    ])
+    body = html.Tbody(
+        [
+            html.Tr([html.Th(str(index), scope="row")] + [html.Td(str(v)) for v in row])
+            for index, row in zip(grid.index, grid.to_numpy().tolist())
+        ]
+    )
     return html.Table([html.Caption(caption), head, body], className="table")
 
 
@@ -112,13 +137,20 @@ def zeros_note(cells: pd.DataFrame) -> list:
     if not cells["zeros_hidden"].any():
         return []
     months = sorted(cells.loc[cells["zeros_hidden"], "month"].unique())
-    return [html.P(f"In {', '.join(months)} the numbers are so small that zeros are hidden too: there "
-                   "\u201cfewer than 5\u201d can also mean none.", className="zeros-hidden")]
+    return [
+        html.P(
+            f"In {', '.join(months)} the numbers are so small that zeros are hidden too: there "
+            "\u201cfewer than 5\u201d can also mean none.",
+            className="zeros-hidden",
+        )
+    ]
 
 
 @callback(
-    Output("profiles-month", "options"), Output("profiles-month", "value"),
-    Output("profiles-la", "options"), Output("profiles-la", "value"),
+    Output("profiles-month", "options"),
+    Output("profiles-month", "value"),
+    Output("profiles-la", "options"),
+    Output("profiles-la", "value"),
     Input("profiles-dimension", "id"),
 )
 def fill_controls(_):
@@ -126,14 +158,18 @@ def fill_controls(_):
     months = data.months()
     las = data.scoped_local_authorities(scope)
     return (
-        [{"label": m, "value": m} for m in reversed(months)], months[-1] if months else None,
-        [{"label": n, "value": n} for n in las["area_name"]], las["area_name"].iloc[0] if len(las) else None,
+        [{"label": m, "value": m} for m in reversed(months)],
+        months[-1] if months else None,
+        [{"label": n, "value": n} for n in las["area_name"]],
+        las["area_name"].iloc[0] if len(las) else None,
     )
 
 
 @callback(
-    Output("profiles-bars", "figure"), Output("profiles-table", "children"),
-    Input("profiles-dimension", "value"), Input("profiles-month", "value"),
+    Output("profiles-bars", "figure"),
+    Output("profiles-table", "children"),
+    Input("profiles-dimension", "value"),
+    Input("profiles-month", "value"),
 )
 def update_month(dimension, month):
     scope = require(breakdown_level="la")
@@ -145,15 +181,22 @@ def update_month(dimension, month):
     region = cells[cells["la"] == disclosure.TOTAL]
     if region.empty:  # no region totals in scope: the bars show the user's LA
         region = cells[cells["la"] != disclosure.TOTAL]
-    bars = figures.category_bars(region, dimension, f"{label}, {'all local authorities' if scope.region_codes else 'your local authority'}, {month}")
+    bars = figures.category_bars(
+        region,
+        dimension,
+        f"{label}, {'all local authorities' if scope.region_codes else 'your local authority'}, {month}",
+    )
     grid = figures.wide(cells, "la", dimension)
-    return bars, html.Div([*zeros_note(cells), grid_table(grid, f"{label} by local authority, {month}",
-                                                          "Local authority")])
+    return bars, html.Div(
+        [*zeros_note(cells), grid_table(grid, f"{label} by local authority, {month}", "Local authority")]
+    )
 
 
 @callback(
-    Output("profiles-trend", "figure"), Output("profiles-trend-table", "children"),
-    Input("profiles-dimension", "value"), Input("profiles-la", "value"),
+    Output("profiles-trend", "figure"),
+    Output("profiles-trend-table", "children"),
+    Input("profiles-dimension", "value"),
+    Input("profiles-la", "value"),
 )
 def update_trend(dimension, la):
     scope = require(breakdown_level="la")

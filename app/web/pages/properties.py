@@ -4,6 +4,7 @@ Property-level: every callback reads only the properties of LAs the user may see
 (:meth:`~app.security.roles.Scope.filter_properties`; officers: their own LA; members: none, 403) and
 shows them through :func:`~app.security.roles.view_properties`, which records the view in the audit log.
 """
+
 from __future__ import annotations
 
 import dash
@@ -14,18 +15,18 @@ from app.cluster.property_changes import diff_quarters
 from app.cluster.reconcile import sector_reconciliation
 from app.figures import maps
 from app.figures import properties as figures
-from app.security.roles import Forbidden, require, view_properties
 from app.periods import previous_quarter, quarter_end
+from app.security.roles import Forbidden, require, view_properties
 from app.web import data
 
-dash.register_page(__name__, path="/properties", name="Properties", order=3,
-                   title="Properties - Dispersal Monitor")
+dash.register_page(__name__, path="/properties", name="Properties", order=3, title="Properties - Dispersal Monitor")
 
 ALL = "all"
 TABLE_LIMIT = 500
 
 
 # ------------------------------------------------------------------ reads (one place to add a user's scope)
+
 
 def property_scope():
     """The signed-in user's scope, refused (403) unless it reaches property-level data of some LA."""
@@ -105,34 +106,43 @@ def ward_names() -> pd.Series:
 
 
 def _select(label: str, id_: str, **kwargs) -> html.Div:
-    return html.Div([html.Label(label, htmlFor=id_), dcc.Dropdown(id=id_, clearable=False, **kwargs)],
-                    className="field")
+    return html.Div(
+        [html.Label(label, htmlFor=id_), dcc.Dropdown(id=id_, clearable=False, **kwargs)], className="field"
+    )
 
 
 def layout(**_query) -> html.Div:
     scope = data.layout_scope()
     if scope is None or not scope.can_see_addresses():
-        return html.Div([html.H1("Properties"),
-                         html.P("Property-level information is not available to your account.")])
+        return html.Div([html.H1("Properties"), html.P("Property-level information is not available to your account.")])
     return html.Div(
         [
             html.H1("Properties"),
-            html.P("Provider properties over the wards, coloured by each ward's share of the cluster limit "
-                   "(a local indicator; the LA flag is the official one). Property addresses are "
-                   "OFFICIAL-SENSITIVE."),
+            html.P(
+                "Provider properties over the wards, coloured by each ward's share of the cluster limit "
+                "(a local indicator; the LA flag is the official one). Property addresses are "
+                "OFFICIAL-SENSITIVE."
+            ),
             html.Div(
                 [
                     _select("Quarter", "properties-quarter"),
                     _select("Provider", "properties-provider"),
-                    html.Div([html.Label("Status", htmlFor="properties-status"),
-                              dcc.Checklist(id="properties-status", inline=True)], className="field"),
+                    html.Div(
+                        [
+                            html.Label("Status", htmlFor="properties-status"),
+                            dcc.Checklist(id="properties-status", inline=True),
+                        ],
+                        className="field",
+                    ),
                 ],
                 className="controls",
             ),
             html.P(id="properties-summary", role="status"),
-            html.Div(dcc.Graph(id="properties-map", config=maps.GRAPH_CONFIG, className="map"),
-                     role="figure", **{"aria-label": "Map of provider properties over wards; the tables below "
-                                                     "give the same figures"}),
+            html.Div(
+                dcc.Graph(id="properties-map", config=maps.GRAPH_CONFIG, className="map"),
+                role="figure",
+                **{"aria-label": "Map of provider properties over wards; the tables below give the same figures"},
+            ),
             html.P(id="properties-key"),
             html.H2("Properties in the list"),
             html.Div(id="properties-table"),
@@ -141,23 +151,32 @@ def layout(**_query) -> html.Div:
             html.H2("Postcodes and streets holding several properties"),
             html.Div(id="properties-several"),
             html.H2("Home Office count against provider occupancy, by postcode sector"),
-            html.P("Dispersal accommodation at the quarter's last month. A mismatch is a difference of more than "
-                   "2 people and more than 10% of the larger figure."),
+            html.P(
+                "Dispersal accommodation at the quarter's last month. A mismatch is a difference of more than "
+                "2 people and more than 10% of the larger figure."
+            ),
             html.Div(id="properties-reconciliation"),
         ]
     )
 
 
-def table(records: list[dict], columns: list[tuple[str, str]], caption: str, row_class: str | None = None,
-          limit: int = TABLE_LIMIT) -> html.Div:
+def table(
+    records: list[dict],
+    columns: list[tuple[str, str]],
+    caption: str,
+    row_class: str | None = None,
+    limit: int = TABLE_LIMIT,
+) -> html.Div:
     """An accessible HTML table (caption, column headers with scope)."""
     if not records:
         return html.P(f"{caption}: none.")
     head = html.Thead(html.Tr([html.Th(label, scope="col") for _, label in columns]))
     body = html.Tbody(
         [
-            html.Tr([html.Td("" if r.get(k) is None else str(r.get(k))) for k, _ in columns],
-                    className=(r.get(row_class) or "").lower().replace(" ", "-") if row_class else None)
+            html.Tr(
+                [html.Td("" if r.get(k) is None else str(r.get(k))) for k, _ in columns],
+                className=(r.get(row_class) or "").lower().replace(" ", "-") if row_class else None,
+            )
             for r in records[:limit]
         ]
     )
@@ -166,9 +185,12 @@ def table(records: list[dict], columns: list[tuple[str, str]], caption: str, row
 
 
 @callback(
-    Output("properties-quarter", "options"), Output("properties-quarter", "value"),
-    Output("properties-provider", "options"), Output("properties-provider", "value"),
-    Output("properties-status", "options"), Output("properties-status", "value"),
+    Output("properties-quarter", "options"),
+    Output("properties-quarter", "value"),
+    Output("properties-provider", "options"),
+    Output("properties-provider", "value"),
+    Output("properties-status", "options"),
+    Output("properties-status", "value"),
     Input("properties-quarter", "id"),
 )
 def fill_controls(_):
@@ -176,16 +198,22 @@ def fill_controls(_):
     qs, provs, sts = list_quarters(scope), list_providers(scope), list_statuses(scope)
     default_status = [s for s in sts if s in ("in use", "void")] or sts
     return (
-        [{"label": q, "value": q} for q in reversed(qs)], qs[-1] if qs else None,
-        [{"label": "All providers", "value": ALL}] + [{"label": p, "value": p} for p in provs], ALL,
-        [{"label": s, "value": s} for s in sts], default_status,
+        [{"label": q, "value": q} for q in reversed(qs)],
+        qs[-1] if qs else None,
+        [{"label": "All providers", "value": ALL}] + [{"label": p, "value": p} for p in provs],
+        ALL,
+        [{"label": s, "value": s} for s in sts],
+        default_status,
     )
 
 
 @callback(
-    Output("properties-map", "figure"), Output("properties-summary", "children"),
-    Output("properties-table", "children"), Output("properties-key", "children"),
-    Input("properties-quarter", "value"), Input("properties-provider", "value"),
+    Output("properties-map", "figure"),
+    Output("properties-summary", "children"),
+    Output("properties-table", "children"),
+    Output("properties-key", "children"),
+    Input("properties-quarter", "value"),
+    Input("properties-provider", "value"),
     Input("properties-status", "value"),
     State("properties-map", "figure"),
 )
@@ -198,9 +226,11 @@ def update_map(quarter, provider, status, figure):
     rows = data.scoped_month_rows(scope, "ward", month) if month else pd.DataFrame()
     located = int((props["lat"].notna() & props["lon"].notna()).sum())
     occupied = pd.to_numeric(props["occupied"], errors="coerce").sum()
-    summary = (f"{len(props)} properties in {quarter}, {int(pd.to_numeric(props['bedspaces']).fillna(0).sum())} "
-               f"bedspaces, {occupied:,.0f} occupied; {len(props) - located} not on the map (postcode not found). "
-               f"Wards coloured for {month}.")
+    summary = (
+        f"{len(props)} properties in {quarter}, {int(pd.to_numeric(props['bedspaces']).fillna(0).sum())} "
+        f"bedspaces, {occupied:,.0f} occupied; {len(props) - located} not on the map (postcode not found). "
+        f"Wards coloured for {month}."
+    )
     if figure and len(figure.get("data", [])) > figures.POINTS and len(rows):
         patch = Patch()
         for index, values in maps.value_updates(rows, data.geometry("ward"), "ward").items():
@@ -213,26 +243,48 @@ def update_map(quarter, provider, status, figure):
                 patch["data"][figures.POINTS][key] = value
         out_figure = patch
     else:
-        out_figure = figures.property_map(rows, data.geometry("ward"), props, outlines=data.geometry("lad"),
-                                          approaching=data.settings().approaching)
+        out_figure = figures.property_map(
+            rows, data.geometry("ward"), props, outlines=data.geometry("lad"), approaching=data.settings().approaching
+        )
     wards, las = ward_names(), la_names()
-    records = props.assign(
-        ward=props["ward_code"].map(wards), la=props["lad_code"].map(las),
-        occupancy=figures.occupancy_band(props["occupied"], props["bedspaces"]).map(
-            {k: v[0] for k, v in figures.OCCUPANCY.items()}),
-    ).sort_values(["la", "ward", "address"]).to_dict("records")
-    listing = table(records, [("address", "Address"), ("postcode", "Postcode"), ("ward", "Ward"), ("la", "LA"),
-                              ("provider", "Provider"), ("bedspaces", "Bedspaces"), ("occupied", "Occupied"),
-                              ("occupancy", "Occupancy"), ("status", "Status")], f"Properties, {quarter}")
-    key = ["Symbols: "] + [html.Span(f"{label} ({symbol.replace('-', ' ')}); ") for label, symbol, _ in
-                           figures.occupancy_key()]
+    records = (
+        props.assign(
+            ward=props["ward_code"].map(wards),
+            la=props["lad_code"].map(las),
+            occupancy=figures.occupancy_band(props["occupied"], props["bedspaces"]).map(
+                {k: v[0] for k, v in figures.OCCUPANCY.items()}
+            ),
+        )
+        .sort_values(["la", "ward", "address"])
+        .to_dict("records")
+    )
+    listing = table(
+        records,
+        [
+            ("address", "Address"),
+            ("postcode", "Postcode"),
+            ("ward", "Ward"),
+            ("la", "LA"),
+            ("provider", "Provider"),
+            ("bedspaces", "Bedspaces"),
+            ("occupied", "Occupied"),
+            ("occupancy", "Occupancy"),
+            ("status", "Status"),
+        ],
+        f"Properties, {quarter}",
+    )
+    key = ["Symbols: "] + [
+        html.Span(f"{label} ({symbol.replace('-', ' ')}); ") for label, symbol, _ in figures.occupancy_key()
+    ]
     return out_figure, summary, listing, key
 
 
 @callback(
-    Output("properties-changes", "children"), Output("properties-several", "children"),
+    Output("properties-changes", "children"),
+    Output("properties-several", "children"),
     Output("properties-reconciliation", "children"),
-    Input("properties-quarter", "value"), Input("properties-provider", "value"),
+    Input("properties-quarter", "value"),
+    Input("properties-provider", "value"),
     Input("properties-status", "value"),
 )
 def update_tables(quarter, provider, status):
@@ -247,27 +299,67 @@ def update_tables(quarter, provider, status):
         change_part = html.P(f"There is no list for {previous_quarter(quarter)} to compare with.")
     else:
         counts = diff["change"].value_counts()
-        lead = html.P("Since " + previous_quarter(quarter) + ": " + "; ".join(
-            f"{counts.get(c, 0)} {c}" for c in ("new", "left", "capacity changed", "status changed")) + ".")
+        lead = html.P(
+            "Since "
+            + previous_quarter(quarter)
+            + ": "
+            + "; ".join(f"{counts.get(c, 0)} {c}" for c in ("new", "left", "capacity changed", "status changed"))
+            + "."
+        )
         records = diff.assign(ward=diff["ward_code"].map(wards), la=diff["lad_code"].map(las)).to_dict("records")
-        change_part = html.Div([lead, table(records, [
-            ("change", "Change"), ("provider", "Provider"), ("address", "Address"), ("postcode", "Postcode"),
-            ("ward", "Ward"), ("la", "LA"), ("bedspaces_before", "Bedspaces before"),
-            ("bedspaces_after", "Bedspaces after"), ("status_before", "Status before"),
-            ("status_after", "Status after")], f"Changes from {previous_quarter(quarter)} to {quarter}")])
-    by_postcode, by_street = figures.several_at(view_properties(filtered(scope, quarter, provider, status),
-                                                                what=f"properties {quarter}"))
-    several = html.Div([
-        table(by_postcode.assign(ward=by_postcode["ward_code"].map(wards)).to_dict("records"),
-              [("postcode", "Postcode"), ("ward", "Ward"), ("properties", "Properties"),
-               ("bedspaces", "Bedspaces"), ("occupied", "Occupied"), ("providers", "Providers")],
-              "Postcodes with two or more properties"),
-        table(by_street.assign(ward=by_street["ward_code"].map(wards)).to_dict("records"),
-              [("street", "Street"), ("district", "Postcode district"), ("ward", "Ward (first property)"),
-               ("properties", "Properties"), ("bedspaces", "Bedspaces"), ("occupied", "Occupied"),
-               ("providers", "Providers")],
-              "Streets with two or more properties"),
-    ])
+        change_part = html.Div(
+            [
+                lead,
+                table(
+                    records,
+                    [
+                        ("change", "Change"),
+                        ("provider", "Provider"),
+                        ("address", "Address"),
+                        ("postcode", "Postcode"),
+                        ("ward", "Ward"),
+                        ("la", "LA"),
+                        ("bedspaces_before", "Bedspaces before"),
+                        ("bedspaces_after", "Bedspaces after"),
+                        ("status_before", "Status before"),
+                        ("status_after", "Status after"),
+                    ],
+                    f"Changes from {previous_quarter(quarter)} to {quarter}",
+                ),
+            ]
+        )
+    by_postcode, by_street = figures.several_at(
+        view_properties(filtered(scope, quarter, provider, status), what=f"properties {quarter}")
+    )
+    several = html.Div(
+        [
+            table(
+                by_postcode.assign(ward=by_postcode["ward_code"].map(wards)).to_dict("records"),
+                [
+                    ("postcode", "Postcode"),
+                    ("ward", "Ward"),
+                    ("properties", "Properties"),
+                    ("bedspaces", "Bedspaces"),
+                    ("occupied", "Occupied"),
+                    ("providers", "Providers"),
+                ],
+                "Postcodes with two or more properties",
+            ),
+            table(
+                by_street.assign(ward=by_street["ward_code"].map(wards)).to_dict("records"),
+                [
+                    ("street", "Street"),
+                    ("district", "Postcode district"),
+                    ("ward", "Ward (first property)"),
+                    ("properties", "Properties"),
+                    ("bedspaces", "Bedspaces"),
+                    ("occupied", "Occupied"),
+                    ("providers", "Providers"),
+                ],
+                "Streets with two or more properties",
+            ),
+        ]
+    )
     recon = sector_check(scope, quarter)
     if not recon.empty:
         recon = view_properties(recon, what=f"reconciliation by sector {quarter}")
@@ -275,13 +367,26 @@ def update_tables(quarter, provider, status):
         recon_part = html.P("No Home Office data for this quarter.")
     else:
         n = int(recon["mismatch"].sum())
-        recon_part = html.Div([
-            html.P(f"{n} of {len(recon)} postcode sectors do not agree ({recon['month'].iloc[0]} "
-                   f"against the {recon['quarter'].iloc[0]} lists).", role="status"),
-            table(figures.reconciliation_rows(recon, las),
-                  [("check", "Check"), ("la_name", "LA"), ("postcode_sector", "Postcode sector"),
-                   ("home_office", "Home Office count"), ("provider", "Provider occupied"),
-                   ("difference", "Difference")],
-                  "Home Office count against provider occupancy", row_class="check"),
-        ])
+        recon_part = html.Div(
+            [
+                html.P(
+                    f"{n} of {len(recon)} postcode sectors do not agree ({recon['month'].iloc[0]} "
+                    f"against the {recon['quarter'].iloc[0]} lists).",
+                    role="status",
+                ),
+                table(
+                    figures.reconciliation_rows(recon, las),
+                    [
+                        ("check", "Check"),
+                        ("la_name", "LA"),
+                        ("postcode_sector", "Postcode sector"),
+                        ("home_office", "Home Office count"),
+                        ("provider", "Provider occupied"),
+                        ("difference", "Difference"),
+                    ],
+                    "Home Office count against provider occupancy",
+                    row_class="check",
+                ),
+            ]
+        )
     return change_part, several, recon_part

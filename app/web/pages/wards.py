@@ -22,6 +22,7 @@ change patches ``z``, ``customdata`` and the status symbols; an LA change also p
 ``locations`` and ``text`` (the whole region's geometry is already there) — never the geojson.
 Query string: ``/wards?la=E06000002&month=2025-06`` opens an LA and month directly.
 """
+
 from __future__ import annotations
 
 import dash
@@ -29,11 +30,11 @@ import pandas as pd
 from dash import Input, Output, Patch, State, callback, ctx, dash_table, dcc, html
 
 from app.figures import charts, maps
+from app.periods import month_label, month_words, quarter_of
 from app.security import audit, exports
 from app.security.roles import VIEW_QUALITY_NOTES, audit_event, require, view_properties
 from app.views import quality
 from app.views import wards as views
-from app.periods import month_label, month_words, quarter_of
 from app.web import data
 
 dash.register_page(__name__, path="/wards", name="Ward map", order=1, title="Ward map - Dispersal Monitor")
@@ -59,11 +60,7 @@ TABLE_COLUMNS = [
 
 def _month_marks(months: list[str]) -> dict:
     step = max(1, len(months) // 8)
-    return {
-        i: {"label": month_label(m)}
-        for i, m in enumerate(months)
-        if i % step == 0 or i == len(months) - 1
-    }
+    return {i: {"label": month_label(m)} for i, m in enumerate(months) if i % step == 0 or i == len(months) - 1}
 
 
 def _la_value(la: str | None) -> str | None:
@@ -84,9 +81,15 @@ def ward_figure(scope, month: str, la: str | None) -> dict:
     """The full first figure (geometry of the whole region's wards, values of this month and LA)."""
     rows = ward_rows(scope, month, la)
     figure = maps.choropleth(
-        map_rows(scope, rows), data.geometry("ward"), level=LEVEL, outlines=data.geometry("lad"),
-        tile_url=data.tile_url(), uirevision=la or ALL, approaching=data.settings().approaching,
-        bands=scope.suppress, fit=rows["area_code"].astype(str).tolist(),
+        map_rows(scope, rows),
+        data.geometry("ward"),
+        level=LEVEL,
+        outlines=data.geometry("lad"),
+        tile_url=data.tile_url(),
+        uirevision=la or ALL,
+        approaching=data.settings().approaching,
+        bands=scope.suppress,
+        fit=rows["area_code"].astype(str).tolist(),
     )
     if scope.suppress and figure["data"]:
         figure["data"][maps.AREAS]["hovertemplate"] = maps.MEMBER_HOVER
@@ -129,33 +132,49 @@ def la_status(scope, month: str, la: str | None) -> html.Div:
     if _la_value(la):
         rows = rows[rows["area_code"] == la]
     items = [
-        html.Li([
-            html.Strong(str(r.area_name)), ": ",
-            html.Span(maps.STATUS_WORDS.get(str(r.status), "No population figure"), className=f"tag tag-{r.status}"),
-            f" — {r.share_of_limit:.0%} of the limit" if r.share_of_limit == r.share_of_limit else "",
-        ])
+        html.Li(
+            [
+                html.Strong(str(r.area_name)),
+                ": ",
+                html.Span(
+                    maps.STATUS_WORDS.get(str(r.status), "No population figure"), className=f"tag tag-{r.status}"
+                ),
+                f" — {r.share_of_limit:.0%} of the limit" if r.share_of_limit == r.share_of_limit else "",
+            ]
+        )
         for r in rows.itertuples()
     ]
-    return html.Div([
-        html.H2("Local authority position (official flag)", className="govuk-heading-s"),
-        html.P("The Home Office applies the limit to local authorities: this is the official flag. "
-               "Ward statuses on the map are a local indicator.", className="hint"),
-        html.Ul(items, className="status-list"),
-    ])
+    return html.Div(
+        [
+            html.H2("Local authority position (official flag)", className="govuk-heading-s"),
+            html.P(
+                "The Home Office applies the limit to local authorities: this is the official flag. "
+                "Ward statuses on the map are a local indicator.",
+                className="hint",
+            ),
+            html.Ul(items, className="status-list"),
+        ]
+    )
 
 
 def la_options(scope) -> tuple[list[dict], str]:
     """The LA filter's choices (only LAs in scope) and the default: the user's own LA, else all of them."""
     las = data.scoped_local_authorities(scope)
     every = set(data.local_authorities()["area_code"])
-    whole = (f"Whole region ({data.region_name(data.snapshot())})" if scope.lad_codes >= every
-             else "All the local authorities you can see")
+    whole = (
+        f"Whole region ({data.region_name(data.snapshot())})"
+        if scope.lad_codes >= every
+        else "All the local authorities you can see"
+    )
     options = [{"label": str(r.area_name), "value": str(r.area_code)} for r in las.itertuples()]
     if len(options) > 1:
         options.insert(0, {"label": whole, "value": ALL})
     codes = {o["value"] for o in options}
-    default = scope.home_lad if scope.home_lad in codes else (ALL if ALL in codes else
-                                                               (options[0]["value"] if options else ALL))
+    default = (
+        scope.home_lad
+        if scope.home_lad in codes
+        else (ALL if ALL in codes else (options[0]["value"] if options else ALL))
+    )
     return options, default
 
 
@@ -165,7 +184,9 @@ def layout(la: str | None = None, month: str | None = None, ward: str | None = N
     if scope is None:
         return html.Div([html.H1("Ward map"), html.P("Sign in to see this page.")])
     if not months:
-        return html.Div([html.H1("Ward map"), html.P("No Home Office months are loaded yet: load one on the Data page.")])
+        return html.Div(
+            [html.H1("Ward map"), html.P("No Home Office months are loaded yet: load one on the Data page.")]
+        )
     options, default = la_options(scope)
     la = la if la in {o["value"] for o in options} else default
     index = months.index(month) if month in months else months.index(data.default_month(scope, la))
@@ -178,43 +199,81 @@ def layout(la: str | None = None, month: str | None = None, ward: str | None = N
             dcc.Store(id="wards-selected", data=ward),
             html.Div(id="wards-url-sync", hidden=True),
             html.H1("Ward map"),
-            html.P("People supported in dispersal accommodation against the limit of 1 per 200 residents, ward by ward. "
-                   "Ward statuses are a local indicator; the Home Office applies the limit to local authorities.",
-                   className="lede"),
+            html.P(
+                "People supported in dispersal accommodation against the limit of 1 per 200 residents, ward by ward. "
+                "Ward statuses are a local indicator; the Home Office applies the limit to local authorities.",
+                className="lede",
+            ),
             html.Div(
                 [
-                    html.Div([
-                        html.Label("Local authority", htmlFor="wards-la", id="wards-la-label"),
-                        dcc.Dropdown(id="wards-la", options=options, value=la, clearable=False, searchable=True),
-                    ], className="control control-la"),
-                    html.Div([
-                        html.Label("Find a ward, local authority or postcode", htmlFor="wards-search"),
-                        html.Div([
-                            dcc.Input(id="wards-search", type="search", debounce=True, autoComplete="off",
-                                      placeholder="e.g. a ward name or TS1 2AB", className="search-input"),
-                            html.Button("Find", id="wards-search-go", n_clicks=0, className="button"),
-                        ], className="search-row"),
-                        html.P(id="wards-search-result", className="hint", role="status",
-                               **{"aria-live": "polite"}),
-                    ], className="control control-search"),
-                    html.Div([
-                        html.Label("Month", htmlFor="wards-month", id="wards-month-heading"),
-                        html.Div(
-                            [
-                                html.Button("Play", id="wards-play", n_clicks=0, className="button button-secondary",
-                                            title="Play the months in order"),
-                                html.Div(
-                                    dcc.Slider(id="wards-month", min=0, max=len(months) - 1, step=1, value=index,
-                                               marks=_month_marks(months), included=False, updatemode="drag"),
-                                    className="slider",
-                                ),
-                            ],
-                            className="month-row",
-                        ),
-                        html.P(month_words(month), id="wards-month-label", className="month-label",
-                               **{"aria-live": "polite"}),
-                        dcc.Interval(id="wards-player", interval=1500, disabled=True),
-                    ], className="control control-month"),
+                    html.Div(
+                        [
+                            html.Label("Local authority", htmlFor="wards-la", id="wards-la-label"),
+                            dcc.Dropdown(id="wards-la", options=options, value=la, clearable=False, searchable=True),
+                        ],
+                        className="control control-la",
+                    ),
+                    html.Div(
+                        [
+                            html.Label("Find a ward, local authority or postcode", htmlFor="wards-search"),
+                            html.Div(
+                                [
+                                    dcc.Input(
+                                        id="wards-search",
+                                        type="search",
+                                        debounce=True,
+                                        autoComplete="off",
+                                        placeholder="e.g. a ward name or TS1 2AB",
+                                        className="search-input",
+                                    ),
+                                    html.Button("Find", id="wards-search-go", n_clicks=0, className="button"),
+                                ],
+                                className="search-row",
+                            ),
+                            html.P(
+                                id="wards-search-result", className="hint", role="status", **{"aria-live": "polite"}
+                            ),
+                        ],
+                        className="control control-search",
+                    ),
+                    html.Div(
+                        [
+                            html.Label("Month", htmlFor="wards-month", id="wards-month-heading"),
+                            html.Div(
+                                [
+                                    html.Button(
+                                        "Play",
+                                        id="wards-play",
+                                        n_clicks=0,
+                                        className="button button-secondary",
+                                        title="Play the months in order",
+                                    ),
+                                    html.Div(
+                                        dcc.Slider(
+                                            id="wards-month",
+                                            min=0,
+                                            max=len(months) - 1,
+                                            step=1,
+                                            value=index,
+                                            marks=_month_marks(months),
+                                            included=False,
+                                            updatemode="drag",
+                                        ),
+                                        className="slider",
+                                    ),
+                                ],
+                                className="month-row",
+                            ),
+                            html.P(
+                                month_words(month),
+                                id="wards-month-label",
+                                className="month-label",
+                                **{"aria-live": "polite"},
+                            ),
+                            dcc.Interval(id="wards-player", interval=1500, disabled=True),
+                        ],
+                        className="control control-month",
+                    ),
                 ],
                 className="controls",
             ),
@@ -223,33 +282,55 @@ def layout(la: str | None = None, month: str | None = None, ward: str | None = N
                 [
                     html.Div(
                         [
-                            dcc.Graph(id="wards-map", figure=ward_figure(scope, month, la), config=maps.GRAPH_CONFIG,
-                                      className="map", clear_on_unhover=True),
-                            html.P("Symbols mark wards over the limit (▲) and approaching it (○), so status does not "
-                                   "rely on colour. Dark lines are local authority boundaries.", className="hint"),
+                            dcc.Graph(
+                                id="wards-map",
+                                figure=ward_figure(scope, month, la),
+                                config=maps.GRAPH_CONFIG,
+                                className="map",
+                                clear_on_unhover=True,
+                            ),
+                            html.P(
+                                "Symbols mark wards over the limit (▲) and approaching it (○), so status does not "
+                                "rely on colour. Dark lines are local authority boundaries.",
+                                className="hint",
+                            ),
                             html.Div(la_status(scope, month, la), id="wards-la-status"),
                         ],
                         className="map-column",
                     ),
                     html.Div(
-                        ward_panel(scope, ward, month) if ward else html.Div(
-                            [html.H2("Ward details", className="govuk-heading-m"),
-                             html.P("Select a ward on the map, or a row in the table below, to see its trend over "
-                                    "all months, accommodation types, properties and data-quality notes.")],
+                        ward_panel(scope, ward, month)
+                        if ward
+                        else html.Div(
+                            [
+                                html.H2("Ward details", className="govuk-heading-m"),
+                                html.P(
+                                    "Select a ward on the map, or a row in the table below, to see its trend over "
+                                    "all months, accommodation types, properties and data-quality notes."
+                                ),
+                            ],
                         ),
-                        id="wards-panel", className="panel", role="region", **{"aria-label": "Ward details",
-                                                                                "aria-live": "polite"},
+                        id="wards-panel",
+                        className="panel",
+                        role="region",
+                        **{"aria-label": "Ward details", "aria-live": "polite"},
                     ),
                 ],
                 className="map-and-panel",
             ),
             html.H2("Table of wards", id="wards-table-heading"),
-            html.P("The same figures as the map. Sort by a column heading; type in the row below the headings to filter "
-                   "(for example > 100 in the share column).", className="hint"),
-            html.Div([
-                html.Button("Download CSV", id="wards-download", className="button button-secondary"),
-                dcc.Download(id="wards-csv"),
-            ], className="actions"),
+            html.P(
+                "The same figures as the map. Sort by a column heading; type in the row below the headings to filter "
+                "(for example > 100 in the share column).",
+                className="hint",
+            ),
+            html.Div(
+                [
+                    html.Button("Download CSV", id="wards-download", className="button button-secondary"),
+                    dcc.Download(id="wards-csv"),
+                ],
+                className="actions",
+            ),
             dash_table.DataTable(
                 id="wards-table",
                 columns=TABLE_COLUMNS,
@@ -259,8 +340,12 @@ def layout(la: str | None = None, month: str | None = None, ward: str | None = N
                 page_action="native",
                 page_size=25,
                 style_table={"overflowX": "auto"},
-                style_cell={"fontFamily": "Arial, Helvetica, sans-serif", "fontSize": 15, "padding": "6px",
-                            "textAlign": "left"},
+                style_cell={
+                    "fontFamily": "Arial, Helvetica, sans-serif",
+                    "fontSize": 15,
+                    "padding": "6px",
+                    "textAlign": "left",
+                },
                 style_header={"fontWeight": "bold", "backgroundColor": "#f3f2f1"},
                 style_data_conditional=[
                     {"if": {"filter_query": '{status} contains "Over"'}, "fontWeight": "bold"},
@@ -325,8 +410,9 @@ def _month(index) -> str:
 def map_values(_snap, scope, month: str, la: str, new_locations: bool) -> dict:
     """What a month or LA change sends to the map, built once per store version, scope, month and LA."""
     locations = None if new_locations else data_locations(scope, la)
-    return maps.value_updates(map_rows(scope, ward_rows(scope, month, la)), data.geometry("ward"), LEVEL,
-                              locations=locations)
+    return maps.value_updates(
+        map_rows(scope, ward_rows(scope, month, la)), data.geometry("ward"), LEVEL, locations=locations
+    )
 
 
 @data.per_scope
@@ -410,8 +496,11 @@ def download(_clicks: int, index: int, la: str):
     month = _month(index)
     table = exports.defuse(csv_table(scope, month, la))
     where = _la_value(la) or "region"
-    audit_event(audit.EXPORT, f"wards_{where}_{month}.csv",
-                {"page": "wards", "lad_code": _la_value(la), "month": month, "rows": int(len(table))})
+    audit_event(
+        audit.EXPORT,
+        f"wards_{where}_{month}.csv",
+        {"page": "wards", "lad_code": _la_value(la), "month": month, "rows": len(table)},
+    )
     return dcc.send_data_frame(table.to_csv, f"wards_{where}_{month}.csv", index=False)
 
 
@@ -475,12 +564,17 @@ def find_area(scope, query: str) -> tuple[str, str, str] | None:
     areas = areas[areas["level"].isin(["ward", "lad"]) & areas["lad_code"].isin(scope.lad_codes)]
     names = areas["area_name"].astype(str).str.casefold()
     wanted = text.casefold()
-    for matches in (names == wanted, names.str.startswith(wanted), names.str.contains(wanted, regex=False),
-                    areas["area_code"].astype(str).str.casefold() == wanted):
+    for matches in (
+        names == wanted,
+        names.str.startswith(wanted),
+        names.str.contains(wanted, regex=False),
+        areas["area_code"].astype(str).str.casefold() == wanted,
+    ):
         hits = areas[matches.to_numpy()]
         if len(hits):
-            hit = hits.sort_values(["level", "area_name"], key=lambda c: c.map({"lad": 0, "ward": 1})
-                                   if c.name == "level" else c).iloc[0]
+            hit = hits.sort_values(
+                ["level", "area_name"], key=lambda c: c.map({"lad": 0, "ward": 1}) if c.name == "level" else c
+            ).iloc[0]
             return ("la" if hit["level"] == "lad" else LEVEL), str(hit["area_code"]), str(hit["lad_code"])
     return None
 
@@ -504,8 +598,13 @@ def search(_clicks, _submits, query, la, options, index):
     scope = require()
     found = find_area(scope, query)
     if found is None:
-        return (dash.no_update, dash.no_update, dash.no_update, dash.no_update,
-                f"Nothing found for \u201c{str(query or '')[:60]}\u201d among the areas you can see.")
+        return (
+            dash.no_update,
+            dash.no_update,
+            dash.no_update,
+            dash.no_update,
+            f"Nothing found for \u201c{str(query or '')[:60]}\u201d among the areas you can see.",
+        )
     level, code, lad = found
     offered = {o.get("value") for o in options or [] if isinstance(o, dict)}
     target = lad if lad in offered else la
@@ -515,10 +614,14 @@ def search(_clicks, _submits, query, la, options, index):
         patch["data"][maps.HIGHLIGHT][key] = value
     names = data.snapshot().areas.set_index("area_code")["area_name"]
     if level == LEVEL:
-        return (target, patch.to_plotly_json(), ward_panel(scope, code, _month(index)), code,
-                f"Found the ward {names.get(code, code)} ({names.get(lad, lad)}).")
-    return (target, patch.to_plotly_json(), dash.no_update, None,
-            f"Found the local authority {names.get(code, code)}.")
+        return (
+            target,
+            patch.to_plotly_json(),
+            ward_panel(scope, code, _month(index)),
+            code,
+            f"Found the ward {names.get(code, code)} ({names.get(lad, lad)}).",
+        )
+    return (target, patch.to_plotly_json(), dash.no_update, None, f"Found the local authority {names.get(code, code)}.")
 
 
 dash.clientside_callback(
@@ -560,18 +663,33 @@ def ward_panel(scope, code: str, month: str) -> list:
     return [
         html.H2(f"{this['area_name']}", className="govuk-heading-m", id="wards-panel-title"),
         html.P(f"{la_name} · ward {code}", className="hint"),
-        html.Dl([
-            html.Dt("Month"), html.Dd(month_words(month)),
-            html.Dt("People supported"), html.Dd(views.people_text(this, scope.suppress, note=True)),
-            html.Dt("Residents"), html.Dd("not known" if this["population"] != this["population"]
-                                         else f"{this['population']:,.0f}"),
-            html.Dt("1 in N"), html.Dd(views.readable_rows(this.to_frame().T, scope.suppress,
-                                                           data.settings().approaching)["one_in_text"].iloc[0]),
-            html.Dt("Share of the limit"), html.Dd("not shown to your account" if scope.suppress
-                                                  else "not known" if this["share_of_limit"] != this["share_of_limit"]
-                                                  else f"{this['share_of_limit']:.0%}"),
-            html.Dt("Status"), html.Dd(html.Span(status, className=f"tag tag-{this['status']}")),
-        ], className="figures"),
+        html.Dl(
+            [
+                html.Dt("Month"),
+                html.Dd(month_words(month)),
+                html.Dt("People supported"),
+                html.Dd(views.people_text(this, scope.suppress, note=True)),
+                html.Dt("Residents"),
+                html.Dd("not known" if this["population"] != this["population"] else f"{this['population']:,.0f}"),
+                html.Dt("1 in N"),
+                html.Dd(
+                    views.readable_rows(this.to_frame().T, scope.suppress, data.settings().approaching)[
+                        "one_in_text"
+                    ].iloc[0]
+                ),
+                html.Dt("Share of the limit"),
+                html.Dd(
+                    "not shown to your account"
+                    if scope.suppress
+                    else "not known"
+                    if this["share_of_limit"] != this["share_of_limit"]
+                    else f"{this['share_of_limit']:.0%}"
+                ),
+                html.Dt("Status"),
+                html.Dd(html.Span(status, className=f"tag tag-{this['status']}")),
+            ],
+            className="figures",
+        ),
         html.H3("Trend over all months"),
         _trend(scope, trend),
         html.H3("By accommodation type"),
@@ -585,63 +703,114 @@ def ward_panel(scope, code: str, month: str) -> list:
 
 def _trend(scope, trend: pd.DataFrame):
     if scope.suppress:  # the ward's share over time would give its exact count back: members get the table
-        rows = [html.Tr([html.Td(month_words(str(r.month))), html.Td(str(r.people_display)),
-                         html.Td(maps.STATUS_WORDS.get(str(r.status), "No population figure"))])
-                for r in trend.itertuples()]
-        return html.Table([html.Caption("People supported by month (rounded to 5; under 5 not shown)"),
-                           html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Month", "People", "Status")])),
-                           html.Tbody(rows)], id="wards-panel-trend", className="table")
-    return dcc.Graph(id="wards-panel-trend", figure=charts.area_trend(trend), config={"displaylogo": False},
-                     className="panel-chart")
+        rows = [
+            html.Tr(
+                [
+                    html.Td(month_words(str(r.month))),
+                    html.Td(str(r.people_display)),
+                    html.Td(maps.STATUS_WORDS.get(str(r.status), "No population figure")),
+                ]
+            )
+            for r in trend.itertuples()
+        ]
+        return html.Table(
+            [
+                html.Caption("People supported by month (rounded to 5; under 5 not shown)"),
+                html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Month", "People", "Status")])),
+                html.Tbody(rows),
+            ],
+            id="wards-panel-trend",
+            className="table",
+        )
+    return dcc.Graph(
+        id="wards-panel-trend", figure=charts.area_trend(trend), config={"displaylogo": False}, className="panel-chart"
+    )
 
 
 def _mix_table(scope, code: str, month: str) -> html.Div:
     if not scope.can_see_ward_breakdown(code):
-        return html.P("Breakdowns below local-authority level are not available to your account for this ward.",
-                      id="wards-panel-mix")
+        return html.P(
+            "Breakdowns below local-authority level are not available to your account for this ward.",
+            id="wards-panel-mix",
+        )
     mix = data.accommodation_mix(code)
     mix = mix[mix["month"] == month]
     if mix.empty:
         return html.P("No people recorded in this ward this month.", id="wards-panel-mix")
-    body = [html.Tr([html.Td(str(r.accommodation_type).capitalize()), html.Td(f"{r.people:,.1f}")])
-            for r in mix.itertuples()]
+    body = [
+        html.Tr([html.Td(str(r.accommodation_type).capitalize()), html.Td(f"{r.people:,.1f}")])
+        for r in mix.itertuples()
+    ]
     return html.Table(
-        [html.Caption(f"People by accommodation type, {month_words(month)} (apportioned from postcode sectors)"),
-         html.Thead(html.Tr([html.Th("Accommodation type", scope="col"), html.Th("People", scope="col")])),
-         html.Tbody(body)],
-        id="wards-panel-mix", className="table",
+        [
+            html.Caption(f"People by accommodation type, {month_words(month)} (apportioned from postcode sectors)"),
+            html.Thead(html.Tr([html.Th("Accommodation type", scope="col"), html.Th("People", scope="col")])),
+            html.Tbody(body),
+        ],
+        id="wards-panel-mix",
+        className="table",
     )
 
 
 def _properties(scope, code: str, la_code: str, month: str) -> html.Div:
     if not scope.can_see_properties(la_code):
-        return html.Div(html.P("Property-level information for this local authority is not available to your "
-                               "account."), id="wards-panel-properties")
+        return html.Div(
+            html.P("Property-level information for this local authority is not available to your account."),
+            id="wards-panel-properties",
+        )
     props = view_properties(data.properties_in_scope(scope, code), what=code)
     if props.empty:
-        return html.Div(html.P("No provider property lists place a property in this ward."),
-                        id="wards-panel-properties")
+        return html.Div(
+            html.P("No provider property lists place a property in this ward."), id="wards-panel-properties"
+        )
     quarters = sorted(props["quarter"].astype(str).unique())
     wanted = quarter_of(month)
     quarter = max([q for q in quarters if q <= wanted], default=quarters[0])
     now = props[props["quarter"] == quarter]
     summary_rows = now.groupby("provider", as_index=False).agg(
-        properties=("property_key", "count"), bedspaces=("bedspaces", "sum"), occupied=("occupied", "sum"))
-    body = [html.Tr([html.Td(str(r.provider)), html.Td(f"{r.properties}"), html.Td(f"{r.bedspaces:,.0f}"),
-                     html.Td(f"{r.occupied:,.0f}")]) for r in summary_rows.itertuples()]
+        properties=("property_key", "count"), bedspaces=("bedspaces", "sum"), occupied=("occupied", "sum")
+    )
+    body = [
+        html.Tr(
+            [
+                html.Td(str(r.provider)),
+                html.Td(f"{r.properties}"),
+                html.Td(f"{r.bedspaces:,.0f}"),
+                html.Td(f"{r.occupied:,.0f}"),
+            ]
+        )
+        for r in summary_rows.itertuples()
+    ]
     addresses = now[["provider", "address", "postcode", "bedspaces", "occupied"]].sort_values(["provider", "address"])
-    return html.Div([
-        html.Table([
-            html.Caption(f"Property lists for {quarter}"),
-            html.Thead(html.Tr([html.Th(h, scope="col") for h in ("Provider", "Properties", "Bedspaces", "Occupied")])),
-            html.Tbody(body),
-        ], className="table"),
-        html.Details([
-            html.Summary("Addresses (restricted: OFFICIAL-SENSITIVE)"),
-            html.P("Only for officers who need them. Do not copy them into shared papers.", className="hint"),
-            html.Ul([html.Li(f"{r.address}, {r.postcode} — {r.bedspaces} bedspaces") for r in addresses.itertuples()]),
-        ], id="wards-panel-addresses", className="restricted"),
-    ], id="wards-panel-properties")
+    return html.Div(
+        [
+            html.Table(
+                [
+                    html.Caption(f"Property lists for {quarter}"),
+                    html.Thead(
+                        html.Tr([html.Th(h, scope="col") for h in ("Provider", "Properties", "Bedspaces", "Occupied")])
+                    ),
+                    html.Tbody(body),
+                ],
+                className="table",
+            ),
+            html.Details(
+                [
+                    html.Summary("Addresses (restricted: OFFICIAL-SENSITIVE)"),
+                    html.P("Only for officers who need them. Do not copy them into shared papers.", className="hint"),
+                    html.Ul(
+                        [
+                            html.Li(f"{r.address}, {r.postcode} — {r.bedspaces} bedspaces")
+                            for r in addresses.itertuples()
+                        ]
+                    ),
+                ],
+                id="wards-panel-addresses",
+                className="restricted",
+            ),
+        ],
+        id="wards-panel-properties",
+    )
 
 
 def _quality(scope, la_code: str, month: str, row: pd.Series) -> html.Div:
@@ -652,7 +821,9 @@ def _quality(scope, la_code: str, month: str, row: pd.Series) -> html.Div:
         "mixed": "split between wards partly by provider properties and partly by postcodes",
         "direct": "recorded directly against the ward",
     }.get(method, "no people to apportion this month")
-    notes = [html.Li(f"Ward figures are estimates: the Home Office counts people by postcode sector; here they were {how}.")]
+    notes = [
+        html.Li(f"Ward figures are estimates: the Home Office counts people by postcode sector; here they were {how}.")
+    ]
     if not scope.allows(VIEW_QUALITY_NOTES, la_code):  # notes quote cells of the file (sector counts)
         return html.Div(html.Ul(notes), id="wards-panel-quality")
     problems = quality.quality_notes(data.data_quality(la_code, month), data.loads(), scope)

@@ -8,6 +8,7 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-01
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
@@ -39,16 +40,37 @@ def upgrade() -> None:
     op.create_index("ix_load_coverage_key", "load_coverage", ["kind", "period", "lad_code", "status"])
     bind = op.get_bind()
     loads = sa.table(
-        "loads", sa.column("id"), sa.column("kind"), sa.column("period"), sa.column("scope"),
-        sa.column("provider"), sa.column("status"), sa.column("superseded_by"),
+        "loads",
+        sa.column("id"),
+        sa.column("kind"),
+        sa.column("period"),
+        sa.column("scope"),
+        sa.column("provider"),
+        sa.column("status"),
+        sa.column("superseded_by"),
     )
     coverage = sa.table(
-        "load_coverage", sa.column("load_id"), sa.column("kind"), sa.column("period"), sa.column("provider"),
-        sa.column("lad_code"), sa.column("complete"), sa.column("status"), sa.column("superseded_by"),
+        "load_coverage",
+        sa.column("load_id"),
+        sa.column("kind"),
+        sa.column("period"),
+        sa.column("provider"),
+        sa.column("lad_code"),
+        sa.column("complete"),
+        sa.column("status"),
+        sa.column("superseded_by"),
     )
     rows = [
-        {"load_id": load.id, "kind": load.kind, "period": load.period, "provider": load.provider, "lad_code": code,
-         "complete": True, "status": load.status, "superseded_by": load.superseded_by}
+        {
+            "load_id": load.id,
+            "kind": load.kind,
+            "period": load.period,
+            "provider": load.provider,
+            "lad_code": code,
+            "complete": True,
+            "status": load.status,
+            "superseded_by": load.superseded_by,
+        }
         for load in bind.execute(
             sa.select(loads).where(loads.c.kind.in_(["home_office", "properties"]), loads.c.period.is_not(None))
         )

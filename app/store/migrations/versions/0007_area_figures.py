@@ -8,6 +8,7 @@ Revision ID: 0007
 Revises: 0004
 Create Date: 2026-12-01
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa

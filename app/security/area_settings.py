@@ -4,6 +4,7 @@ Writes go through :func:`set_values`, which checks the LA is in the store, keeps
 records the change in the audit log in the same transaction and bumps the store version (so every page and
 command recomputes the limit column and plan against actual).
 """
+
 from __future__ import annotations
 
 import math
@@ -23,20 +24,30 @@ class SettingRefused(ValueError):
 
 def check_ratio(value: float) -> float:
     if not isinstance(value, (int, float)) or not math.isfinite(value) or not MIN_RATIO <= value <= MAX_RATIO:
-        raise SettingRefused(f"the limit ratio must be a number of residents per person between {MIN_RATIO:,.0f} "
-                             f"and {MAX_RATIO:,.0f} (the national limit is 200); got {value}")
+        raise SettingRefused(
+            f"the limit ratio must be a number of residents per person between {MIN_RATIO:,.0f} "
+            f"and {MAX_RATIO:,.0f} (the national limit is 200); got {value}"
+        )
     return float(value)
 
 
 def check_bedspaces(value: int) -> int:
     if not isinstance(value, int) or not 0 <= value <= MAX_BEDSPACES:
-        raise SettingRefused(f"the allocation must be a whole number of bedspaces from 0 to {MAX_BEDSPACES:,}; "
-                             f"got {value}")
+        raise SettingRefused(
+            f"the allocation must be a whole number of bedspaces from 0 to {MAX_BEDSPACES:,}; got {value}"
+        )
     return value
 
 
-def set_values(engine, lad_code: str, *, who: str, limit_ratio: float | None = None,
-               allocation: int | None = None, note: str | None = None) -> dict:
+def set_values(
+    engine,
+    lad_code: str,
+    *,
+    who: str,
+    limit_ratio: float | None = None,
+    allocation: int | None = None,
+    note: str | None = None,
+) -> dict:
     """Save an LA's agreed limit ratio and/or allocation; returns the row as saved."""
     from app.security import audit
 
@@ -46,13 +57,15 @@ def set_values(engine, lad_code: str, *, who: str, limit_ratio: float | None = N
         allocation = check_bedspaces(allocation)
     table = schema.area_settings
     with db.writing(engine) as conn:
-        known = conn.execute(sa.select(schema.areas.c.area_code).where(
-            (schema.areas.c.area_code == lad_code) & (schema.areas.c.level == "lad"))).first()
+        known = conn.execute(
+            sa.select(schema.areas.c.area_code).where(
+                (schema.areas.c.area_code == lad_code) & (schema.areas.c.level == "lad")
+            )
+        ).first()
         if known is None:
             raise SettingRefused(f"{lad_code} is not a local authority in the store")
         before = conn.execute(sa.select(table).where(table.c.area_code == lad_code)).mappings().first()
-        row = dict(before) if before else {"area_code": lad_code, "limit_ratio": None, "allocation": None,
-                                           "note": None}
+        row = dict(before) if before else {"area_code": lad_code, "limit_ratio": None, "allocation": None, "note": None}
         if limit_ratio is not None:
             row["limit_ratio"] = limit_ratio
         if allocation is not None:
@@ -64,7 +77,10 @@ def set_values(engine, lad_code: str, *, who: str, limit_ratio: float | None = N
         else:
             conn.execute(table.insert().values(**row))
         loads.bump_version(conn)
-        changed = {k: {"from": (before or {}).get(k), "to": row[k]} for k in ("limit_ratio", "allocation")
-                   if (before or {}).get(k) != row[k]}
+        changed = {
+            k: {"from": (before or {}).get(k), "to": row[k]}
+            for k in ("limit_ratio", "allocation")
+            if (before or {}).get(k) != row[k]
+        }
         audit.record(engine, who, audit.AREA_SETTING_SET, lad_code, changed, conn=conn)
     return row
