@@ -44,8 +44,10 @@ class SheetMeta:
 
 
 class _Sheet:
-    def __init__(self, rows: list[list[object]]):
+    def __init__(self, rows: list[list[object]], merged: list | None = None):
         self._rows = rows
+        #: merged ranges as calamine gives them: ((top, left), (bottom, right)), 0-based
+        self.merged_cell_ranges = merged or []
 
     def to_python(self, skip_empty_area: bool = False) -> list[list[object]]:
         return self._rows
@@ -55,12 +57,13 @@ class ParsedWorkbook:
     """What the child read, offering the part of calamine's interface the readers use."""
 
     def __init__(self, sheets: list[tuple[str, str, list[list[object]]]]):
-        self.sheet_names = [name for name, _, _ in sheets]
-        self.sheets_metadata = [SheetMeta(name, visible) for name, visible, _ in sheets]
-        self._rows = {name: rows for name, _, rows in sheets}
+        self.sheet_names = [sheet[0] for sheet in sheets]
+        self.sheets_metadata = [SheetMeta(sheet[0], sheet[1]) for sheet in sheets]
+        self._rows = {sheet[0]: sheet[2] for sheet in sheets}
+        self._merged = {sheet[0]: (sheet[3] if len(sheet) > 3 else []) for sheet in sheets}
 
     def get_sheet_by_name(self, name: str) -> _Sheet:
-        return _Sheet(self._rows[name])
+        return _Sheet(self._rows[name], self._merged[name])
 
 
 class _Unpickler(pickle.Unpickler):
@@ -185,7 +188,8 @@ def _read(path: str, max_cells: int) -> dict:
             text = (str(error).strip() or type(error).__name__).splitlines()[0][:120]
             return {"refused": f"this sheet cannot be read ({text})", "sheet": name, "code": "unreadable"}
         visible = str(getattr(metadata.get(name), "visible", "Visible"))
-        sheets.append((name, visible, rows))
+        merged = [tuple(map(tuple, r)) for r in (getattr(sheet, "merged_cell_ranges", None) or [])]
+        sheets.append((name, visible, rows, merged))
     return {"sheets": sheets}
 
 

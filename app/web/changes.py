@@ -91,7 +91,7 @@ def preview_panel(user_scope, prepared, panel_id: str = "data-preview-changes") 
         return html.Section(id=panel_id, className="changes")
     snap = data.snapshot()
     month = report.period
-    found = ch.what_changed(_as_if_loaded(snap, prepared).table, month)
+    found = ch.what_changed(_as_if_loaded(snap, prepared), month)
     rows = found.rows[found.rows["lad_code"].isin(user_scope.lad_codes)].reset_index(drop=True)
     found = ch.Changes(found.month, found.previous, found.compared, rows)
     if user_scope.suppress:
@@ -110,9 +110,12 @@ def preview_panel(user_scope, prepared, panel_id: str = "data-preview-changes") 
 PREVIEW_LOAD = -1
 
 
-def _as_if_loaded(snap: monitoring.Snapshot, prepared) -> monitoring.Snapshot:
-    """The snapshot with the file's records in force for its month and LAs, as its load would make them."""
-    import dataclasses
+def _as_if_loaded(snap: monitoring.Snapshot, prepared) -> pd.DataFrame:
+    """The monitoring table of the file's month and the one before, with the file's records in force for its
+    month and LAs, as its load would make them (figured from the records, not the stored figures)."""
+    from app.cluster import apportion as ap
+    from app.cluster import coverage as cov
+    from app.cluster import position
 
     month = prepared.report.period
     months = {month, ch.previous_month(month)}
@@ -128,4 +131,9 @@ def _as_if_loaded(snap: monitoring.Snapshot, prepared) -> monitoring.Snapshot:
         {"month": month, "lad_code": sorted(prepared.scope), "load_id": PREVIEW_LOAD, "complete": True}
     )
     covered = pd.concat([covered, added.astype(covered.dtypes.to_dict())], ignore_index=True)
-    return dataclasses.replace(snap, version=-1, records=records, covered=covered)
+    split = ap.apportion(records, snap.weights, ap.property_occupancy(snap.properties))
+    split = cov.in_force(split, records, covered)
+    mask = position.counted(records, snap.settings)
+    people = position.people_by_area(records, split, snap.areas, mask, covered)
+    population = position.population_by_area(snap.areas, snap.population)
+    return position.monitoring_table(people, snap.areas, population, snap.settings, snap.limit_overrides)

@@ -211,8 +211,10 @@ def test_an_evicted_upload_takes_its_file_with_it(as_role, monkeypatch):
     from app.web.pages import data as data_page
     from tests.security.test_workbook_bombs import _upload, workbook
 
-    def fake_prepare(path, kind, provider, user):
-        return SimpleNamespace(report=ingest.LoadReport("home_office", path.name, None, "2025-03", 1))
+    def fake_prepare(path, kind, provider, user, month=None):
+        return SimpleNamespace(
+            report=ingest.LoadReport("home_office", path.name, None, "2025-03", 1), table=None, scope=set()
+        )
 
     monkeypatch.setattr(data_page, "prepare", fake_prepare)
     admin = as_role("admin")

@@ -195,6 +195,7 @@ def _upload(client, raw: bytes, name: str):
             {"id": "data-upload", "property": "filename", "value": name},
             {"id": "data-kind", "property": "value", "value": "home_office"},
             {"id": "data-provider", "property": "value", "value": None},
+            {"id": "data-month", "property": "value", "value": None},
         ],
         "changedPropIds": ["data-upload.contents"],
     }
