@@ -25,7 +25,7 @@ from app.cluster import apportion as ap
 from app.cluster import coverage as cover
 from app.cluster import reconcile as rc
 from app.geography import boundaries as gb
-from app.geography.la_names import resolve_local_authorities
+from app.geography.la_names import named_in, resolve_local_authorities
 from app.geography.placement import place_points
 from app.problems import InputRefused, Problem, ProblemLog
 from app.readers.boundaries import read_boundaries
@@ -385,7 +385,7 @@ def prepare_home_office(
 
     # Property lists only change how a sector is split between wards, not whether it can be placed.
     split = ap.apportion(table, weights)
-    found = cover.file_scope(table, split, weights, lads, hint=cover.named_in(path.name, lads))
+    found = cover.file_scope(table, split, weights, lads, hint=named_in(path.name, lads))
     if found.problems:
         raise InputRefused([Problem(text, path.name, column=column) for text, column in found.problems])
     if found.pinned is not None:
