@@ -92,6 +92,7 @@ def pack_inputs(engine: Engine, settings: Settings) -> tuple[pack_content.PackIn
         loads=loads,
         counted_types=settings.counted_types,
         approaching=settings.approaching,
+        limit_ratio=settings.limit_ratio,
         attribution=attribution_lines(settings.reference_dir),
     )
     return inputs, snap

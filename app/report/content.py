@@ -75,6 +75,7 @@ class PackInputs:
     loads: pd.DataFrame
     counted_types: tuple[str, ...] = (DISPERSAL,)
     approaching: float = 0.8
+    limit_ratio: float = 200.0
     attribution: tuple[str, ...] = ATTRIBUTION
 
 
@@ -772,8 +773,8 @@ def _sources_section(
     text = [
         f"Home Office months used: {months[0]} to {months[-1]} ({len(months)} months); the position is at {month}.",
         f"People counted against the limit: accommodation type {counted} (Section 95 and Section 4); the limit is "
-        '1 supported person per 200 residents unless a variation is agreed for the area; "approaching" '
-        f"from {inputs.approaching:.0%} of the limit.",
+        f"{palette.limit_words(inputs.limit_ratio)} unless a variation is agreed for the area; "
+        f'"approaching" from {inputs.approaching:.0%} of the limit.',
         f"Population (the denominator): {year or 'not known'}" + (f", {'; '.join(sources)}." if sources else "."),
         f"Property lists: {quarter} compared with {previous_quarter(quarter)}.",
     ]

@@ -14,7 +14,7 @@ from dash import Input, Output, Patch, State, callback, ctx, dash_table, dcc, ht
 from app.cluster.coverage import headline as coverage_headline
 from app.cluster.fair_share import fair_share
 from app.cluster.position import NO_DATA
-from app.figures import charts, maps
+from app.figures import charts, maps, palette
 from app.periods import month_words
 from app.security.roles import require
 from app.views import plan
@@ -253,9 +253,9 @@ def layout(month: str | None = None, **_query) -> html.Div:
             dcc.Location(id="overview-go", refresh="callback-nav"),
             html.H1(f"Region overview: {region}"),
             html.P(
-                "Each local authority's position against the limit of 1 person supported in dispersal "
-                "accommodation per 200 residents. The Home Office applies the limit to local authorities; "
-                "this is the official flag.",
+                "Each local authority's position against the limit of people supported in dispersal "
+                f"accommodation: {palette.limit_words(data.settings().limit_ratio)}. The Home Office applies "
+                "the limit to local authorities; this is the official flag.",
                 className="lede",
             ),
             html.Div(
