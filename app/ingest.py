@@ -56,11 +56,11 @@ class LoadReport:
     def lines(self) -> list[str]:
         if self.unchanged:
             return [f"{self.file}: already loaded as load {self.load_id}; nothing changed."]
-        head = f"{self.file}: loaded {self.rows} rows as load {self.load_id}"
+        head = f"{self.file}: loaded {self.rows:,} rows as load {self.load_id}"
         if self.period:
             head += f" for {self.period}"
         out = [head + "."]
-        out += [f"  {key.replace('_', ' ')}: {value}" for key, value in self.facts.items()]
+        out += [f"  {key.replace('_', ' ')}: {_counted(value)}" for key, value in self.facts.items()]
         if self.replaced:
             by_load: dict[int, list[str]] = {}
             for code, old in sorted(self.replaced.items()):
@@ -450,6 +450,11 @@ def _stated_total(meta: dict) -> str:
         f"{_people(stated)} (the {_people(loaded)} loaded differ only by the estimates of suppressed counts, "
         f"within their range{per_block})"
     )
+
+
+def _counted(value: object) -> object:
+    """Counts as people read them, with thousands separators (the CLI once printed 1909 beside 1,537)."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def _people(value: float) -> str:
