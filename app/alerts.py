@@ -34,7 +34,8 @@ ALERTED = ("home_office", "properties")
 
 @dataclass
 class Outcome:
-    """What :func:`after_load` did: ``note`` is the one line for the load result (None: nothing to say)."""
+    """What :func:`after_load` did: ``note`` is the one line for the load result, after "e-mail alerts: "
+    (None: nothing to say)."""
 
     month: str | None = None
     sent: list[str] = field(default_factory=list)
@@ -51,7 +52,7 @@ def after_load(engine, load_id: int | None, settings: Settings, *, who: str, und
     except Exception as failed:  # the load has committed; a failure here is reported, not raised
         reason = _reason(failed)
         _record_failure(engine, who, None, None, load_id, 0, reason)
-        return Outcome(note=f"e-mail alerts not sent ({reason}); the load stands; recorded in the audit log")
+        return Outcome(note=f"not sent ({reason}); the load stands; recorded in the audit log")
 
 
 def _after_load(engine, load_id: int, settings: Settings, who: str, undone: bool) -> Outcome:
@@ -80,11 +81,11 @@ def _after_load(engine, load_id: int, settings: Settings, who: str, undone: bool
     if not settings.smtp_host:
         return Outcome(
             month,
-            note=f"e-mail alerts not sent to {count} recipient(s): no SMTP server is configured (DISPERSAL_SMTP_HOST)",
+            note=f"not sent to {count} recipient(s): no SMTP server is configured (DISPERSAL_SMTP_HOST)",
         )
     snap = monitoring.snapshot(engine, settings)
     if month not in snap.months:
-        return Outcome(month, note=f"e-mail alerts not sent: no Home Office figures for {month} are in use any more")
+        return Outcome(month, note=f"not sent: no Home Office figures for {month} are in use any more")
     after = _after_words(load, load_id, undone)
     messages = []
     for lad, group in recipients.groupby("lad_code", sort=True):
@@ -110,11 +111,11 @@ def _after_load(engine, load_id: int, settings: Settings, who: str, undone: bool
             )
     if outcome.failed:
         outcome.note = (
-            f"e-mail alerts for {month} not sent to {len(outcome.failed)} of {count} recipient(s) "
+            f"for {month} not sent to {len(outcome.failed)} of {count} recipient(s) "
             f"({reason}); the load stands; recorded in the audit log"
         )
     else:
-        outcome.note = f"e-mail alerts for {month} sent to {count} recipient(s)"
+        outcome.note = f"for {month} sent to {count} recipient(s)"
     return outcome
 
 

@@ -15,6 +15,7 @@ import pandas as pd
 
 from app.cluster import changes as ch
 from app.cluster.position import LAD, WARD
+from app.figures.palette import word
 from app.periods import month_words
 from app.security.roles import scope_for
 
@@ -101,7 +102,8 @@ def _member_lines(shown: ch.Changes) -> list[str]:
                 share = "" if pd.isna(row.share_of_limit) else f", {float(row.share_of_limit):.0%} of it"
                 detail = f"{row.people_before} -> {row.people} people (limit {ch.whole(row.limit)}{share})"
             else:
-                detail = f"{row.people_before} -> {row.people} people (status {row.status_before} -> {row.status})"
+                was, now = word(row.status_before).lower(), word(row.status).lower()
+                detail = f"{row.people_before} -> {row.people} people ({was}, now {now})"
             lines.append(f"  {row.area_name} ({row.area_code}, {where}): {detail}")
     if len(lines) == 1:
         lines.append("  No area crossed the threshold or the limit either way, and every LA has a file.")

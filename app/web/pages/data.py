@@ -402,7 +402,7 @@ def _undo_last(who: str) -> html.P:
     note = alerts.after_load(data.engine(), int(last["id"]), data.settings(), who=who, undone=True).note
     return html.P(
         f"Load {int(last['id'])} ({last['file_name']}{period}) was undone; what it had replaced is back in use."
-        + (f" {note[0].upper()}{note[1:]}." if note else "")
+        + (f" E-mail alerts: {note}." if note else "")
     )
 
 
