@@ -378,7 +378,7 @@ def settings_table() -> dash_table.DataTable:
             {"name": "Local authority", "id": "area_name"},
             {"name": "Code", "id": "area_code"},
             {"name": "Limit", "id": "limit_ratio"},
-            {"name": "Allocation (bedspaces)", "id": "allocation"},
+            {"name": "Standing allocation (bedspaces)", "id": "allocation"},
             {"name": "Note", "id": "note"},
         ],
     )
