@@ -298,3 +298,29 @@ def test_alerts_commands_validate_and_audit(store, base, cli):
     ]
     assert added[0]["who"] == "ann" and added[1]["details"]["role_before"] == "officer"
     assert [(e["who"], e["details"]["email"]) for e in removed] == [("ann", "a@b.example.org")]
+
+
+def test_a_property_list_sends_the_digest_of_its_las(store, base, inbox, cli, monkeypatch):
+    """A provider's list changes how sectors split into wards: its LAs' recipients hear of the latest month."""
+    engine = db.connect(store)
+    with engine.connect() as conn:
+        history = queries.load_history(conn)
+    listed = history[(history["kind"] == "properties") & (history["status"] == loads.ACTIVE)].iloc[0]
+    scope = set(str(listed["scope"]).split(","))
+    outside = sorted(
+        set(monitoring.snapshot(engine, load_settings(store)).areas.query("level == 'lad'")["area_code"]) - scope
+    )
+    with db.writing(engine) as conn:
+        loads.undo_load(conn, int(listed["id"]))
+    inside = sorted(scope)[0]
+    assert cli("alerts", "add", "--db", store, "--la", inside, "--email", "in@council.example.org")[0] == 0
+    if outside:
+        assert cli("alerts", "add", "--db", store, "--la", outside[0], "--email", "out@council.example.org")[0] == 0
+    _smtp(monkeypatch, inbox.host, inbox.port)
+    path = next(p for p in base.file.parent.parent.glob("properties/*") if p.name == listed["file_name"])
+    code, out, _ = cli("ingest", "properties", "--db", store, path, "--provider", listed["provider"])
+    latest = monitoring.snapshot(engine, load_settings(store)).months[-1]
+    assert code == 0 and f"e-mail alerts: for {latest} sent to 1 recipient(s)" in out
+    ((rcpt, message),) = inbox.messages
+    assert rcpt == ["in@council.example.org"] and month_words(latest) in message["Subject"]
+    assert f"the property list {listed['file_name']} for {listed['period']} was loaded" in _body(message)
