@@ -11,8 +11,6 @@ import json
 import re
 import socket
 import sqlite3
-from email import message_from_bytes
-from email.policy import default
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -37,25 +35,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def inbox():
-    """A real SMTP server on a free local port; ``inbox.messages``: (envelope recipients, parsed message)."""
-    from aiosmtpd.controller import Controller
-
-    class Handler:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=default)))
-            return "250 Message accepted for delivery"
-
-    handler = Handler()
-    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
-    controller.start()
-    try:
-        yield SimpleNamespace(host="127.0.0.1", port=controller.port, messages=handler.messages)
-    finally:
-        controller.stop()
+def inbox(smtp_inbox):
+    return smtp_inbox
 
 
 @pytest.fixture(autouse=True)
