@@ -114,9 +114,11 @@ def set_allocation(engine, lad_code: str, quarter: str, bedspaces: int, *, who: 
         if known is None:
             raise SettingRefused(f"{lad_code} is not a local authority in the store")
         same = (table.c.lad_code == lad_code) & (table.c.quarter == quarter)
-        before = conn.execute(sa.select(table.c.bedspaces).where(same)).scalar_one_or_none()
-        row = {"lad_code": lad_code, "quarter": quarter, "bedspaces": bedspaces, "note": (note or None) and note[:500]}
-        if before is None:
+        found = conn.execute(sa.select(table.c.bedspaces, table.c.note).where(same)).first()
+        before = None if found is None else found.bedspaces
+        kept = None if found is None else found.note
+        row = {"lad_code": lad_code, "quarter": quarter, "bedspaces": bedspaces, "note": note[:500] if note else kept}
+        if found is None:
             conn.execute(table.insert().values(**row))
         else:
             conn.execute(table.update().where(same).values(bedspaces=bedspaces, note=row["note"]))
