@@ -36,6 +36,13 @@ SAMPLES = {
     "oidc_mapping_file": ('"/etc/dispersal/mapping.toml"', "/etc/dispersal/mapping.toml"),
     "oidc_redirect_uri": ('"https://dm.example.org/login/oidc/callback"', "https://dm.example.org/login/oidc/callback"),
     "local_accounts": ("false", False),
+    "smtp_host": ('"mail.example.org"', "mail.example.org"),
+    "smtp_port": ("587", 587),
+    "smtp_from": ('"dispersal-monitor@example.org"', "dispersal-monitor@example.org"),
+    "smtp_user": ('"monitor"', "monitor"),
+    "smtp_password": ('"app-password"', "app-password"),
+    "smtp_starttls": ("true", True),
+    "smtp_timeout": ("30.0", 30.0),
     "tile_url": ('"https://tiles.example.org/{z}/{x}/{y}.png"', "https://tiles.example.org/{z}/{x}/{y}.png"),
 }
 

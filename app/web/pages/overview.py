@@ -214,15 +214,18 @@ def national(region: str) -> tuple[dict, html.Div]:
 
 
 def plan_figure(scope) -> dict:
-    allocations = data.allocations()
+    props = data.snapshot().properties
+    quarter = plan.latest_quarter(props)
+    allocations = data.allocations(quarter)
     allocations = allocations[allocations["area_code"].isin(scope.lad_codes)]
     if allocations.empty:
         return charts.plan_vs_actual(pd.DataFrame())
     names = data.local_authorities().set_index("area_code")["area_name"]
     lads = allocations["area_code"].astype(str).tolist()
-    props = data.snapshot().properties
-    rows = plan.plan_rows(props, allocations, plan.latest_quarter(props), lads, scope.suppress)
-    return charts.plan_vs_actual(rows.assign(area_name=rows["lad_code"].map(names)).dropna(subset=["area_name"]))
+    rows = plan.plan_rows(props, allocations, quarter, lads, scope.suppress)
+    title = f"Full dispersal plan: allocation for {quarter} vs occupied" if quarter else None
+    frame = rows.assign(area_name=rows["lad_code"].map(names)).dropna(subset=["area_name"])
+    return charts.plan_vs_actual(frame, title) if title else charts.plan_vs_actual(frame)
 
 
 def _later_partial(scope, month: str, months: list[str]) -> str:
