@@ -51,7 +51,7 @@ class Settings:
     #: and the TOML file mapping its values to a role and LA (README, "Single sign-on").
     oidc_issuer: str = ""
     oidc_client_id: str = ""
-    oidc_client_secret: str = ""
+    oidc_client_secret: str = field(default="", repr=False)
     oidc_groups_claim: str = "groups"
     oidc_mapping_file: str = ""
     #: The callback address registered at the provider (empty: this server's own ``/login/oidc/callback``).
@@ -65,7 +65,7 @@ class Settings:
     smtp_port: int = 25
     smtp_from: str = ""
     smtp_user: str = ""
-    smtp_password: str = ""
+    smtp_password: str = field(default="", repr=False)
     smtp_starttls: bool = False
     smtp_timeout: float = 10.0
 

@@ -92,3 +92,11 @@ def test_every_setting_and_environment_variable_is_in_the_readme():
     undocumented += sorted(v for v in _environment_variables() if v not in README)
     assert len(_environment_variables()) > 20
     assert not undocumented, f"document these in the README's Settings section: {undocumented}"
+
+
+def test_secrets_never_appear_when_settings_are_printed_or_logged():
+    from app.config import Settings
+
+    settings = Settings(oidc_client_secret="s3cret-client", smtp_password="s3cret-mail")
+    assert "s3cret" not in repr(settings) and "s3cret" not in str(settings)
+    assert settings.smtp_password == "s3cret-mail"
