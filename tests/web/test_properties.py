@@ -19,7 +19,7 @@ STATUS_ALL = ["handed back", "in use", "proposed", "void"]
 
 
 def table_rows(tree, caption: str) -> list[list[str]]:
-    """Cell texts of the rendered table whose caption contains ``caption``."""
+    """Cell texts (in column order) of the rendered table whose caption contains ``caption``."""
     found = []
 
     def walk(node):
@@ -28,15 +28,16 @@ def table_rows(tree, caption: str) -> list[list[str]]:
                 walk(item)
         elif isinstance(node, dict):
             props = node.get("props", {})
-            if node.get("type") == "Table":
-                children = props.get("children", [])
-                cap = next((c for c in children if c.get("type") == "Caption"), None)
-                if cap and caption in str(cap["props"]["children"]):
-                    body = next(c for c in children if c.get("type") == "Tbody")
+            children = props.get("children")
+            if isinstance(children, list):
+                cap = next((c for c in children if isinstance(c, dict) and c.get("type") == "P"), None)
+                grid = next((c for c in children if isinstance(c, dict) and c.get("type") == "DataTable"), None)
+                if cap and grid and caption in str(cap["props"]["children"]):
+                    columns = [c["id"] for c in grid["props"]["columns"]]
                     found.append(
                         [
-                            [str(td["props"].get("children")) for td in tr["props"]["children"]]
-                            for tr in body["props"]["children"]
+                            ["" if row.get(c) is None else str(row.get(c)) for c in columns]
+                            for row in grid["props"]["data"]
                         ]
                     )
                     return
