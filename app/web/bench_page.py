@@ -17,7 +17,7 @@ PATH = "/_bench/bare"
 
 
 def enabled() -> bool:
-    return os.environ.get(ENV, "") == "1"
+    return os.environ.get("DISPERSAL_BENCH_BARE_PAGE", "") == "1"
 
 
 def layout(**_query) -> html.Div:
