@@ -138,14 +138,18 @@ def several_at(props: pd.DataFrame, minimum: int = 2) -> tuple[pd.DataFrame, pd.
 
     def grouped(keys: list[str]) -> pd.DataFrame:
         usable = frame.dropna(subset=keys)
+        usable = usable[usable.groupby(keys)["property_key"].transform("size") >= minimum]
         out = usable.groupby(keys, as_index=False).agg(
             properties=("property_key", "size"),
             bedspaces=("bedspaces", "sum"),
             occupied=("occupied", "sum"),
-            providers=("provider", lambda s: ", ".join(sorted(set(s.dropna())))),
             ward_code=("ward_code", "first"),
         )
-        out = out[out["properties"] >= minimum]
+        # One join per group over distinct, sorted names (a Python function per group took seconds).
+        names = usable.dropna(subset=["provider"]).drop_duplicates([*keys, "provider"]).sort_values("provider")
+        providers = names.groupby(keys)["provider"].agg(", ".join).rename("providers").reset_index()
+        out = out.merge(providers, on=keys, how="left").assign(providers=lambda f: f["providers"].fillna(""))
+        out = out[[*keys, "properties", "bedspaces", "occupied", "providers", "ward_code"]]
         return out.sort_values(["properties", "bedspaces"], ascending=False).reset_index(drop=True)
 
     return grouped(["postcode"]), grouped(["street", "district"])

@@ -72,6 +72,10 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         assets_ignore=_unused_plotly_bundle(settings),
     )
     _without_full_plotly()
+    from app.web import bench_page
+
+    if bench_page.enabled():
+        bench_page.register()
     app.index_string = INDEX
     app.server.config["DISPERSAL_SETTINGS"] = settings
     app.server.config["DISPERSAL_AREAS"] = _store_areas

@@ -42,7 +42,13 @@ def offered(path: str, role: str | None) -> bool:
 def navigation(role: str | None = None) -> html.Nav:
     pages = sorted(dash.page_registry.values(), key=lambda p: p.get("order", 99))
     return html.Nav(
-        html.Ul([html.Li(dcc.Link(p["name"], href=p["relative_path"])) for p in pages if offered(p["path"], role)]),
+        html.Ul(
+            [
+                html.Li(dcc.Link(p["name"], href=p["relative_path"]))
+                for p in pages
+                if p.get("nav", True) and offered(p["path"], role)
+            ]
+        ),
         className="nav",
         **{"aria-label": "Main"},
     )

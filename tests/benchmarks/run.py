@@ -138,6 +138,7 @@ BENCHES = {
     "ingest": bench_ingest,
     "map_update": _lazy("tests.benchmarks.map_update", "bench_map_update"),
     "browser": _lazy("tests.benchmarks.browser", "bench_browser"),
+    "pages": _lazy("tests.benchmarks.pages", "bench_pages"),
     "fuzz": _lazy("tests.benchmarks.fuzz", "bench_fuzz"),
     "load": _lazy("tests.benchmarks.load", "bench_load"),
     "history": _lazy("tests.benchmarks.history", "bench_history"),

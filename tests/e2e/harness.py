@@ -59,6 +59,8 @@ BUILD_SCRIPTS = {
     "north_east": "from app.demo import build_on_geography\n"
     "build_on_geography({url!r}, Path({reference!r}), Path({inputs!r}), months=12)\n",
     "national": "from tests.e2e.harness import build_national\nbuild_national({url!r}, Path({inputs!r}))\n",
+    "national_properties": "from tests.e2e.harness import build_national\n"
+    "build_national({url!r}, Path({inputs!r}), properties=35_000)\n",
 }
 
 
@@ -89,8 +91,9 @@ def build_store(kind: str, work: Path) -> str:
     return finish_build(*start_build(kind, work))
 
 
-def build_national(url: str, work: Path) -> None:
-    """A synthetic national store (about 8,000 wards) with two months, for the national redraw benchmark."""
+def build_national(url: str, work: Path, properties: int = 0) -> None:
+    """A synthetic national store (about 8,000 wards) with two months, for the national redraw benchmark
+    (and, with ``properties``, one provider's list of that many properties for the page benchmark)."""
     from app.cli import main
     from app.synthetic.activity import generate_national_month
     from app.synthetic.region import generate_region
@@ -116,6 +119,11 @@ def build_national(url: str, work: Path) -> None:
     for seed, month in ((3, "2025-03"), (4, "2025-04")):
         csv_path, _ = generate_national_month(work / month, region, seed=seed, month=month)
         steps.append(["ingest", "home-office", "--db", url, csv_path])
+    if properties:
+        from app.synthetic.activity import generate_property_list
+
+        listing = generate_property_list(work / "properties", region, n=properties)
+        steps.append(["ingest", "properties", "--db", url, listing, "--provider", "Mears"])
     for step in steps:
         if main([str(a) for a in step]) != 0:
             raise SystemExit(f"national store: {step[:2]} failed")
@@ -212,7 +220,9 @@ class Server:
 
 
 @contextmanager
-def serve(db_url: str, log_dir: Path, timeout: float = 120, workers: int = 1) -> Iterator[Server]:
+def serve(
+    db_url: str, log_dir: Path, timeout: float = 120, workers: int = 1, env: dict[str, str] | None = None
+) -> Iterator[Server]:
     """The real app in a child process on a free port, answering before this yields and stopped after.
 
     Plain http on 127.0.0.1, so the session cookie is allowed without Secure; a secret key of its own
@@ -225,7 +235,10 @@ def serve(db_url: str, log_dir: Path, timeout: float = 120, workers: int = 1) ->
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"server-{port}.log"
     env = _child_env(
-        DISPERSAL_INSECURE_COOKIES="1", DISPERSAL_SECRET_KEY=secrets.token_hex(32), DISPERSAL_WORKERS=str(workers)
+        DISPERSAL_INSECURE_COOKIES="1",
+        DISPERSAL_SECRET_KEY=secrets.token_hex(32),
+        DISPERSAL_WORKERS=str(workers),
+        **(env or {}),
     )
     with open(log, "wb") as out:
         proc = subprocess.Popen(

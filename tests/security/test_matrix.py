@@ -360,6 +360,32 @@ def properties_tables(role, client, cm, facts):
         assert any(f'"{n}"' in recon for n in other_names)
 
 
+def properties_list(role, client, cm, facts):
+    """The paged list: members refused; an officer filtering for another LA gets no row of it; audited."""
+    key = next(k for k in cm if k.startswith("..properties-list.data"))
+    other = facts.names[facts.other]
+    values = dict(_property_inputs(facts), **{"properties-list.filter_query": f'{{la}} icontains "{other}"'})
+    before = audit_count(facts, audit.VIEW_PROPERTIES)
+    response = post(client, cm, key, values)
+    if role == "member":
+        refused(response)
+        return
+    out = answer(response)["properties-list"]
+    text = body(response)
+    if role == "officer":
+        assert out["data"] == []
+        no_addresses(text, facts.addresses[facts.other])
+        assert audit_count(facts, audit.VIEW_PROPERTIES) == before
+    else:
+        assert out["data"] and {r["la"] for r in out["data"]} == {other}
+        assert any(a in text for a in facts.addresses[facts.other])
+        assert audit_count(facts, audit.VIEW_PROPERTIES) == before + 1
+    own = answer(post(client, cm, key, _property_inputs(facts)))["properties-list"]
+    assert 0 < len(own["data"]) <= 25
+    if role == "officer":
+        assert {r["address"] for r in own["data"]} <= facts.addresses[facts.own]
+
+
 def profiles_controls(role, client, cm, facts):
     key = next(k for k in cm if k.startswith("..profiles-month.options"))
     out = answer(post(client, cm, key, {"profiles-dimension.id": "profiles-dimension"}))
@@ -748,6 +774,7 @@ MATRIX: dict[str, Callable] = {
     "..properties-quarter.options": properties_controls,
     "..properties-map.figure": properties_map,
     "..properties-changes.children": properties_tables,
+    "..properties-list.data": properties_list,
     "..profiles-month.options": profiles_controls,
     "..profiles-bars.figure": profiles_month,
     "..profiles-trend.figure": profiles_trend,

@@ -1,5 +1,9 @@
 """Properties (officers): provider properties over the wards, what changed, where they cluster, reconciliation.
 
+The list of properties is one paged table (``properties-list``) cut on the server: the browser sends the page,
+sort and filter, and receives 25 rows (:mod:`app.web.tables`), so the page stays short and fast for a long list.
+The secondary tables sit in collapsed sections below it.
+
 Property-level: every callback reads only the properties of LAs the user may see at property level
 (:meth:`~app.security.roles.Scope.filter_properties`; officers: their own LA; members: none, 403) and
 shows them through :func:`~app.security.roles.view_properties`, which records the view in the audit log.
@@ -9,7 +13,7 @@ from __future__ import annotations
 
 import dash
 import pandas as pd
-from dash import Input, Output, Patch, State, callback, dcc, html
+from dash import Input, Output, Patch, State, callback, ctx, dash_table, dcc, html
 
 from app.cluster.property_changes import diff_quarters
 from app.cluster.reconcile import sector_reconciliation
@@ -17,12 +21,28 @@ from app.figures import maps
 from app.figures import properties as figures
 from app.periods import previous_quarter, quarter_end
 from app.security.roles import Forbidden, require, view_properties
-from app.web import data
+from app.web import data, tables
 
 dash.register_page(__name__, path="/properties", name="Properties", order=3, title="Properties - Dispersal Monitor")
 
 ALL = "all"
-TABLE_LIMIT = 500
+TABLE_LIMIT = 5000
+PAGE_SIZE = 25
+#: Per-column filter options (a table-level case option makes numbers compare as text, plotly/dash#1793).
+TEXT = {"type": "text", "filter_options": {"case": "insensitive"}}
+LIST_COLUMNS = [
+    {"name": "Address", "id": "address", **TEXT},
+    {"name": "Postcode", "id": "postcode", **TEXT},
+    {"name": "Ward", "id": "ward", **TEXT},
+    {"name": "LA", "id": "la", **TEXT},
+    {"name": "Provider", "id": "provider", **TEXT},
+    {"name": "Bedspaces", "id": "bedspaces", "type": "numeric", "format": {"specifier": ",.0f"}},
+    {"name": "Occupied", "id": "occupied", "type": "numeric", "format": {"specifier": ",.1~f"}},
+    {"name": "Occupancy", "id": "occupancy", **TEXT},
+    {"name": "Status", "id": "status", **TEXT},
+    {"name": "In use since", "id": "date_in_use", **TEXT},
+]
+LIST_KINDS = {c["id"]: "numeric" if c["type"] == "numeric" else "text" for c in LIST_COLUMNS} | {"date_in_use": "date"}
 
 
 # ------------------------------------------------------------------ reads (one place to add a user's scope)
@@ -144,20 +164,69 @@ def layout(**_query) -> html.Div:
                 **{"aria-label": "Map of provider properties over wards; the tables below give the same figures"},
             ),
             html.P(id="properties-key"),
-            html.H2("Properties in the list"),
-            html.Div(id="properties-table"),
-            html.H2("What changed since last quarter"),
-            html.Div(id="properties-changes"),
-            html.H2("Postcodes and streets holding several properties"),
-            html.Div(id="properties-several"),
-            html.H2("Home Office count against provider occupancy, by postcode sector"),
+            html.H2("Properties in the list", id="properties-list-heading"),
             html.P(
-                "Dispersal accommodation at the quarter's last month. A mismatch is a difference of more than "
-                "2 people and more than 10% of the larger figure."
+                "Sort by a column heading; type in the row below the headings to filter (for example > 3 under "
+                "Bedspaces, or part of a street under Address).",
+                className="hint",
             ),
-            html.Div(id="properties-reconciliation"),
+            html.P(id="properties-list-count", role="status"),
+            dash_table.DataTable(
+                id="properties-list",
+                columns=LIST_COLUMNS,
+                data=[],
+                page_action="custom",
+                sort_action="custom",
+                filter_action="custom",
+                sort_mode="single",
+                page_current=0,
+                page_size=PAGE_SIZE,
+                page_count=1,
+                filter_query="",
+                sort_by=[],
+                style_table={"overflowX": "auto"},
+                style_cell={
+                    "fontFamily": "Arial, Helvetica, sans-serif",
+                    "fontSize": 15,
+                    "padding": "6px",
+                    "textAlign": "left",
+                },
+                style_header={"fontWeight": "bold", "backgroundColor": "#f3f2f1"},
+            ),
+            _section("What changed since last quarter", "properties-changes"),
+            _section("Postcodes and streets holding several properties", "properties-several"),
+            _section(
+                "Home Office count against provider occupancy, by postcode sector",
+                "properties-reconciliation",
+                "Dispersal accommodation at the quarter's last month. A mismatch is a difference of more than "
+                "2 people and more than 10% of the larger figure.",
+            ),
         ]
     )
+
+
+def _section(title: str, id_: str, lead: str | None = None) -> html.Details:
+    """A secondary table, collapsed so that the page stays short (its summary line says what it holds)."""
+    return html.Details(
+        [
+            html.Summary(html.H2(title, style={"display": "inline"})),
+            *([html.P(lead)] if lead else []),
+            html.Div(id=id_),
+        ],
+        className="section",
+    )
+
+
+def _cell(value):
+    """A cell value for a table: numbers stay numbers (the table formats them), missing ones are empty."""
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, (int, float)) or hasattr(value, "item"):
+        value = value.item() if hasattr(value, "item") else value
+        return int(value) if isinstance(value, float) and value.is_integer() else value
+    return str(value)
 
 
 def table(
@@ -167,21 +236,41 @@ def table(
     row_class: str | None = None,
     limit: int = TABLE_LIMIT,
 ) -> html.Div:
-    """An accessible HTML table (caption, column headers with scope)."""
+    """A captioned table of 10 rows a page, sortable and filterable in the browser.
+
+    A DataTable sends its rows as data rather than one component per cell, which was most of the cost of the
+    page's secondary tables. Numbers keep thousands separators; missing values are empty cells.
+    """
     if not records:
         return html.P(f"{caption}: none.")
-    head = html.Thead(html.Tr([html.Th(label, scope="col") for _, label in columns]))
-    body = html.Tbody(
+    rows = [{k: _cell(r.get(k)) for k, _ in columns} for r in records[:limit]]
+    specs = []
+    for key, label in columns:
+        values = [r[key] for r in rows if r[key] is not None]
+        if values and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values):
+            specs.append({"name": label, "id": key, "type": "numeric", "format": {"specifier": ",.1~f"}})
+        else:
+            specs.append({"name": label, "id": key, **TEXT})
+    emphasis = [{"if": {"filter_query": f'{{{row_class}}} = "Mismatch"'}, "fontWeight": "bold"}] if row_class else []
+    note = [html.P(f"Showing the first {limit} of {len(records)} rows.")] if len(records) > limit else []
+    return html.Div(
         [
-            html.Tr(
-                [html.Td("" if r.get(k) is None else str(r.get(k))) for k, _ in columns],
-                className=(r.get(row_class) or "").lower().replace(" ", "-") if row_class else None,
-            )
-            for r in records[:limit]
+            html.P(caption, className="table-caption"),
+            dash_table.DataTable(
+                columns=specs,
+                data=rows,
+                page_action="native",
+                page_size=10,
+                sort_action="native",
+                filter_action="native",
+                style_table={"overflowX": "auto"},
+                style_cell={"fontFamily": "Arial, Helvetica, sans-serif", "fontSize": 15, "textAlign": "left"},
+                style_header={"fontWeight": "bold", "backgroundColor": "#f3f2f1"},
+                style_data_conditional=emphasis,
+            ),
+            *note,
         ]
     )
-    note = [html.P(f"Showing the first {limit} of {len(records)} rows.")] if len(records) > limit else []
-    return html.Div([html.Table([html.Caption(caption), head, body], className="table"), *note])
 
 
 @callback(
@@ -210,7 +299,6 @@ def fill_controls(_):
 @callback(
     Output("properties-map", "figure"),
     Output("properties-summary", "children"),
-    Output("properties-table", "children"),
     Output("properties-key", "children"),
     Input("properties-quarter", "value"),
     Input("properties-provider", "value"),
@@ -220,7 +308,7 @@ def fill_controls(_):
 def update_map(quarter, provider, status, figure):
     scope = property_scope()
     if quarter not in list_quarters(scope):
-        return {"data": [], "layout": {}}, "No property lists are loaded yet.", None, None
+        return {"data": [], "layout": {}}, "No property lists are loaded yet.", None
     props = view_properties(filtered(scope, quarter, provider, status), what=f"properties {quarter}")
     month = quarter_month(quarter, data.months())
     rows = data.scoped_month_rows(scope, "ward", month) if month else pd.DataFrame()
@@ -246,37 +334,112 @@ def update_map(quarter, provider, status, figure):
         out_figure = figures.property_map(
             rows, data.geometry("ward"), props, outlines=data.geometry("lad"), approaching=data.settings().approaching
         )
-    wards, las = ward_names(), la_names()
-    records = (
-        props.assign(
-            ward=props["ward_code"].map(wards),
-            la=props["lad_code"].map(las),
-            occupancy=figures.occupancy_band(props["occupied"], props["bedspaces"]).map(
-                {k: v[0] for k, v in figures.OCCUPANCY.items()}
-            ),
-        )
-        .sort_values(["la", "ward", "address"])
-        .to_dict("records")
-    )
-    listing = table(
-        records,
-        [
-            ("address", "Address"),
-            ("postcode", "Postcode"),
-            ("ward", "Ward"),
-            ("la", "LA"),
-            ("provider", "Provider"),
-            ("bedspaces", "Bedspaces"),
-            ("occupied", "Occupied"),
-            ("occupancy", "Occupancy"),
-            ("status", "Status"),
-        ],
-        f"Properties, {quarter}",
-    )
     key = ["Symbols: "] + [
         html.Span(f"{label} ({symbol.replace('-', ' ')}); ") for label, symbol, _ in figures.occupancy_key()
     ]
-    return out_figure, summary, listing, key
+    return out_figure, summary, key
+
+
+def _uk_dates(values: pd.Series) -> pd.Series:
+    """ISO dates as '3 Nov 2025' (blank where not given or not a date)."""
+    stamps = pd.to_datetime(values, errors="coerce", format="%Y-%m-%d")
+    words = stamps.dt.day.astype("Int64").astype("string") + stamps.dt.strftime(" %b %Y")
+    return words.fillna("")
+
+
+@data.per_scope
+def listing(snap, scope, quarter: str, provider: str | None, status: tuple[str, ...] | None) -> tuple:
+    """The property list for the controls, one row per property with the columns of the table, and the text each
+    cell shows (not audited)."""
+    props = filtered(scope, quarter, provider, None if status is None else list(status))
+    wards, las = ward_names(), la_names()
+    rows = pd.DataFrame(
+        {
+            "address": props["address"].astype("string").fillna(""),
+            "postcode": props["postcode"].astype("string").fillna(""),
+            "ward": props["ward_code"].map(wards).astype("string").fillna("not found"),
+            "la": props["lad_code"].map(las).astype("string").fillna("not found"),
+            "provider": props["provider"].astype("string").fillna(""),
+            "bedspaces": pd.to_numeric(props["bedspaces"], errors="coerce"),
+            "occupied": pd.to_numeric(props["occupied"], errors="coerce"),
+            "occupancy": figures.occupancy_band(props["occupied"], props["bedspaces"]).map(
+                {k: v[0] for k, v in figures.OCCUPANCY.items()}
+            ),
+            "status": props["status"].astype("string").fillna("not given"),
+            "date_in_use": props["date_in_use"],
+            "lad_code": props["lad_code"],
+        },
+        index=props.index,
+    )
+    rows = rows.sort_values(["la", "ward", "address"], kind="stable")
+    return rows, _shown(rows)
+
+
+def _shown(rows: pd.DataFrame) -> pd.DataFrame:
+    """The text each cell shows (what a text filter matches)."""
+    return rows.assign(
+        bedspaces=rows["bedspaces"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}"),
+        occupied=rows["occupied"].map(lambda v: "" if pd.isna(v) else f"{v:,.1f}".removesuffix(".0")),
+        date_in_use=_uk_dates(rows["date_in_use"]),
+    )
+
+
+def list_page(scope, quarter, provider, status, page_current, sort_by, filter_query):
+    """(rows of one page, their cell texts, page count, page shown, total rows) for the table (not audited)."""
+    rows, shown = listing(scope, quarter, provider, None if status is None else tuple(sorted(status)))
+    rows = tables.query(rows, filter_query, sort_by, LIST_KINDS, shown)
+    part, count, current = tables.page(rows, page_current, PAGE_SIZE)
+    return part, shown.loc[part.index], count, current, len(rows)
+
+
+@callback(
+    Output("properties-list", "data"),
+    Output("properties-list", "page_count"),
+    Output("properties-list", "page_current"),
+    Output("properties-list-count", "children"),
+    Input("properties-quarter", "value"),
+    Input("properties-provider", "value"),
+    Input("properties-status", "value"),
+    Input("properties-list", "page_current"),
+    Input("properties-list", "sort_by"),
+    Input("properties-list", "filter_query"),
+)
+def update_list(quarter, provider, status, page_current, sort_by, filter_query):
+    """One page of the property list, filtered and sorted on the server; a new control or filter starts at page 1."""
+    scope = property_scope()
+    if quarter not in list_quarters(scope):
+        return [], 1, 0, "No property lists are loaded yet."
+    if status is not None and not isinstance(status, list):
+        status = [status]
+    if "properties-list.page_current" not in ctx.triggered_prop_ids:
+        page_current = 0
+    rows, shown, count, current, total = list_page(
+        scope, quarter, provider, status, page_current, sort_by, filter_query
+    )
+    rows = view_properties(rows, what=f"properties {quarter} (page {current + 1})")
+    shown = shown.loc[rows.index]
+    records = [
+        {
+            **{k: shown[k].iloc[i] for k in ("address", "postcode", "ward", "la", "provider", "occupancy", "status")},
+            "bedspaces": _plain(rows["bedspaces"].iloc[i]),
+            "occupied": _plain(rows["occupied"].iloc[i]),
+            "date_in_use": shown["date_in_use"].iloc[i],
+        }
+        for i in range(len(rows))
+    ]
+    first = current * PAGE_SIZE + 1 if total else 0
+    words = (
+        f"Rows {first:,}–{first + len(records) - 1:,} of {total:,} (page {current + 1} of {count})."
+        if total
+        else "No properties match the filter."
+    )
+    return records, count, current, words
+
+
+def _plain(value) -> float | int | None:
+    if pd.isna(value):
+        return None
+    return int(value) if float(value).is_integer() else float(value)
 
 
 @callback(
