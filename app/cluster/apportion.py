@@ -261,3 +261,17 @@ def combine_methods(methods: pd.Series) -> str:
     if len(apportioned) == 1:
         return apportioned.pop()
     return MIXED
+
+
+def combine_methods_by(frame: pd.DataFrame, keys: list[str], column: str = "method") -> pd.Series:
+    """:func:`combine_methods` of every group of ``keys`` at once (empty text counts as no method).
+
+    Indexed by the groups that have some method; the others are left out (their method is "").
+    """
+    given = frame[frame[column].notna() & frame[column].astype(str).ne("")]
+    given = given[[*keys, column]].drop_duplicates()
+    apportioned = given[given[column] != DIRECT]
+    count = apportioned.groupby(keys, sort=False)[column].agg(["size", "first"])
+    out = pd.Series(DIRECT, index=given.groupby(keys, sort=False).size().index, dtype=object, name=column)
+    out.loc[count.index] = np.where(count["size"].to_numpy() == 1, count["first"].to_numpy(dtype=object), MIXED)
+    return out
