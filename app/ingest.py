@@ -155,6 +155,13 @@ class Prepared:
         )
 
 
+def undo_load(conn: sa.Connection, load_id: int, progress: materialise.Progress | None = None) -> None:
+    """Withdraw a load (:func:`app.store.loads.undo_load`) and recompute, in the same transaction, the figures
+    of what it covered, so that the kept figures never disagree with the loads in force."""
+    loads.undo_load(conn, load_id)
+    materialise.refresh(conn, load_id, progress)
+
+
 def _already_loaded(engine: Engine, kind: str, path: Path) -> tuple[str, Prepared | None]:
     checksum = loads.file_checksum(path)
     with engine.connect() as conn:

@@ -88,7 +88,7 @@ def test_incremental_figures_equal_rebuilt_ones_after_any_sequence(store, truth,
                 last = history[(history["status"] == loads.ACTIVE) & (history["kind"] == "home_office")]
                 if len(last):
                     with db.writing(engine) as conn:
-                        loads.undo_load(conn, int(last.iloc[0]["id"]))
+                        ingest.undo_load(conn, int(last.iloc[0]["id"]))
         incremental, rebuilt = _sorted(materialise.read(engine)), _sorted(_rebuilt(engine))
         assert len(incremental) == len(rebuilt)
         pd.testing.assert_frame_equal(incremental, rebuilt, check_exact=False, rtol=1e-9, atol=1e-9)
