@@ -27,6 +27,7 @@ from app.cluster import reconcile as rc
 from app.geography import boundaries as gb
 from app.geography.la_names import resolve_local_authorities
 from app.geography.placement import place_points
+from app.periods import MONTH, QUARTER  # noqa: F401  (the forms a command or upload accepts)
 from app.problems import InputRefused, Problem, ProblemLog
 from app.readers.boundaries import read_boundaries
 from app.readers.home_office import read_home_office
@@ -643,7 +644,3 @@ def prepare_public_stats(engine: Engine, path: Path, *, loaded_by: str = "cli") 
 def ingest_public_stats(engine: Engine, path: Path, *, loaded_by: str = "cli") -> LoadReport:
     """The published LA table; a newer edition replaces the previous one whole."""
     return prepare_public_stats(engine, path, loaded_by=loaded_by).commit()
-
-
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-QUARTER = re.compile(r"^\d{4}Q[1-4]$")

@@ -6,7 +6,11 @@ after that (which quarter a month is in, the quarter before, its months, how a m
 
 from __future__ import annotations
 
+import re
 from datetime import date
+
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 
 
 def _split_quarter(quarter: str) -> tuple[int, int]:
