@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from app.cluster import position
-from app.cluster.apportion import Apportioned, combine_methods_by
+from app.cluster.apportion import Apportioned, combine_methods_coded
 from app.config import Settings
 
 TYPES = ["accommodation_type", "support_type"]
@@ -102,9 +102,10 @@ def region_rows(lad_rows: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
 
 def _summed(frame: pd.DataFrame, keys: list[str], sums: list[str], as_index: bool = False) -> pd.DataFrame:
     """``sums`` added up per group of ``keys``, with the groups' combined ``method`` ("" for none)."""
-    summed = frame.groupby(keys, sort=False)[sums].sum()
-    methods = combine_methods_by(frame, keys)
-    summed["method"] = methods.reindex(summed.index).fillna("").to_numpy(dtype=object) if len(summed) else ""
+    grouped = frame.groupby(keys, sort=False)
+    summed = grouped[sums].sum()
+    methods = frame["method"].to_numpy(dtype=object)
+    summed["method"] = combine_methods_coded(grouped.ngroup().to_numpy(), methods, len(summed))
     return summed if as_index else summed.reset_index()
 
 
