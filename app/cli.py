@@ -32,12 +32,14 @@ def _month(text: str) -> str:
 
 
 def _quarter(text: str) -> str:
-    from app.periods import QUARTER
+    from app.periods import parse_quarter
 
-    text = text.upper()
-    if not QUARTER.match(text):
-        raise argparse.ArgumentTypeError(f"'{text}' is not a quarter in the form YYYYQn (e.g. 2025Q1)")
-    return text
+    try:
+        return parse_quarter(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a quarter in the form YYYYQn (e.g. 2025Q1 or 2025-Q1)"
+        ) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -171,10 +173,34 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--note", help="why (e.g. the agreement's reference)")
     plan = sub.add_parser("plan", help="an LA's dispersal-plan allocation")
     plan_sub = plan.add_subparsers(dest="action", required=True, metavar="ACTION")
-    ps_ = plan_sub.add_parser("set", parents=[common], help="set the LA's allocation of dispersal bedspaces")
+    ps_ = plan_sub.add_parser(
+        "set",
+        parents=[common],
+        help="set the LA's allocation of dispersal bedspaces for a quarter (without --quarter: the standing "
+        "allocation, for every quarter with none of its own)",
+    )
     ps_.add_argument("--la", type=str.upper, required=True)
+    ps_.add_argument("--quarter", type=_quarter, help="the quarter, e.g. 2025-Q2")
     ps_.add_argument("--bedspaces", type=int, required=True)
     ps_.add_argument("--note", help="why (e.g. the plan's version)")
+
+    al = sub.add_parser("alerts", help="who receives an LA's 'what changed' e-mail after each load")
+    al_sub = al.add_subparsers(dest="action", required=True, metavar="ACTION")
+    aa = al_sub.add_parser("add", parents=[common], help="add a recipient (or change the role they read it as)")
+    aa.add_argument("--la", type=str.upper, required=True)
+    aa.add_argument("--email", required=True)
+    aa.add_argument(
+        "--as",
+        dest="as_role",
+        choices=["officer", "member"],
+        default="officer",
+        help="officer: the LA's and its wards' figures (default); member: aggregates only, as members' pages",
+    )
+    ar = al_sub.add_parser("remove", parents=[common], help="stop sending the LA's alerts to this address")
+    ar.add_argument("--la", type=str.upper, required=True)
+    ar.add_argument("--email", required=True)
+    alist = al_sub.add_parser("list", parents=[common], help="list the recipients (CSV)")
+    alist.add_argument("--la", type=str.upper, help="only this LA's")
 
     users = sub.add_parser("users", help="accounts")
     users_sub = users.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -254,6 +280,7 @@ COMMAND_ACTIONS = {
     "limit": "load",
     "plan": "load",
     "rebuild": "load",
+    "alerts": "manage e-mail alerts",
 }
 
 
@@ -350,10 +377,18 @@ def _run(args) -> int:
         return _changes(engine, settings, args)
     elif command in ("limit", "plan"):
         return _area_setting(engine, args)
+    elif command == "alerts":
+        return _alerts(engine, args)
     elif command == "check-property":
         return _check_property(engine, settings, args)
     else:  # pragma: no cover - argparse refuses unknown commands
         raise UsageError(f"unknown command {command}")
+    if command == "ingest" and not report.unchanged:
+        from app import alerts
+
+        note = alerts.after_load(engine, report.load_id, settings, who=_who(args)).note
+        if note:
+            report.facts["e-mail alerts"] = note
     print("\n".join(report.lines()))
     return DONE
 
@@ -451,10 +486,37 @@ def _area_setting(engine, args) -> int:
         if args.command == "limit":
             row = area_settings.set_values(engine, args.la, who=_who(args), limit_ratio=args.ratio, note=args.note)
             print(f"{args.la}: limit set to 1 person per {row['limit_ratio']:,.0f} residents")
+        elif args.quarter:
+            row = area_settings.set_allocation(
+                engine, args.la, args.quarter, args.bedspaces, who=_who(args), note=args.note
+            )
+            print(f"{args.la}: dispersal-plan allocation for {row['quarter']} set to {row['bedspaces']:,} bedspaces")
         else:
             row = area_settings.set_values(engine, args.la, who=_who(args), allocation=args.bedspaces, note=args.note)
-            print(f"{args.la}: dispersal-plan allocation set to {row['allocation']:,} bedspaces")
+            print(
+                f"{args.la}: standing dispersal-plan allocation set to {row['allocation']:,} bedspaces "
+                "(for quarters with none of their own)"
+            )
     except area_settings.SettingRefused as refused:
+        print(f"Refused: {refused}. Nothing was changed.", file=sys.stderr)
+        return REFUSED
+    return DONE
+
+
+def _alerts(engine, args) -> int:
+    from app.security import alert_recipients
+
+    try:
+        if args.action == "add":
+            row = alert_recipients.add(engine, args.la, args.email, args.as_role, who=_who(args))
+            print(f"{row['email']} receives the alerts of {row['lad_code']} as {row['role']}")
+        elif args.action == "remove":
+            alert_recipients.remove(engine, args.la, args.email, who=_who(args))
+            print(f"{args.email.strip()} no longer receives the alerts of {args.la}")
+        else:
+            listing = alert_recipients.listing(engine, [args.la] if args.la else None)
+            listing.to_csv(sys.stdout, index=False, lineterminator="\n")
+    except alert_recipients.RecipientRefused as refused:
         print(f"Refused: {refused}. Nothing was changed.", file=sys.stderr)
         return REFUSED
     return DONE

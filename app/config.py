@@ -51,13 +51,23 @@ class Settings:
     #: and the TOML file mapping its values to a role and LA (README, "Single sign-on").
     oidc_issuer: str = ""
     oidc_client_id: str = ""
-    oidc_client_secret: str = ""
+    oidc_client_secret: str = field(default="", repr=False)
     oidc_groups_claim: str = "groups"
     oidc_mapping_file: str = ""
     #: The callback address registered at the provider (empty: this server's own ``/login/oidc/callback``).
     oidc_redirect_uri: str = ""
     #: Whether user name and password accounts may sign in (switch off when everyone uses single sign-on).
     local_accounts: bool = True
+    #: E-mail alerts after each load (README, "E-mail alerts"): the SMTP server (empty: no alerts are sent),
+    #: its port, the sender address, an optional login (set the password by environment, not in a file),
+    #: whether to upgrade the connection with STARTTLS, and how long to wait for the server (seconds).
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_from: str = ""
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_starttls: bool = False
+    smtp_timeout: float = 10.0
 
 
 def _coerce(name: str, raw: object, current: object) -> object:
@@ -71,6 +81,8 @@ def _coerce(name: str, raw: object, current: object) -> object:
         if text not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
             raise ValueError(f"setting {name} must be true or false, not {raw!r}")
         return text in ("1", "true", "yes", "on")
+    if isinstance(current, int):
+        return int(raw)
     if isinstance(current, Path):
         return Path(str(raw))
     if name == "population_year":

@@ -25,7 +25,7 @@ from app.cluster import apportion as ap
 from app.cluster import coverage as cover
 from app.cluster import reconcile as rc
 from app.geography import boundaries as gb
-from app.geography.la_names import resolve_local_authorities
+from app.geography.la_names import named_in, resolve_local_authorities
 from app.geography.placement import place_points
 from app.periods import MONTH, QUARTER  # noqa: F401  (the forms a command or upload accepts)
 from app.problems import InputRefused, Problem, ProblemLog
@@ -57,11 +57,11 @@ class LoadReport:
     def lines(self) -> list[str]:
         if self.unchanged:
             return [f"{self.file}: already loaded as load {self.load_id}; nothing changed."]
-        head = f"{self.file}: loaded {self.rows} rows as load {self.load_id}"
+        head = f"{self.file}: loaded {self.rows:,} rows as load {self.load_id}"
         if self.period:
             head += f" for {self.period}"
         out = [head + "."]
-        out += [f"  {key.replace('_', ' ')}: {value}" for key, value in self.facts.items()]
+        out += [f"  {key.replace('_', ' ')}: {_counted(value)}" for key, value in self.facts.items()]
         if self.replaced:
             by_load: dict[int, list[str]] = {}
             for code, old in sorted(self.replaced.items()):
@@ -393,7 +393,7 @@ def prepare_home_office(
 
     # Property lists only change how a sector is split between wards, not whether it can be placed.
     split = ap.apportion(table, weights)
-    found = cover.file_scope(table, split, weights, lads, hint=cover.named_in(path.name, lads))
+    found = cover.file_scope(table, split, weights, lads, hint=named_in(path.name, lads))
     if found.problems:
         raise InputRefused([Problem(text, path.name, column=column) for text, column in found.problems])
     if found.pinned is not None:
@@ -458,6 +458,11 @@ def _stated_total(meta: dict) -> str:
         f"{_people(stated)} (the {_people(loaded)} loaded differ only by the estimates of suppressed counts, "
         f"within their range{per_block})"
     )
+
+
+def _counted(value: object) -> object:
+    """Counts as people read them, with thousands separators (the CLI once printed 1909 beside 1,537)."""
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def _people(value: float) -> str:

@@ -11,6 +11,15 @@ from datetime import date
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 QUARTER = re.compile(r"^\d{4}Q[1-4]$")
+_QUARTER_TEXT = re.compile(r"^\s*(\d{4})\s*-?\s*Q([1-4])\s*$", re.I)
+
+
+def parse_quarter(text: str) -> str:
+    """``2025-Q2``, ``2025Q2`` or ``2025 q2`` -> ``2025Q2``; ValueError naming the form for anything else."""
+    found = _QUARTER_TEXT.match(str(text or ""))
+    if not found:
+        raise ValueError(f"'{text}' is not a quarter in the form YYYY-Qn (e.g. 2025-Q2)")
+    return f"{found.group(1)}Q{found.group(2)}"
 
 
 def _split_quarter(quarter: str) -> tuple[int, int]:

@@ -5,6 +5,9 @@ Fixtures
   a SQLite file in ``tmp_path``, or a new PostgreSQL database copied from a migrated template.
 - ``engine``: ``app.store.db.connect(db_url)``, disposed after the test.
 - ``sqlite_url``: a fresh, migrated SQLite store only, for tests that do not need both backends.
+- ``smtp_inbox``: a real SMTP server (aiosmtpd) on a free port of 127.0.0.1 for the test; ``.host``, ``.port``,
+  ``.messages``: (envelope recipients, parsed :class:`email.message.EmailMessage`) as they arrive. The
+  ``DISPERSAL_SMTP_*`` variables of the environment are cleared for the test.
 - ``postgres_server`` (session): a throw-away PostgreSQL cluster started for this test session
   (``initdb`` + ``pg_ctl`` on a free port on 127.0.0.1, trust auth, no fsync), stopped and
   deleted at the end. Started only when a test asks for PostgreSQL. As root, it runs as the
@@ -196,6 +199,34 @@ def engine(db_url):
     engine = db.connect(db_url)
     yield engine
     db.dispose(db_url)
+
+
+@pytest.fixture
+def smtp_inbox(monkeypatch):
+    from email import message_from_bytes
+    from email.policy import default
+    from types import SimpleNamespace
+
+    from aiosmtpd.controller import Controller
+
+    for name in ("HOST", "PORT", "FROM", "USER", "PASSWORD", "STARTTLS", "TIMEOUT"):
+        monkeypatch.delenv(f"DISPERSAL_SMTP_{name}", raising=False)
+
+    class Handler:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=default)))
+            return "250 Message accepted for delivery"
+
+    handler = Handler()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        yield SimpleNamespace(host="127.0.0.1", port=controller.port, messages=handler.messages)
+    finally:
+        controller.stop()
 
 
 @pytest.fixture

@@ -166,12 +166,16 @@ def _name(row) -> str:
 
 def for_members(changes: Changes) -> Changes:
     """Aggregates only, as members' pages: LA rows, no wards, people rounded to the nearest 5 and any
-    figure under 5 withheld (empty)."""
+    figure under 5 withheld (empty); shares of the limit are of the rounded figure."""
     rows = changes.rows[changes.rows["level"] == LAD].copy()
     for column in ("people_before", "people"):
         values = pd.to_numeric(rows[column], errors="coerce")
         rows[column] = ((values / 5).round() * 5).where(~values.between(0, 5, inclusive="neither"))
     rows["rise"] = rows["people"] - rows["people_before"]
+    # A share worked out from the exact count would give the count back (share x limit): say it of the shown one.
+    limit = pd.to_numeric(rows["limit"], errors="coerce")
+    rows["share_before"] = rows["people_before"] / limit.where(limit > 0)
+    rows["share_of_limit"] = rows["people"] / limit.where(limit > 0)
     return Changes(changes.month, changes.previous, changes.compared, rows.reset_index(drop=True))
 
 
@@ -180,8 +184,9 @@ def whole(value, missing: str = "no data") -> str:
     return missing if value is None or pd.isna(value) else f"{float(value):,.0f}"
 
 
-def text_lines(changes: Changes) -> list[str]:
-    """The changes as plain text (the CLI, the e-mail digest): whole people, thousands separators."""
+def text_lines(changes: Changes, gap: str = "no data") -> list[str]:
+    """The changes as plain text (the CLI, the e-mail digest): whole people, thousands separators; ``gap`` for
+    a figure not there ("withheld" for members)."""
     lines = [f"What changed from {changes.previous} to {changes.month}"]
     if not changes.compared:
         lines.append(f"  No figures for {changes.previous} to compare with.")
@@ -194,11 +199,11 @@ def text_lines(changes: Changes) -> list[str]:
         for row in rows.itertuples():
             level = "LA" if row.level == LAD else f"ward in {row.lad_code}"
             if kind == MISSING:
-                detail = f"last month {whole(row.people_before)} people"
+                detail = f"last month {whole(row.people_before, gap)} people"
             else:
                 detail = (
-                    f"{whole(row.people_before)} -> {whole(row.people)} people "
-                    f"(limit {whole(row.limit)}, {_percent(row.share_of_limit)} of it)"
+                    f"{whole(row.people_before, gap)} -> {whole(row.people, gap)} people "
+                    f"(limit {whole(row.limit)}, {_percent(row.share_of_limit, gap)} of it)"
                 )
             lines.append(f"  {row.area_name} ({row.area_code}, {level}): {detail}")
     if len(lines) == 1 or (len(lines) == 2 and not changes.compared):
@@ -206,5 +211,5 @@ def text_lines(changes: Changes) -> list[str]:
     return lines
 
 
-def _percent(share) -> str:
-    return "no data" if share is None or pd.isna(share) else f"{float(share):.1%}"
+def _percent(share, gap: str = "no data") -> str:
+    return gap if share is None or pd.isna(share) else f"{float(share):.1%}"

@@ -8,7 +8,6 @@ nothing else, and an LA that no file covers has no figure at all.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -122,27 +121,6 @@ class FileScope:
 SINGLE_LA_SHARE = 0.95
 #: A file is refused when more than this share of its sectors lie outside the LA it names or the loaded geography.
 OUTSIDE_SHARE = 0.5
-
-
-def _tokens(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", str(text).lower().replace("&", " and "))
-
-
-def named_in(text: str, lads: pd.DataFrame) -> str | None:
-    """The LA whose name (as whole words) or GSS code appears in ``text`` (a file name), if exactly one does."""
-    words = _tokens(text)
-    joined = " " + " ".join(words) + " "
-    best: dict[int, set[str]] = {}
-    for code, name in zip(lads["area_code"].astype(str), lads["area_name"].astype(str)):
-        if code.lower() in words:
-            return code
-        needle = " " + " ".join(_tokens(name)) + " "
-        if needle.strip() and needle in joined:
-            best.setdefault(len(needle), set()).add(code)
-    if not best:
-        return None
-    longest = best[max(best)]
-    return next(iter(longest)) if len(longest) == 1 else None
 
 
 def _where(sectors: pd.Series, weights: pd.DataFrame, names: pd.Series) -> str:

@@ -54,6 +54,11 @@ def percent(share: float) -> str:
     return f"{share * 100:.0f}%"
 
 
+def limit_words(ratio: float = 200.0) -> str:
+    """The national limit in words, from the settings' ratio: "1 person per 200 residents"."""
+    return f"1 person per {ratio:,.0f} residents"
+
+
 def approaching_words(approaching: float = DEFAULT_APPROACHING) -> str:
     """The legend entry of the approaching band, e.g. "Approaching the limit (80% or more)"."""
     return f"{STATUS_WORDS[APPROACHING]} ({percent(approaching)} or more)"

@@ -132,13 +132,43 @@ def name_index(lads: pd.DataFrame) -> dict[str, str]:
     Keys two LAs would share are left out (refused rather than guessed)."""
     candidates: dict[str, set[str]] = {}
     for code, name in zip(lads["area_code"], lads["area_name"]):
-        names = [str(name), *ALIASES.get(str(name), ())]
-        keys = {la_key(n) for n in names}
+        keys = {la_key(n) for n in _spellings(str(name))}
         for welsh in WELSH_NAMES.get(str(name), ()):
             keys |= _welsh_keys(welsh)
         for key in keys:
             candidates.setdefault(key, set()).add(str(code))
     return {key: codes.pop() for key, codes in candidates.items() if len(codes) == 1}
+
+
+def _spellings(name: str) -> list[str]:
+    """The official name, its everyday short names and its Welsh names."""
+    return [name, *ALIASES.get(name, ()), *WELSH_NAMES.get(name, ())]
+
+
+def _tokens(text: str) -> list[str]:
+    plain = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    return re.findall(r"[a-z0-9]+", plain.replace("&", " and "))
+
+
+def named_in(text: str, lads: pd.DataFrame) -> str | None:
+    """The LA a file name names, if exactly one does: its GSS code, or every word of one of its spellings.
+
+    Stricter than a cell's match on purpose: a file name holds other words ("north_east_march"), so a name
+    counts only whole, and the longest match wins ("North Tyneside" over a bare "Tyneside")."""
+    words = _tokens(text)
+    joined = " " + " ".join(words) + " "
+    best: dict[int, set[str]] = {}
+    for code, name in zip(lads["area_code"].astype(str), lads["area_name"].astype(str)):
+        if code.lower() in words:
+            return code
+        for spelling in _spellings(name):
+            needle = " " + " ".join(_tokens(spelling)) + " "
+            if needle.strip() and needle in joined:
+                best.setdefault(len(needle), set()).add(code)
+    if not best:
+        return None
+    longest = best[max(best)]
+    return next(iter(longest)) if len(longest) == 1 else None
 
 
 def resolve_local_authorities(values: pd.Series, lads: pd.DataFrame) -> tuple[pd.Series, pd.Series]:

@@ -78,6 +78,7 @@ def pack_inputs(engine: Engine, settings: Settings) -> tuple[pack_content.PackIn
         problems = queries.problems(conn)
         loads = queries.load_history(conn)
         area_settings = queries.area_settings(conn)
+        plan_allocations = queries.plan_allocations(conn)
         log = proposal_log.list_proposals(conn)
     inputs = pack_content.PackInputs(
         areas=snap.areas,
@@ -87,11 +88,13 @@ def pack_inputs(engine: Engine, settings: Settings) -> tuple[pack_content.PackIn
         properties=snap.properties,
         population=snap.population,
         area_settings=area_settings,
+        plan_allocations=plan_allocations,
         proposals=log,
         problems=problems,
         loads=loads,
         counted_types=settings.counted_types,
         approaching=settings.approaching,
+        limit_ratio=settings.limit_ratio,
         attribution=attribution_lines(settings.reference_dir),
     )
     return inputs, snap

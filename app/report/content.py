@@ -75,7 +75,12 @@ class PackInputs:
     loads: pd.DataFrame
     counted_types: tuple[str, ...] = (DISPERSAL,)
     approaching: float = 0.8
+    limit_ratio: float = 200.0
     attribution: tuple[str, ...] = ATTRIBUTION
+    #: Allocations entered per quarter (``plan_allocations``); a quarter without one takes ``area_settings``'.
+    plan_allocations: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["lad_code", "quarter", "bedspaces", "note"])
+    )
 
 
 @dataclass
@@ -602,7 +607,8 @@ def _plan_section(
     now = by_type.xs(quarter, level="quarter") if quarter in by_type.index.get_level_values(0) else by_type.iloc[:0]
     prev_q = previous_quarter(quarter)
     before = by_type.xs(prev_q, level="quarter") if prev_q in by_type.index.get_level_values(0) else by_type.iloc[:0]
-    rows = plan.plan_rows(props, inputs.area_settings.dropna(subset=["allocation"]), quarter, lads, members)
+    allocations = plan.allocations_in(inputs.area_settings, inputs.plan_allocations, quarter)
+    rows = plan.plan_rows(props, allocations, quarter, lads, members)
     have_list = quarter in set(props["quarter"])
     plan_table = pd.DataFrame(
         {
@@ -635,6 +641,14 @@ def _plan_section(
         f"the provider's {quarter} lists; and net growth in occupied bedspaces per accommodation type since "
         f"{prev_q} (grant-relevant)."
     ]
+    standing = [
+        la_names[c] for c, s in zip(allocations["area_code"], allocations["source"]) if c in lads and s != quarter
+    ]
+    if len(allocations) and not alloc.isna().all():
+        text.append(
+            f"Allocations are those agreed for {quarter}"
+            + (f"; {', '.join(standing)}: the standing allocation (none entered for the quarter)." if standing else ".")
+        )
     if not have_list:
         text.append(f"No provider property list for {quarter} is loaded for these LAs.")
     if alloc.isna().all():
@@ -772,8 +786,8 @@ def _sources_section(
     text = [
         f"Home Office months used: {months[0]} to {months[-1]} ({len(months)} months); the position is at {month}.",
         f"People counted against the limit: accommodation type {counted} (Section 95 and Section 4); the limit is "
-        '1 supported person per 200 residents unless a variation is agreed for the area; "approaching" '
-        f"from {inputs.approaching:.0%} of the limit.",
+        f"{palette.limit_words(inputs.limit_ratio)} unless a variation is agreed for the area; "
+        f'"approaching" from {inputs.approaching:.0%} of the limit.',
         f"Population (the denominator): {year or 'not known'}" + (f", {'; '.join(sources)}." if sources else "."),
         f"Property lists: {quarter} compared with {previous_quarter(quarter)}.",
     ]

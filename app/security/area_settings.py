@@ -1,4 +1,5 @@
-"""Per-LA agreed settings: the limit variation (residents per supported person) and the dispersal-plan allocation.
+"""Per-LA agreed settings: the limit variation (residents per supported person) and the dispersal-plan allocation,
+standing (``area_settings.allocation``) or per quarter (:func:`set_allocation`, ``plan_allocations``).
 
 Writes go through :func:`set_values`, which checks the LA is in the store, keeps the other setting as it was,
 records the change in the audit log in the same transaction and bumps the store version (so every page and
@@ -11,6 +12,7 @@ import math
 
 import sqlalchemy as sa
 
+from app.periods import parse_quarter
 from app.store import db, loads, schema
 
 #: Bounds an agreed variation must lie in (residents per supported person; the national rule is 200).
@@ -83,4 +85,44 @@ def set_values(
             if (before or {}).get(k) != row[k]
         }
         audit.record(engine, who, audit.AREA_SETTING_SET, lad_code, changed, conn=conn)
+    return row
+
+
+def check_quarter(text: str) -> str:
+    try:
+        return parse_quarter(text)
+    except ValueError as wrong:
+        raise SettingRefused(str(wrong)) from None
+
+
+def set_allocation(engine, lad_code: str, quarter: str, bedspaces: int, *, who: str, note: str | None = None) -> dict:
+    """Save an LA's allocation for one quarter (``2025-Q2`` or ``2025Q2``); returns the row as saved.
+
+    The quarter's allocation wins over the LA's standing one in plan against actual for that quarter only.
+    """
+    from app.security import audit
+
+    quarter = check_quarter(quarter)
+    bedspaces = check_bedspaces(bedspaces)
+    table = schema.plan_allocations
+    with db.writing(engine) as conn:
+        known = conn.execute(
+            sa.select(schema.areas.c.area_code).where(
+                (schema.areas.c.area_code == lad_code) & (schema.areas.c.level == "lad")
+            )
+        ).first()
+        if known is None:
+            raise SettingRefused(f"{lad_code} is not a local authority in the store")
+        same = (table.c.lad_code == lad_code) & (table.c.quarter == quarter)
+        found = conn.execute(sa.select(table.c.bedspaces, table.c.note).where(same)).first()
+        before = None if found is None else found.bedspaces
+        kept = None if found is None else found.note
+        row = {"lad_code": lad_code, "quarter": quarter, "bedspaces": bedspaces, "note": note[:500] if note else kept}
+        if found is None:
+            conn.execute(table.insert().values(**row))
+        else:
+            conn.execute(table.update().where(same).values(bedspaces=bedspaces, note=row["note"]))
+        loads.bump_version(conn)
+        details = {"quarter": quarter, "allocation": {"from": before, "to": bedspaces}}
+        audit.record(engine, who, audit.AREA_SETTING_SET, lad_code, details, conn=conn)
     return row

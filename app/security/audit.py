@@ -44,6 +44,10 @@ PASSWORD_SET = "password_set"
 ACCOUNT_UNLOCKED = "account_unlocked"
 AUDIT_EXPORTED = "audit_exported"
 AREA_SETTING_SET = "area_setting_set"  # an LA's agreed limit variation or plan allocation entered
+ALERT_RECIPIENT_ADDED = "alert_recipient_added"
+ALERT_RECIPIENT_REMOVED = "alert_recipient_removed"
+ALERT_SENT = "alert_sent"  # the "what changed" e-mail after a load: LA, month, how many recipients
+ALERT_FAILED = "alert_failed"  # the e-mail could not be sent (the load stands); the reason, never figures
 
 ACTIONS = (
     LOGIN,
@@ -65,6 +69,10 @@ ACTIONS = (
     ACCOUNT_UNLOCKED,
     AUDIT_EXPORTED,
     AREA_SETTING_SET,
+    ALERT_RECIPIENT_ADDED,
+    ALERT_RECIPIENT_REMOVED,
+    ALERT_SENT,
+    ALERT_FAILED,
 )
 COLUMNS = ["id", "at", "who", "action", "what", "details", "remote_addr"]
 _table = schema.audit_log

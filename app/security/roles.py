@@ -56,9 +56,11 @@ MANAGE_ACCOUNTS = "manage accounts"
 READ_AUDIT = "read the audit log"
 #: Use the offline property check (a what-if on a postcode) and record a consultation.
 CHECK_PROPERTY = "check a property"
+#: Choose who receives the "what changed" e-mail of an LA after each load (and what role they read it as).
+MANAGE_ALERTS = "manage e-mail alerts"
 
 AREA_ACTIONS = (VIEW_AGGREGATES, VIEW_WARD_BREAKDOWNS, VIEW_PROPERTY_ROWS, VIEW_QUALITY_NOTES, MAKE_PACK)
-STORE_ACTIONS = (LOAD, UNDO, MANAGE_ACCOUNTS, READ_AUDIT, CHECK_PROPERTY)
+STORE_ACTIONS = (LOAD, UNDO, MANAGE_ACCOUNTS, READ_AUDIT, CHECK_PROPERTY, MANAGE_ALERTS)
 ACTIONS = AREA_ACTIONS + STORE_ACTIONS
 OWN, REGION, OTHER = "own", "region", "other"
 RELATIONS = (OWN, REGION, OTHER)
@@ -109,6 +111,10 @@ POLICY: dict[tuple[str, str], frozenset[str]] = {
     (CHECK_PROPERTY, "regional"): _ALL,
     (CHECK_PROPERTY, "officer"): _ALL,
     (CHECK_PROPERTY, "member"): _NONE,
+    (MANAGE_ALERTS, "admin"): _ALL,
+    (MANAGE_ALERTS, "regional"): _NONE,
+    (MANAGE_ALERTS, "officer"): _NONE,
+    (MANAGE_ALERTS, "member"): _NONE,
 }
 
 

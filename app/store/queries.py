@@ -302,6 +302,18 @@ def area_settings(conn: Bind) -> pd.DataFrame:
     return _frame(conn, sa.select(*table.c).order_by(table.c.area_code))
 
 
+def plan_allocations(conn: Bind) -> pd.DataFrame:
+    """Allocations entered per quarter: ``lad_code``, ``quarter``, ``bedspaces``, ``note``."""
+    table = schema.plan_allocations
+    return _frame(conn, sa.select(*table.c).order_by(table.c.lad_code, table.c.quarter))
+
+
+def alert_recipients(conn: Bind) -> pd.DataFrame:
+    """Who receives the e-mail alerts: ``id``, ``lad_code``, ``email``, ``role``, ``added_at``, ``added_by``."""
+    table = schema.alert_recipients
+    return _frame(conn, sa.select(*table.c).order_by(table.c.lad_code, table.c.email))
+
+
 def snapshot(conn: Bind) -> dict[str, list[tuple]]:
     """Every table's rows in primary-key order: equal snapshots mean an unchanged store."""
     if isinstance(conn, sa.Engine):

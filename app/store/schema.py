@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData()
@@ -162,6 +163,31 @@ area_settings = Table(
     Column("limit_ratio", Float),  # residents per supported person, e.g. 200
     Column("allocation", Integer),  # agreed dispersal bedspaces
     Column("note", Text),
+)
+
+#: Full-dispersal-plan allocations per quarter (``YYYYQn``). A quarter with no row here takes the LA's standing
+#: ``area_settings.allocation`` (what a store had before allocations were kept per quarter).
+plan_allocations = Table(
+    "plan_allocations",
+    metadata,
+    Column("lad_code", String(16), primary_key=True),
+    Column("quarter", String(6), primary_key=True),
+    Column("bedspaces", Integer, nullable=False),
+    Column("note", Text),
+)
+
+#: Who receives the "what changed" e-mail after each load, per LA, and what they may read in it: ``role`` is
+#: ``officer`` (the LA's and its wards' figures) or ``member`` (aggregates only, as members' pages).
+alert_recipients = Table(
+    "alert_recipients",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("lad_code", String(16), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("added_by", String(100), nullable=False),
+    UniqueConstraint("lad_code", "email", name="uq_alert_recipients_lad_email"),
 )
 
 #: Home Office monthly restricted data, at postcode sector level as received.

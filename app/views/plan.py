@@ -20,6 +20,27 @@ def latest_quarter(properties: pd.DataFrame) -> str | None:
     return str(quarters.max()) if len(quarters) else None
 
 
+def allocations_in(standing: pd.DataFrame, per_quarter: pd.DataFrame, quarter: str | None) -> pd.DataFrame:
+    """Each LA's allocation for ``quarter`` (``area_code``, ``allocation``, ``source``): the quarter's own entry
+    (``plan_allocations``) where there is one, else the LA's standing allocation (``area_settings``)."""
+    rows = {}
+    if len(standing) and "allocation" in standing:
+        for code, value in standing.dropna(subset=["allocation"])[["area_code", "allocation"]].itertuples(index=False):
+            rows[str(code)] = (float(value), "standing")
+    if quarter is not None and len(per_quarter):
+        now = per_quarter[per_quarter["quarter"].astype(str) == quarter]
+        for code, value in now[["lad_code", "bedspaces"]].itertuples(index=False):
+            rows[str(code)] = (float(value), quarter)
+    codes = sorted(rows)
+    return pd.DataFrame(
+        {
+            "area_code": pd.Series(codes, dtype=object),
+            "allocation": pd.Series([rows[c][0] for c in codes], dtype=float),
+            "source": pd.Series([rows[c][1] for c in codes], dtype=object),
+        }
+    )
+
+
 def occupied_dispersal(properties: pd.DataFrame, quarter: str | None, lads: list[str]) -> pd.Series:
     """Occupied dispersal bedspaces per LA in ``quarter`` (0 for an LA with none), indexed by ``lads``."""
     occupancy = property_occupancy(properties)

@@ -244,11 +244,15 @@ def public_stats(snap: monitoring.Snapshot) -> pd.DataFrame:
 
 
 @per_version
-def allocations(snap: monitoring.Snapshot) -> pd.DataFrame:
-    """Full-dispersal-plan allocations per LA (``area_code``, ``allocation``), where entered."""
+def allocations(snap: monitoring.Snapshot, quarter: str | None) -> pd.DataFrame:
+    """Full-dispersal-plan allocations per LA for ``quarter`` (``area_code``, ``allocation``, ``source``), where
+    entered: the quarter's own, else the LA's standing allocation (:func:`app.views.plan.allocations_in`)."""
+    from app.views.plan import allocations_in
+
     with engine().connect() as conn:
         settings_rows = queries.area_settings(conn)
-    return settings_rows.dropna(subset=["allocation"])[["area_code", "allocation"]].reset_index(drop=True)
+        per_quarter = queries.plan_allocations(conn)
+    return allocations_in(settings_rows, per_quarter, quarter)
 
 
 def region_name(snap: monitoring.Snapshot) -> str:

@@ -259,3 +259,13 @@ def test_reconcile_command_against_provider_lists(full_store, manifest, capsys):
     assert len(clean) > 20 and np.allclose(clean["home_office"], clean["provider"])
     assert main(["reconcile", "--db", full_store, "--month", month, "--mismatches", "--format", "json"]) == 0
     assert all(row["mismatch"] for row in json.loads(capsys.readouterr().out))
+
+
+def test_a_load_report_writes_every_count_with_thousands_separators():
+    from app.ingest import LoadReport
+
+    report = LoadReport(file="Mears_2026Q3.xlsx", kind="properties", load_id=7, rows=12_345, period="2026Q3")
+    report.facts = {"quarter": "2026Q3", "bedspaces": 1909, "occupied": "1,537", "postcodes not found": 0}
+    lines = report.lines()
+    assert lines[0] == "Mears_2026Q3.xlsx: loaded 12,345 rows as load 7 for 2026Q3."
+    assert "  bedspaces: 1,909" in lines and "  occupied: 1,537" in lines and "  quarter: 2026Q3" in lines

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from app.geography.la_names import WELSH_NAMES, la_key, resolve_local_authorities
+from app.geography.la_names import WELSH_NAMES, la_key, named_in, resolve_local_authorities
 
 REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
 STYLES = (
@@ -128,3 +128,39 @@ def test_names_that_are_no_la_or_two_las_are_not_guessed(lads):
     codes, unresolved = resolve_local_authorities(values, lads)
     assert codes.isna().all() and unresolved.tolist() == [True, True, False, False, True]
     assert la_key("Newcastle-under-Lyme") != la_key("Newcastle upon Tyne")
+
+
+def _code(lads: pd.DataFrame, name: str) -> str:
+    return str(lads.loc[lads["area_name"] == name, "area_code"].iloc[0])
+
+
+@pytest.mark.parametrize(
+    "file_name, name",
+    [
+        ("Leeds City Council asylum support March 2025.xlsx", "Leeds"),
+        ("north_tyneside_2025-03.csv", "North Tyneside"),
+        ("HO extract - Hull - 2025-03.xlsx", "Kingston upon Hull, City of"),
+        ("cyngor_caerdydd_mawrth_2025.csv", "Cardiff"),
+        ("Ynys Môn Mar25.xlsx", "Isle of Anglesey"),
+        ("RCT_supported_asylum_2025_03.xlsx", "Rhondda Cynon Taf"),
+    ],
+)
+def test_a_file_name_names_its_la_in_any_spelling(lads, file_name, name):
+    assert named_in(file_name, lads) == _code(lads, name)
+
+
+@pytest.mark.parametrize(
+    "file_name",
+    [
+        "north_east_region_2025-03.csv",
+        "asylum_support_march_2025.xlsx",
+        "newcastle_2025-03.csv",  # two LAs are called Newcastle: a file name never guesses
+    ],
+)
+def test_a_file_name_without_one_la_names_none(lads, file_name):
+    assert named_in(file_name, lads) is None
+
+
+def test_a_gss_code_in_a_file_name_wins(lads):
+    code = _code(lads, "Middlesbrough")
+    assert named_in(f"{code.lower()}_stockton-on-tees_2025-03.csv", lads) == code

@@ -667,3 +667,31 @@ def test_packs_open_with_what_changed_and_keep_addresses_to_an_appendix(syntheti
         assert all("Address" not in t.frame.columns for t in section.tables), section.key
     listing = content.sections[-1].tables[0].frame
     assert len(listing) and listing["LA"].tolist() == sorted(listing["LA"].tolist())
+
+
+def test_plan_uses_the_quarters_allocation_entered_through_the_cli(synthetic, tmp_path, capsys):
+    """``plan set --quarter``: that quarter's pack shows it; other quarters keep the LA's standing allocation."""
+    earlier = previous_quarter(QUARTER)
+    earlier_dash = f"{earlier[:4]}-Q{earlier[-1]}"
+    argv = ["plan", "set", "--db", synthetic.url, "--la", synthetic.la, "--bedspaces", "275", "--user", "planner"]
+    assert main([*argv, "--quarter", earlier_dash]) == 0
+    assert f"allocation for {earlier} set to 275 bedspaces" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as usage:
+        main([*argv[:-4], "--quarter", "2026-Q9", "--bedspaces", "5"])
+    assert usage.value.code == 2
+    assert main([*argv[:-4], "--quarter", earlier, "--bedspaces", "-3"]) == 1
+    assert "Nothing was changed" in capsys.readouterr().err
+    packs = {}
+    for quarter in (earlier, QUARTER):
+        packs[quarter] = tmp_path / f"pack-{quarter}.xlsx"
+        code, _ = run_cli(
+            "report", "--db", synthetic.url, "--la", synthetic.la, "--quarter", quarter, "--out", packs[quarter]
+        )
+        assert code == 0
+    assert sheet(packs[earlier], "Plan vs actual")["Allocation (agreed bedspaces)"].tolist() == [275]
+    assert sheet(packs[QUARTER], "Plan vs actual")["Allocation (agreed bedspaces)"].tolist() == [300]
+    with synthetic.engine.connect() as conn:
+        entry = conn.execute(
+            sa.text("SELECT who, details FROM audit_log WHERE action = 'area_setting_set' ORDER BY id DESC")
+        ).first()
+    assert entry[0] == "planner" and f'"quarter": "{earlier}"' in entry[1]

@@ -330,3 +330,12 @@ def test_pack_error_is_still_raised_for_a_quarter_without_data(store):
     inputs, _ = build.pack_inputs(store.engine, store.settings)
     with pytest.raises(PackError):
         build_content(inputs, store.scope("officer", store.a), quarter="2019Q1", la=store.a)
+
+
+def test_the_national_ratio_setting_is_the_limit_the_pack_states(store):
+    wider = load_settings(store.url, limit_ratio=150.0)
+    snap = monitoring.snapshot(store.engine, wider)
+    inputs, _ = build.pack_inputs(store.engine, wider)
+    pack = build_content(inputs, scope_for(Account("t-admin", "admin"), snap.areas), quarter=QUARTER, la=store.a)
+    sources = " ".join(next(s for s in pack.sections if s.key == "sources").text)
+    assert "the limit is 1 person per 150 residents" in sources and "per 200" not in sources

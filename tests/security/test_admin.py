@@ -125,3 +125,111 @@ def test_admin_page_layout_says_no_to_others(as_role):
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert "This page is for administrators." in text and "admin-accounts" not in text
+
+
+def _post(client, outputs: list[str], trigger: str, inputs: list[str], state: dict):
+    """A callback as the browser posts it: ``outputs`` "id.property", ``inputs`` ids (n_clicks) and ``state``."""
+    payload = {
+        "output": ".." + "...".join(outputs) + "..",
+        "outputs": [{"id": o.split(".")[0], "property": o.split(".")[1]} for o in outputs],
+        "inputs": [{"id": i, "property": "n_clicks", "value": 1 if i == trigger else 0} for i in inputs],
+        "state": [{"id": k, "property": "value", "value": v} for k, v in state.items()],
+        "changedPropIds": [f"{trigger}.n_clicks"],
+    }
+    return client.post("/_dash-update-component", json=payload)
+
+
+def alerts_call(client, trigger: str, la=None, email=None, role="officer"):
+    return _post(
+        client,
+        ["admin-alerts.children", "admin-alert-message.children"],
+        trigger,
+        ["admin-alert-add", "admin-alert-remove"],
+        {"admin-alert-la": la, "admin-alert-email": email, "admin-alert-role": role},
+    )
+
+
+def plan_call(client, la=None, quarter=None, bedspaces=None, note=None):
+    return _post(
+        client,
+        ["admin-plan.children", "admin-plan-message.children"],
+        "admin-plan-save",
+        ["admin-plan-save"],
+        {
+            "admin-plan-la": la,
+            "admin-plan-quarter": quarter,
+            "admin-plan-bedspaces": bedspaces,
+            "admin-plan-note": note,
+        },
+    )
+
+
+def test_admin_adds_and_removes_an_alert_recipient(as_role, security_store):
+    admin, la = as_role("admin"), security_store.las[1]
+    added = alerts_call(admin, "admin-alert-add", la, "cllr@council.example.org", "member")
+    assert added.status_code == 200
+    body = added.get_json()["response"]
+    assert (
+        body["admin-alert-message"]["children"]
+        == f"cllr@council.example.org now receives the alerts of {la} as member."
+    )
+    rows = body["admin-alerts"]["children"]["props"]["data"]
+    assert [(r["lad_code"], r["email"], r["role"], r["added_by"]) for r in rows] == [
+        (la, "cllr@council.example.org", "member", "t-admin")
+    ]
+    for bad_la, bad_email, bad_role, words in (
+        (la, "cllr at council", "officer", "is not an e-mail address"),
+        ("E06999999", "a@example.org", "officer", "is not a local authority in the store"),
+        (la, "a@example.org", "admin", "an alert is read as officer or member"),
+    ):
+        refused = alerts_call(admin, "admin-alert-add", bad_la, bad_email, bad_role).get_json()["response"]
+        assert refused["admin-alert-message"]["children"].startswith("Not done:")
+        assert words in refused["admin-alert-message"]["children"]
+        assert len(refused["admin-alerts"]["children"]["props"]["data"]) == 1
+    removed = alerts_call(admin, "admin-alert-remove", la, "cllr@council.example.org").get_json()["response"]
+    assert "no longer receives" in removed["admin-alert-message"]["children"]
+    assert removed["admin-alerts"]["children"]["props"]["data"] == []
+    engine = db.connect(security_store.url)
+    entries = audit.query(engine, what=la, action=[audit.ALERT_RECIPIENT_ADDED, audit.ALERT_RECIPIENT_REMOVED], limit=5)
+    assert entries["action"].tolist() == [audit.ALERT_RECIPIENT_REMOVED, audit.ALERT_RECIPIENT_ADDED]
+    assert set(entries["who"]) == {"t-admin"}
+
+
+def test_admin_enters_a_quarter_allocation(as_role, security_store):
+    admin, la = as_role("admin"), security_store.las[2]
+    saved = plan_call(admin, la, "2025Q2", 320, "plan v3").get_json()["response"]
+    assert saved["admin-plan-message"]["children"] == "Saved: 320 bedspaces for 2025-Q2."
+    rows = saved["admin-plan"]["children"]["props"]["data"]
+    assert [(r["lad_code"], r["quarter"], r["bedspaces"], r["note"]) for r in rows if r["lad_code"] == la] == [
+        (la, "2025-Q2", "320", "plan v3")
+    ]
+    for quarter, bedspaces, words in (
+        ("2025-Q5", 10, "is not a quarter in the form YYYY-Qn"),
+        ("2025Q2", -1, "whole number of bedspaces from 0"),
+        ("2025Q2", 2.5, "whole number of bedspaces"),
+        (None, 10, "choose a quarter"),
+    ):
+        refused = plan_call(admin, la, quarter, bedspaces).get_json()["response"]
+        assert (
+            refused["admin-plan-message"]["children"].startswith("Not saved:")
+            and words in refused["admin-plan-message"]["children"]
+        ), refused
+    again = plan_call(admin, la, "2025-Q2", 300).get_json()["response"]
+    assert [r["bedspaces"] for r in again["admin-plan"]["children"]["props"]["data"] if r["lad_code"] == la] == ["300"]
+    entries = audit.query(db.connect(security_store.url), what=la, action=audit.AREA_SETTING_SET, limit=5)
+    details = [json.loads(d) for d in entries["details"]]
+    assert details[:2] == [
+        {"quarter": "2025Q2", "allocation": {"from": 320, "to": 300}},
+        {"quarter": "2025Q2", "allocation": {"from": None, "to": 320}},
+    ]
+
+
+@pytest.mark.parametrize("role", ["regional", "officer", "member"])
+def test_only_admins_may_set_alerts_and_allocations(as_role, security_store, role):
+    client = as_role(role)
+    assert alerts_call(client, "admin-alert-add", security_store.las[0], f"{role}@example.org").status_code == 403
+    assert plan_call(client, security_store.las[0], "2025Q3", 5).status_code == 403
+    engine = db.connect(security_store.url)
+    from app.security import alert_recipients
+
+    assert f"{role}@example.org" not in set(alert_recipients.listing(engine)["email"])

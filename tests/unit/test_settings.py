@@ -36,6 +36,13 @@ SAMPLES = {
     "oidc_mapping_file": ('"/etc/dispersal/mapping.toml"', "/etc/dispersal/mapping.toml"),
     "oidc_redirect_uri": ('"https://dm.example.org/login/oidc/callback"', "https://dm.example.org/login/oidc/callback"),
     "local_accounts": ("false", False),
+    "smtp_host": ('"mail.example.org"', "mail.example.org"),
+    "smtp_port": ("587", 587),
+    "smtp_from": ('"dispersal-monitor@example.org"', "dispersal-monitor@example.org"),
+    "smtp_user": ('"monitor"', "monitor"),
+    "smtp_password": ('"app-password"', "app-password"),
+    "smtp_starttls": ("true", True),
+    "smtp_timeout": ("30.0", 30.0),
     "tile_url": ('"https://tiles.example.org/{z}/{x}/{y}.png"', "https://tiles.example.org/{z}/{x}/{y}.png"),
 }
 
@@ -85,3 +92,11 @@ def test_every_setting_and_environment_variable_is_in_the_readme():
     undocumented += sorted(v for v in _environment_variables() if v not in README)
     assert len(_environment_variables()) > 20
     assert not undocumented, f"document these in the README's Settings section: {undocumented}"
+
+
+def test_secrets_never_appear_when_settings_are_printed_or_logged():
+    from app.config import Settings
+
+    settings = Settings(oidc_client_secret="s3cret-client", smtp_password="s3cret-mail")
+    assert "s3cret" not in repr(settings) and "s3cret" not in str(settings)
+    assert settings.smtp_password == "s3cret-mail"

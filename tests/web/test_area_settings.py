@@ -106,3 +106,24 @@ def test_admin_page_saves_settings_and_audit_reads_as_words(store, use_store, da
         entry = audit.get_json()["response"]["admin-audit"]["children"]["props"]["data"][0]
         assert set(entry["details"].split("; ")) == {"limit ratio: from none, to 300", "allocation: from none, to 450"}
         assert "{" not in entry["details"] and "." not in entry["at"] and entry["at"][2] == "/"
+
+
+def test_overview_plan_chart_uses_the_latest_quarters_allocation(store, use_store, dash_call, capsys):
+    from app.views.plan import latest_quarter
+
+    snap = monitoring.snapshot(db.connect(store), load_settings(store))
+    quarter = latest_quarter(snap.properties)
+    las = snap.areas[snap.areas["level"] == "lad"].sort_values("area_code")
+    (a, a_name), (b, b_name) = las[["area_code", "area_name"]].head(2).itertuples(index=False)
+    assert main(["plan", "set", "--db", store, "--la", a, "--bedspaces", "500"]) == 0
+    assert main(["plan", "set", "--db", store, "--la", b, "--bedspaces", "600"]) == 0
+    earlier = f"{int(quarter[:4]) - 1}-Q{quarter[-1]}"
+    assert main(["plan", "set", "--db", store, "--la", b, "--quarter", earlier, "--bedspaces", "10"]) == 0
+    assert main(["plan", "set", "--db", store, "--la", b, "--quarter", quarter, "--bedspaces", "650"]) == 0
+    capsys.readouterr()
+    with use_store(store):
+        page = dash_call.render("/")
+    figure = dash_call.find(page, "overview-plan")["props"]["figure"]
+    allocated = dict(zip(figure["data"][0]["x"], figure["data"][0]["y"]))
+    assert allocated == {a_name: 500, b_name: 650}  # b: the quarter's own; a: its standing allocation
+    assert quarter in figure["layout"]["title"]["text"]

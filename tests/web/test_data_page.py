@@ -235,3 +235,31 @@ def test_the_month_box_settles_a_month_the_file_cannot_give(dash_call, store_cop
     assert latest["month"] in dash_call.text(preview["data-preview"]["children"])
     assert preview["data-pending"]["data"]["month"] == latest["month"] and preview["data-confirm"]["disabled"] is False
     assert store_rows(engine) == before
+
+
+def test_confirm_and_undo_send_the_alert(dash_call, store_copy, monthly_file, use_store, smtp_inbox, monkeypatch):
+    """The Data page's load and undo each send the digest to the recipients of the file's LA (a real SMTP server)."""
+    from app.security import alert_recipients
+
+    path, _frame, latest = monthly_file
+    engine = db.connect(store_copy)
+    with engine.connect() as conn:
+        codes = list(queries.areas(conn, level="lad")["area_code"])
+    for code in codes:
+        alert_recipients.add(engine, code, f"{code.lower()}@council.example.org", who="tests")
+    monkeypatch.setenv("DISPERSAL_SMTP_HOST", smtp_inbox.host)
+    monkeypatch.setenv("DISPERSAL_SMTP_PORT", str(smtp_inbox.port))
+    with use_store(store_copy):  # the app's settings read again, with the SMTP server
+        pending = upload(dash_call, path)["data-pending"]["data"]
+        done = action(dash_call, "confirm", pending)
+        new = queries.load_history(engine).iloc[0]
+        words = dash_call.text(done["data-message"]["children"])
+        assert f"e-mail alerts: for {latest['month']} sent to 1 recipient(s)" in words
+        undone = action(dash_call, "undo")
+    assert f"E-mail alerts: for {latest['month']} sent to 1 recipient(s)." in dash_call.text(
+        undone["data-message"]["children"]
+    )
+    (lad,) = str(new["scope"]).split(",")
+    assert [r for r, _ in smtp_inbox.messages] == [[f"{lad.lower()}@council.example.org"]] * 2
+    loaded, undo = (m.get_body(("plain",)).get_content() for _, m in smtp_inbox.messages)
+    assert f"{path.name} for {latest['month']} was loaded" in loaded and "was undone" in undo

@@ -7,7 +7,10 @@ database refuses changes to it.
 Element ids: ``admin-accounts`` (accounts table), ``admin-username``, ``admin-role``, ``admin-la``,
 ``admin-password``, ``admin-add`` (add an account), ``admin-target`` + ``admin-remove`` / ``admin-unlock``,
 ``admin-message``, ``admin-audit-action`` (filter), ``admin-audit`` (audit table), ``admin-audit-export`` +
-``admin-audit-csv`` (download).
+``admin-audit-csv`` (download). Allocations per quarter: ``admin-plan`` (table), ``admin-plan-la``,
+``admin-plan-quarter``, ``admin-plan-bedspaces``, ``admin-plan-note``, ``admin-plan-save``, ``admin-plan-message``.
+E-mail alerts: ``admin-alerts`` (recipients table), ``admin-alert-la``, ``admin-alert-email``, ``admin-alert-role``,
+``admin-alert-add`` / ``admin-alert-remove``, ``admin-alert-message``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,15 @@ import dash
 from dash import Input, Output, State, callback, ctx, dash_table, dcc, html
 
 from app.security import accounts, audit
-from app.security.roles import MANAGE_ACCOUNTS, READ_AUDIT, ROLES, NotSignedIn, current_scope, require
+from app.security.roles import (
+    MANAGE_ACCOUNTS,
+    MANAGE_ALERTS,
+    READ_AUDIT,
+    ROLES,
+    NotSignedIn,
+    current_scope,
+    require,
+)
 from app.web import data
 
 dash.register_page(__name__, path="/admin", name="Administration", order=90, title="Administration - Dispersal Monitor")
@@ -129,6 +140,76 @@ def layout(**_query) -> html.Div:
             ),
             html.Button("Save the LA's settings", id="admin-setting-save", n_clicks=0, className="button"),
             html.Div(id="admin-setting-message", role="status", **{"aria-live": "polite"}),
+            html.H3("Allocation for a quarter"),
+            html.P(
+                "A quarter's allocation is used for that quarter's plan against actual (overview chart and pack); a "
+                "quarter with none of its own uses the LA's standing allocation above.",
+                className="hint",
+            ),
+            html.Div(id="admin-plan"),
+            html.Div(
+                [
+                    _field(
+                        "Local authority",
+                        dcc.Dropdown(id="admin-plan-la", options=_la_options(), clearable=False),
+                        "admin-plan-la",
+                    ),
+                    _field(
+                        "Quarter",
+                        dcc.Dropdown(id="admin-plan-quarter", options=_quarter_options(), clearable=False),
+                        "admin-plan-quarter",
+                    ),
+                    _field(
+                        "Allocation, bedspaces",
+                        dcc.Input(id="admin-plan-bedspaces", type="number", min=0, step=1),
+                        "admin-plan-bedspaces",
+                    ),
+                    _field(
+                        "Note (e.g. the plan's version)",
+                        dcc.Input(id="admin-plan-note", type="text"),
+                        "admin-plan-note",
+                    ),
+                ],
+                className="controls",
+            ),
+            html.Button("Save the quarter's allocation", id="admin-plan-save", n_clicks=0, className="button"),
+            html.Div(id="admin-plan-message", role="status", **{"aria-live": "polite"}),
+            html.H2("E-mail alerts"),
+            html.P(
+                "After each load, an LA's recipients receive what changed for the LA by e-mail. An officer reads the "
+                "LA's and its wards' figures; a member reads aggregates only, as members' pages show them. Each change "
+                "is audited.",
+                className="hint",
+            ),
+            html.Div(id="admin-alerts"),
+            html.Div(
+                [
+                    _field(
+                        "Local authority",
+                        dcc.Dropdown(id="admin-alert-la", options=_la_options(), clearable=False),
+                        "admin-alert-la",
+                    ),
+                    _field(
+                        "E-mail address",
+                        dcc.Input(id="admin-alert-email", type="email", autoComplete="off"),
+                        "admin-alert-email",
+                    ),
+                    _field(
+                        "Reads it as",
+                        dcc.Dropdown(
+                            id="admin-alert-role",
+                            options=[{"label": r, "value": r} for r in ("officer", "member")],
+                            value="officer",
+                            clearable=False,
+                        ),
+                        "admin-alert-role",
+                    ),
+                ],
+                className="controls",
+            ),
+            html.Button("Add the recipient", id="admin-alert-add", n_clicks=0, className="button"),
+            html.Button("Remove the recipient", id="admin-alert-remove", n_clicks=0, className="button secondary"),
+            html.Div(id="admin-alert-message", role="status", **{"aria-live": "polite"}),
             html.H2("Audit log"),
             html.P(f"The latest {AUDIT_ROWS} entries. The log cannot be changed from the dashboard."),
             _field(
@@ -151,6 +232,134 @@ def _la_options() -> list[dict]:
     return [{"label": f"{r.area_name} ({r.area_code})", "value": r.area_code} for r in las.itertuples()]
 
 
+def _quarter_options() -> list[dict]:
+    """The quarters of the loaded months and property lists, and the four after the latest."""
+    from app.periods import quarter_of
+
+    try:
+        snap = data.snapshot()
+    except RuntimeError:  # outside a request (layout validation)
+        return []
+    quarters = {quarter_of(m) for m in snap.months}
+    if len(snap.properties):
+        quarters |= set(snap.properties["quarter"].dropna().astype(str))
+    if quarters:
+        year, q = int(max(quarters)[:4]), int(max(quarters)[-1])
+        for _ in range(4):
+            year, q = (year + 1, 1) if q == 4 else (year, q + 1)
+            quarters.add(f"{year}Q{q}")
+    return [{"label": f"{q[:4]}-Q{q[-1]}", "value": q} for q in sorted(quarters, reverse=True)]
+
+
+def plan_table() -> dash_table.DataTable:
+    from app.store import queries
+
+    with data.engine().connect() as conn:
+        saved = queries.plan_allocations(conn)
+    names = data.local_authorities().set_index("area_code")["area_name"]
+    frame = saved.assign(
+        area_name=saved["lad_code"].map(names).fillna(saved["lad_code"]),
+        quarter=saved["quarter"].astype(str).map(lambda q: f"{q[:4]}-Q{q[-1]}"),
+        bedspaces=saved["bedspaces"].map(lambda v: f"{v:,.0f}"),
+        note=saved["note"].fillna(""),
+    )
+    return dash_table.DataTable(
+        data=frame[["area_name", "lad_code", "quarter", "bedspaces", "note"]].to_dict("records"),
+        id="admin-plan-table",
+        style_as_list_view=True,
+        page_size=25,
+        sort_action="native",
+        columns=[
+            {"name": "Local authority", "id": "area_name"},
+            {"name": "Code", "id": "lad_code"},
+            {"name": "Quarter", "id": "quarter"},
+            {"name": "Allocation (bedspaces)", "id": "bedspaces"},
+            {"name": "Note", "id": "note"},
+        ],
+    )
+
+
+@callback(
+    Output("admin-plan", "children"),
+    Output("admin-plan-message", "children"),
+    Input("admin-plan-save", "n_clicks"),
+    State("admin-plan-la", "value"),
+    State("admin-plan-quarter", "value"),
+    State("admin-plan-bedspaces", "value"),
+    State("admin-plan-note", "value"),
+)
+def save_plan(clicks, la, quarter, bedspaces, note):
+    scope = require("admin")
+    from app.security import area_settings
+
+    message = ""
+    if ctx.triggered_id == "admin-plan-save":
+        try:
+            if not la:
+                raise area_settings.SettingRefused("choose a local authority")
+            if not quarter:
+                raise area_settings.SettingRefused("choose a quarter")
+            if bedspaces is None or float(bedspaces) != int(float(bedspaces)):
+                raise area_settings.SettingRefused("the allocation must be a whole number of bedspaces")
+            row = area_settings.set_allocation(
+                data.engine(), str(la), str(quarter), int(float(bedspaces)), who=scope.user, note=note or None
+            )
+            message = f"Saved: {row['bedspaces']:,} bedspaces for {row['quarter'][:4]}-Q{row['quarter'][-1]}."
+        except (area_settings.SettingRefused, TypeError, ValueError) as refused:
+            message = f"Not saved: {refused}."
+    return plan_table(), message
+
+
+def alerts_table() -> dash_table.DataTable:
+    from app.security import alert_recipients
+
+    frame = alert_recipients.listing(data.engine())
+    names = data.local_authorities().set_index("area_code")["area_name"]
+    frame = frame.assign(area_name=frame["lad_code"].map(names).fillna(frame["lad_code"]))
+    frame["added_at"] = frame["added_at"].astype(str).replace({"None": "", "NaT": ""})
+    return dash_table.DataTable(
+        data=frame[["area_name", "lad_code", "email", "role", "added_by", "added_at"]].to_dict("records"),
+        id="admin-alerts-table",
+        style_as_list_view=True,
+        page_size=25,
+        sort_action="native",
+        columns=[
+            {"name": "Local authority", "id": "area_name"},
+            {"name": "Code", "id": "lad_code"},
+            {"name": "E-mail address", "id": "email"},
+            {"name": "Reads it as", "id": "role"},
+            {"name": "Added by", "id": "added_by"},
+            {"name": "Added (UTC)", "id": "added_at"},
+        ],
+    )
+
+
+@callback(
+    Output("admin-alerts", "children"),
+    Output("admin-alert-message", "children"),
+    Input("admin-alert-add", "n_clicks"),
+    Input("admin-alert-remove", "n_clicks"),
+    State("admin-alert-la", "value"),
+    State("admin-alert-email", "value"),
+    State("admin-alert-role", "value"),
+)
+def manage_alerts(_add, _remove, la, email, role):
+    scope = require(action=MANAGE_ALERTS)
+    from app.security import alert_recipients
+
+    message = ""
+    try:
+        if ctx.triggered_id == "admin-alert-add":
+            row = alert_recipients.add(data.engine(), str(la or ""), email or "", role or "", who=scope.user)
+            message = f"{row['email']} now receives the alerts of {row['lad_code']} as {row['role']}."
+        elif ctx.triggered_id == "admin-alert-remove":
+            alert_recipients.remove(data.engine(), str(la or ""), email or "", who=scope.user)
+            message = f"{(email or '').strip()} no longer receives the alerts of {la}."
+    except alert_recipients.RecipientRefused as refused:
+        message = f"Not done: {refused}."
+    return alerts_table(), message
+
+
 def settings_table() -> dash_table.DataTable:
     from app.store import queries
 
@@ -169,7 +378,7 @@ def settings_table() -> dash_table.DataTable:
             {"name": "Local authority", "id": "area_name"},
             {"name": "Code", "id": "area_code"},
             {"name": "Limit", "id": "limit_ratio"},
-            {"name": "Allocation (bedspaces)", "id": "allocation"},
+            {"name": "Standing allocation (bedspaces)", "id": "allocation"},
             {"name": "Note", "id": "note"},
         ],
     )

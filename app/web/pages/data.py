@@ -27,7 +27,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, State, callback, ctx, dcc, html
 
-from app import ingest
+from app import alerts, ingest
 from app.problems import InputRefused, Problem
 from app.security import audit, limits, uploads
 from app.security.roles import LOAD, UNDO, Forbidden, audit_event, require, roles_allowed
@@ -359,6 +359,10 @@ def _confirm(scope, pending: dict | None) -> html.Div:
             "unchanged": report.unchanged,
         },
     )
+    if not report.unchanged:
+        note = alerts.after_load(data.engine(), report.load_id, data.settings(), who=scope.user).note
+        if note:
+            report.facts["e-mail alerts"] = note
     lines = report.lines()
     return html.Div(
         [
@@ -377,7 +381,7 @@ def _changed_month(report: ingest.LoadReport) -> str | None:
     return months[-1] if months else None
 
 
-def _undo_last() -> html.P:
+def _undo_last(who: str) -> html.P:
     with db.writing(data.engine()) as conn:
         history = queries.load_history(conn)
         candidates = history[(history["status"] == loads.ACTIVE) & history["kind"].isin(UNDOABLE)]
@@ -395,8 +399,10 @@ def _undo_last() -> html.P:
         },
     )
     period = f" for {last['period']}" if pd.notna(last["period"]) else ""
+    note = alerts.after_load(data.engine(), int(last["id"]), data.settings(), who=who, undone=True).note
     return html.P(
         f"Load {int(last['id'])} ({last['file_name']}{period}) was undone; what it had replaced is back in use."
+        + (f" E-mail alerts: {note}." if note else "")
     )
 
 
@@ -415,7 +421,7 @@ def actions(_confirm_clicks, _undo_clicks, pending):
         message = _confirm(scope, pending)
     elif ctx.triggered_id == "data-undo":
         scope.check(UNDO)
-        message = _undo_last()
+        message = _undo_last(scope.user)
     with data.engine().connect() as conn:
         history = queries.load_history(conn)
         problems = queries.problems(conn)

@@ -14,7 +14,7 @@ from dash import Input, Output, Patch, State, callback, ctx, dash_table, dcc, ht
 from app.cluster.coverage import headline as coverage_headline
 from app.cluster.fair_share import fair_share
 from app.cluster.position import NO_DATA
-from app.figures import charts, maps
+from app.figures import charts, maps, palette
 from app.periods import month_words
 from app.security.roles import require
 from app.views import plan
@@ -214,15 +214,18 @@ def national(region: str) -> tuple[dict, html.Div]:
 
 
 def plan_figure(scope) -> dict:
-    allocations = data.allocations()
+    props = data.snapshot().properties
+    quarter = plan.latest_quarter(props)
+    allocations = data.allocations(quarter)
     allocations = allocations[allocations["area_code"].isin(scope.lad_codes)]
     if allocations.empty:
         return charts.plan_vs_actual(pd.DataFrame())
     names = data.local_authorities().set_index("area_code")["area_name"]
     lads = allocations["area_code"].astype(str).tolist()
-    props = data.snapshot().properties
-    rows = plan.plan_rows(props, allocations, plan.latest_quarter(props), lads, scope.suppress)
-    return charts.plan_vs_actual(rows.assign(area_name=rows["lad_code"].map(names)).dropna(subset=["area_name"]))
+    rows = plan.plan_rows(props, allocations, quarter, lads, scope.suppress)
+    title = f"Full dispersal plan: allocation for {quarter} vs occupied" if quarter else None
+    frame = rows.assign(area_name=rows["lad_code"].map(names)).dropna(subset=["area_name"])
+    return charts.plan_vs_actual(frame, title) if title else charts.plan_vs_actual(frame)
 
 
 def _later_partial(scope, month: str, months: list[str]) -> str:
@@ -253,9 +256,9 @@ def layout(month: str | None = None, **_query) -> html.Div:
             dcc.Location(id="overview-go", refresh="callback-nav"),
             html.H1(f"Region overview: {region}"),
             html.P(
-                "Each local authority's position against the limit of 1 person supported in dispersal "
-                "accommodation per 200 residents. The Home Office applies the limit to local authorities; "
-                "this is the official flag.",
+                "Each local authority's position against the limit of people supported in dispersal "
+                f"accommodation: {palette.limit_words(data.settings().limit_ratio)}. The Home Office applies "
+                "the limit to local authorities; this is the official flag.",
                 className="lede",
             ),
             html.Div(

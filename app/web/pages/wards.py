@@ -29,7 +29,7 @@ import dash
 import pandas as pd
 from dash import Input, Output, Patch, State, callback, ctx, dash_table, dcc, html
 
-from app.figures import charts, maps
+from app.figures import charts, maps, palette
 from app.periods import month_label, month_words, quarter_of
 from app.security import audit, exports
 from app.security.roles import VIEW_QUALITY_NOTES, audit_event, require, view_properties
@@ -200,7 +200,8 @@ def layout(la: str | None = None, month: str | None = None, ward: str | None = N
             html.Div(id="wards-url-sync", hidden=True),
             html.H1("Ward map"),
             html.P(
-                "People supported in dispersal accommodation against the limit of 1 per 200 residents, ward by ward. "
+                "People supported in dispersal accommodation against the limit of "
+                f"{palette.limit_words(data.settings().limit_ratio)}, ward by ward. "
                 "Ward statuses are a local indicator; the Home Office applies the limit to local authorities.",
                 className="lede",
             ),
