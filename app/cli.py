@@ -24,7 +24,7 @@ class UsageError(Exception):
 
 
 def _month(text: str) -> str:
-    from app.ingest import MONTH
+    from app.periods import MONTH
 
     if not MONTH.match(text):
         raise argparse.ArgumentTypeError(f"'{text}' is not a month in the form YYYY-MM")
@@ -332,7 +332,8 @@ def _run(args) -> int:
         print(f"store ready at {db.mask_url(settings.db_url)} (schema {db.current_revision(engine)})")
         return DONE
     db.check_ready(engine)
-    from app import ingest
+    if command in ("geography", "ingest"):
+        from app import ingest  # readers and geometry: seconds of imports that a query need not pay
 
     if command == "geography":
         report = ingest.load_geography(

@@ -27,6 +27,7 @@ from app.cluster import reconcile as rc
 from app.geography import boundaries as gb
 from app.geography.la_names import named_in, resolve_local_authorities
 from app.geography.placement import place_points
+from app.periods import MONTH, QUARTER  # noqa: F401  (the forms a command or upload accepts)
 from app.problems import InputRefused, Problem, ProblemLog
 from app.readers.boundaries import read_boundaries
 from app.readers.home_office import read_home_office
@@ -153,6 +154,13 @@ class Prepared:
             report.facts,
             replaced if report.kind in COVERING else {},
         )
+
+
+def undo_load(conn: sa.Connection, load_id: int, progress: materialise.Progress | None = None) -> None:
+    """Withdraw a load (:func:`app.store.loads.undo_load`) and recompute, in the same transaction, the figures
+    of what it covered, so that the kept figures never disagree with the loads in force."""
+    loads.undo_load(conn, load_id)
+    materialise.refresh(conn, load_id, progress)
 
 
 def _already_loaded(engine: Engine, kind: str, path: Path) -> tuple[str, Prepared | None]:
@@ -641,7 +649,3 @@ def prepare_public_stats(engine: Engine, path: Path, *, loaded_by: str = "cli") 
 def ingest_public_stats(engine: Engine, path: Path, *, loaded_by: str = "cli") -> LoadReport:
     """The published LA table; a newer edition replaces the previous one whole."""
     return prepare_public_stats(engine, path, loaded_by=loaded_by).commit()
-
-
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-QUARTER = re.compile(r"^\d{4}Q[1-4]$")

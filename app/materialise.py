@@ -76,7 +76,7 @@ def recompute(
     coverage = cov.covered(queries.coverage(conn, "home_office", periods=[month]))
     if lad_codes is None:
         conn.execute(sa.delete(figures).where(figures.c.month == month))
-        records = queries.ho_records(conn, months=[month])
+        records = queries.ho_people(conn, months=[month])
     else:
         codes = sorted(lads)
         for start in range(0, len(codes), 500):
@@ -89,7 +89,7 @@ def recompute(
             )
         in_force = coverage[coverage["lad_code"].astype(str).isin(lads)]
         load_ids = sorted({int(x) for x in in_force["load_id"]})
-        records = queries.ho_records(conn, months=[month], load_ids=load_ids)
+        records = queries.ho_people(conn, months=[month], load_ids=load_ids)
     records.index = pd.RangeIndex(len(records))
     written = 0
     if len(records) and lads:

@@ -63,6 +63,21 @@ class Snapshot:
         records.index = pd.RangeIndex(len(records))
         return records
 
+    def records_for(self, months: list[str]) -> pd.DataFrame:
+        """The records in force for a few months only (a preview needs its month and the one before)."""
+        with self.engine.connect() as conn:
+            records = queries.ho_records(conn, months=sorted(set(months)))
+        records.index = pd.RangeIndex(len(records))
+        return records
+
+    def properties_for(self, months: list[str]) -> pd.DataFrame:
+        """The property lists that can serve these months: each month's quarter and the one before."""
+        quarters = {ap.quarter_of(m) for m in months}
+        quarters |= {ap.previous_quarter(q) for q in quarters}
+        with self.engine.connect() as conn:
+            found = [queries.properties(conn, quarter=q) for q in sorted(quarters)]
+        return pd.concat(found, ignore_index=True)
+
     @cached_property
     def properties(self) -> pd.DataFrame:
         with self.engine.connect() as conn:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date
 
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+QUARTER = re.compile(r"^\d{4}Q[1-4]$")
 _QUARTER_TEXT = re.compile(r"^\s*(\d{4})\s*-?\s*Q([1-4])\s*$", re.I)
 
 

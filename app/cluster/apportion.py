@@ -261,3 +261,40 @@ def combine_methods(methods: pd.Series) -> str:
     if len(apportioned) == 1:
         return apportioned.pop()
     return MIXED
+
+
+def combine_methods_by(frame: pd.DataFrame, keys: list[str], column: str = "method") -> pd.Series:
+    """:func:`combine_methods` of every group of ``keys`` at once (empty text counts as no method).
+
+    Indexed by the groups that have some method; the others are left out (their method is "").
+    """
+    grouped = frame.groupby(keys, sort=False)
+    index = grouped.size().index
+    combined = combine_methods_coded(grouped.ngroup().to_numpy(), frame[column].to_numpy(dtype=object), len(index))
+    out = pd.Series(combined, index=index, dtype=object, name=column)
+    return out[out != ""]
+
+
+def combine_methods_coded(groups: np.ndarray, methods: np.ndarray, n_groups: int) -> np.ndarray:
+    """:func:`combine_methods` per group, for rows numbered by group (``groups``; NaN or < 0: in none).
+
+    Distinct (group, method) pairs are counted with numpy, so that no Python runs per group.
+    """
+    groups = np.asarray(groups, dtype=float)
+    given = pd.notna(methods) & pd.notna(groups)
+    given[given] = methods[given].astype(str) != ""
+    group = groups[given].astype(np.int64)
+    names, codes = np.unique(methods[given].astype(str), return_inverse=True)
+    out = np.full(n_groups, "", dtype=object)
+    if not len(names):
+        return out
+    pairs = np.unique(group * len(names) + codes)
+    pair_group, pair_method = pairs // len(names), pairs % len(names)
+    apportioned = names[pair_method] != DIRECT
+    out[np.bincount(pair_group, minlength=n_groups) > 0] = DIRECT
+    count = np.bincount(pair_group[apportioned], minlength=n_groups)
+    only = np.full(n_groups, "", dtype=object)
+    only[pair_group[apportioned]] = names[pair_method[apportioned]]
+    out[count == 1] = only[count == 1]
+    out[count > 1] = MIXED
+    return out

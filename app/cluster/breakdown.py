@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from app.cluster import position
-from app.cluster.apportion import Apportioned, combine_methods
+from app.cluster.apportion import Apportioned, combine_methods_coded
 from app.config import Settings
 
 TYPES = ["accommodation_type", "support_type"]
@@ -60,9 +60,7 @@ def figure_rows(
     )
     wards["lad_code"] = wards["area_code"].map(ward_lad)
     wards = wards[wards["lad_code"].isin(lad_codes)]
-    ward_rows = wards.groupby(["month", "area_code", "lad_code", *TYPES], as_index=False, sort=False).agg(
-        people=("people", "sum"), method=("method", combine_methods)
-    )
+    ward_rows = _summed(wards, ["month", "area_code", "lad_code", *TYPES], ["people"])
     ward_rows["unallocated"] = 0.0
 
     lost = apportioned.unallocated
@@ -83,9 +81,7 @@ def figure_rows(
     lost = lost[lost["lad_code"].isin(lad_codes)]
     lost = lost.groupby(["month", "lad_code", *TYPES], as_index=False, sort=False)["unallocated"].sum()
 
-    in_wards = ward_rows.groupby(["month", "lad_code", *TYPES], as_index=False, sort=False).agg(
-        people=("people", "sum"), method=("method", _combine_nonempty)
-    )
+    in_wards = _summed(ward_rows, ["month", "lad_code", *TYPES], ["people"])
     lad_rows = in_wards.merge(lost, how="outer", on=["month", "lad_code", *TYPES])
     lad_rows["unallocated"] = lad_rows["unallocated"].fillna(0.0)
     lad_rows["people"] = lad_rows["people"].fillna(0.0) + lad_rows["unallocated"]
@@ -100,14 +96,17 @@ def region_rows(lad_rows: pd.DataFrame, areas: pd.DataFrame) -> pd.DataFrame:
     """Region rows from the stored LA rows of their LAs (every LA row is of an LA that reported)."""
     region_of = areas.loc[areas["level"] == "lad"].set_index("area_code")["region_code"]
     las = lad_rows.assign(area_code=lad_rows["lad_code"].map(region_of)).dropna(subset=["area_code"])
-    rows = las.groupby(["month", "area_code", *TYPES], as_index=False, sort=False).agg(
-        people=("people", "sum"), unallocated=("unallocated", "sum"), method=("method", _combine_nonempty)
-    )
+    rows = _summed(las, ["month", "area_code", *TYPES], ["people", "unallocated"])
     return rows.assign(level=position.REGION, lad_code="")[FIGURE_COLUMNS]
 
 
-def _combine_nonempty(methods: pd.Series) -> str:
-    return combine_methods(methods.replace("", pd.NA))
+def _summed(frame: pd.DataFrame, keys: list[str], sums: list[str], as_index: bool = False) -> pd.DataFrame:
+    """``sums`` added up per group of ``keys``, with the groups' combined ``method`` ("" for none)."""
+    grouped = frame.groupby(keys, sort=False)
+    summed = grouped[sums].sum()
+    methods = frame["method"].to_numpy(dtype=object)
+    summed["method"] = combine_methods_coded(grouped.ngroup().to_numpy(), methods, len(summed))
+    return summed if as_index else summed.reset_index()
 
 
 def counted_rows(figures: pd.DataFrame, settings: Settings | None) -> pd.Series:
@@ -136,9 +135,7 @@ def people_from_figures(
     LAs (regions are not narrowed).
     """
     figures = figures[counted_rows(figures, settings).to_numpy()] if len(figures) else figures
-    summed = figures.groupby(["level", "month", "area_code"], sort=False).agg(
-        people=("people", "sum"), unallocated=("unallocated", "sum"), method=("method", _combine_nonempty)
-    )
+    summed = _summed(figures, ["level", "month", "area_code"], ["people", "unallocated"], as_index=True)
     months_index = pd.Index(sorted(months), name="month")
     pairs = pd.MultiIndex.from_arrays([covered["month"].astype(str), covered["lad_code"].astype(str)])
     lads = areas.loc[areas["level"] == "lad", ["area_code", "region_code"]]

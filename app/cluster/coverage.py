@@ -148,7 +148,7 @@ def file_scope(
     (or its name does), else every LA its people land in.
     """
     names = lads.set_index("area_code")["area_name"].astype(str)
-    sector_las = weights.groupby("postcode_sector")["lad_code"].agg(lambda s: set(s.astype(str)))
+    pairs = weights[["postcode_sector", "lad_code"]].dropna().astype(str).drop_duplicates()
     sectors = records["postcode_sector"].astype("string")
     named = records["lad_code"].astype("string")
     if named.notna().any():
@@ -163,24 +163,33 @@ def file_scope(
                     "local_authority",
                 )
             )
-        for code in sorted(scope):
-            listed = sectors[named == code].dropna().drop_duplicates()
-            outside = listed[[code not in sector_las.get(sec, set()) for sec in listed]]
-            if len(listed) >= 2 and len(outside) > OUTSIDE_SHARE * len(listed):
-                problems.append(
-                    (
-                        f"of the {len(listed)} postcode sectors listed for {names.get(code, code)}, "
-                        f"{len(outside)} lie outside it ({_where(outside, weights, names)}): is the local "
-                        "authority right?",
-                        "local_authority",
-                    )
+        listed_for = pd.DataFrame({"lad_code": named, "postcode_sector": sectors}).dropna().drop_duplicates()
+        inside = pd.MultiIndex.from_frame(listed_for[["postcode_sector", "lad_code"]].astype(str)).isin(
+            pd.MultiIndex.from_frame(pairs)
+        )
+        listed_for = listed_for.assign(outside=~inside)
+        counts = listed_for.groupby("lad_code")["outside"].agg(["size", "sum"])
+        doubtful = counts[(counts["size"] >= 2) & (counts["sum"] > OUTSIDE_SHARE * counts["size"])]
+        for code in sorted(set(doubtful.index.astype(str)) & scope):
+            mine = listed_for[listed_for["lad_code"] == code]
+            outside = mine.loc[mine["outside"], "postcode_sector"]
+            problems.append(
+                (
+                    f"of the {len(mine)} postcode sectors listed for {names.get(code, code)}, "
+                    f"{len(outside)} lie outside it ({_where(outside, weights, names)}): is the local "
+                    "authority right?",
+                    "local_authority",
                 )
+            )
         return FileScope(scope, problems=problems)
 
+    sector_las: dict[str, set[str]] = {}
+    for sector, lad in pairs.itertuples(index=False):
+        sector_las.setdefault(sector, set()).add(lad)
     listed = sectors.dropna().drop_duplicates()
-    known = listed[listed.isin(sector_las.index)]
+    known = listed[listed.isin(list(sector_las))]
     if len(listed) and len(listed) - len(known) > OUTSIDE_SHARE * len(listed):
-        unknown = listed[~listed.isin(sector_las.index)]
+        unknown = listed[~listed.isin(list(sector_las))]
         return FileScope(
             set(),
             problems=[

@@ -209,6 +209,7 @@ def undo_load(conn: sa.Connection, load_id: int) -> None:
 
     Where the load was itself already replaced for an LA-period, the newer load
     stays in charge there: what it had replaced stays superseded, now by the newer one.
+    The figures kept at load are the caller's to recompute (:func:`app.ingest.undo_load` does).
     """
     loads = schema.loads
     coverage = schema.load_coverage
@@ -254,10 +255,6 @@ def undo_load(conn: sa.Connection, load_id: int) -> None:
     conn.execute(sa.update(loads).where(loads.c.id == load_id).values(status=UNDONE))
     _settle_statuses(conn, touched)
     bump_version(conn)
-    # The figures kept for what the load covered are recomputed in the same transaction, whoever undoes it.
-    from app import materialise
-
-    materialise.refresh(conn, load_id)
 
 
 def _clip(value: str | None, column: sa.Column) -> str | None:

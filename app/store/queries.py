@@ -76,11 +76,11 @@ def _active(table: sa.Table) -> sa.ColumnElement[bool]:
 def _in_force(table: sa.Table, period: sa.Column) -> sa.ColumnElement[bool]:
     """Rows whose load is the one in force for their LA and period (rows with no LA: for any LA of the load)."""
     coverage = schema.load_coverage
-    return sa.exists().where(
-        coverage.c.load_id == table.c.load_id,
-        coverage.c.period == period,
-        coverage.c.status == ACTIVE,
-        sa.or_(table.c.lad_code.is_(None), coverage.c.lad_code == table.c.lad_code),
+    held = [coverage.c.load_id == table.c.load_id, coverage.c.period == period, coverage.c.status == ACTIVE]
+    # Two lookups rather than one with OR, so that each is a single probe of ix_load_coverage_in_force.
+    return sa.or_(
+        sa.exists().where(*held, coverage.c.lad_code == table.c.lad_code),
+        sa.and_(table.c.lad_code.is_(None), sa.exists().where(*held)),
     )
 
 
@@ -178,6 +178,32 @@ def ho_records(
         query = query.where(table.c.month.in_(list(months)))
     if lad_codes is not None:
         query = query.where(table.c.lad_code.in_(list(lad_codes)))
+    if load_ids is not None:
+        query = query.where(table.c.load_id.in_([int(i) for i in load_ids]))
+    return _frame(conn, query)
+
+
+def ho_people(conn: Bind, months: list[str], load_ids: list[int] | None = None) -> pd.DataFrame:
+    """People of the records in force, summed per load, month, LA, sector, accommodation and support type.
+
+    All that figuring needs (apportionment is linear in people), in about a third of the rows of
+    :func:`ho_records`, added up by the database.
+    """
+    table = schema.ho_records
+    keys = [
+        table.c.load_id,
+        table.c.month,
+        table.c.lad_code,
+        table.c.postcode_sector,
+        table.c.accommodation_type,
+        table.c.support_type,
+    ]
+    query = (
+        sa.select(*keys, sa.func.sum(table.c.people).label("people"))
+        .where(_in_force(table, table.c.month), table.c.month.in_(list(months)))
+        .group_by(*keys)
+        .order_by(*keys)
+    )
     if load_ids is not None:
         query = query.where(table.c.load_id.in_([int(i) for i in load_ids]))
     return _frame(conn, query)

@@ -71,6 +71,13 @@ Index(
     load_coverage.c.lad_code,
     load_coverage.c.status,
 )
+Index(
+    "ix_load_coverage_in_force",
+    load_coverage.c.load_id,
+    load_coverage.c.period,
+    load_coverage.c.lad_code,
+    load_coverage.c.status,
+)
 
 #: Data-quality records: problems that did not stop a load.
 problems = Table(

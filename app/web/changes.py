@@ -119,9 +119,9 @@ def _as_if_loaded(snap: monitoring.Snapshot, prepared) -> pd.DataFrame:
 
     month = prepared.report.period
     months = {month, ch.previous_month(month)}
-    kept = snap.records[snap.records["month"].isin(months)]
-    kept = kept[~((kept["month"] == month) & kept["lad_code"].isin(prepared.scope))]
-    incoming = prepared.table.reindex(columns=snap.records.columns).assign(month=month)
+    stored = snap.records_for(sorted(months))
+    kept = stored[~((stored["month"] == month) & stored["lad_code"].isin(prepared.scope))]
+    incoming = prepared.table.reindex(columns=stored.columns).assign(month=month)
     if "load_id" in incoming:
         incoming["load_id"] = PREVIEW_LOAD
     records = pd.concat([kept, incoming], ignore_index=True)
@@ -131,7 +131,7 @@ def _as_if_loaded(snap: monitoring.Snapshot, prepared) -> pd.DataFrame:
         {"month": month, "lad_code": sorted(prepared.scope), "load_id": PREVIEW_LOAD, "complete": True}
     )
     covered = pd.concat([covered, added.astype(covered.dtypes.to_dict())], ignore_index=True)
-    split = ap.apportion(records, snap.weights, ap.property_occupancy(snap.properties))
+    split = ap.apportion(records, snap.weights, ap.property_occupancy(snap.properties_for(sorted(months))))
     split = cov.in_force(split, records, covered)
     mask = position.counted(records, snap.settings)
     people = position.people_by_area(records, split, snap.areas, mask, covered)

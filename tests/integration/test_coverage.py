@@ -118,10 +118,10 @@ def test_a_one_la_correction_leaves_every_other_la_month_unchanged(cli, store, t
     assert words[region_id].endswith(f"; replaced by load {fix_id} for {fixed_name}")
     assert words[fix_id] == fixed_name
 
-    from app.store import loads
+    from app import ingest
 
     with db.writing(db.connect(store)) as conn:
-        loads.undo_load(conn, fix_id)
+        ingest.undo_load(conn, fix_id)
     for level in ("la", "ward"):
         pd.testing.assert_frame_equal(_summary(cli, store, level, "2025-03"), before[level])
 

@@ -159,6 +159,27 @@ def test_home_office_records_of_active_loads_only(engine, ho_frame):
     assert len(one_la) == (expected["lad_code"] == "E06000002").sum()
 
 
+def test_people_summed_for_figuring_equal_the_records_in_force_added_up(engine, ho_frame):
+    with engine.begin() as conn:
+        _load(conn, "home_office", "2024-06", ho_frame(40, "2024-06", seed=2), schema.ho_records, BOTH)
+        twice = pd.concat([ho_frame(30, "2024-06", seed=3)] * 2, ignore_index=True)  # each group of types twice
+        fixed = _load(conn, "home_office", "2024-06", twice, schema.ho_records, {"E06000002"})
+        _load(conn, "home_office", "2024-07", ho_frame(20, "2024-07", seed=4), schema.ho_records, BOTH)
+    keys = ["load_id", "month", "lad_code", "postcode_sector", "accommodation_type", "support_type"]
+    records = queries.ho_records(engine, months=["2024-06"])
+    expected = records.groupby(keys, dropna=False, as_index=False)["people"].sum()
+    summed = queries.ho_people(engine, months=["2024-06"])
+    assert len(summed) < len(records) and fixed in set(summed["load_id"])
+    assert summed["people"].sum() == pytest.approx(records["people"].sum())
+
+    def ordered(frame):
+        return frame[keys + ["people"]].astype(dict.fromkeys(keys, str)).sort_values(keys).reset_index(drop=True)
+
+    pd.testing.assert_frame_equal(ordered(summed), ordered(expected), check_dtype=False)
+    only = queries.ho_people(engine, months=["2024-06"], load_ids=[fixed])
+    assert set(only["load_id"]) == {fixed} and set(only["lad_code"]) == {"E06000002"}
+
+
 def test_properties_and_quarters_of_active_loads_only(engine):
     def props(provider, quarter, n):
         return pd.DataFrame(

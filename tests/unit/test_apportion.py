@@ -168,3 +168,24 @@ def test_property_list_of_the_previous_quarter_serves_early_months():
 )
 def test_combine_methods(methods, expected):
     assert ap.combine_methods(pd.Series(methods, dtype="object")) == expected
+
+
+def test_combine_methods_by_group_agrees_with_one_group_at_a_time():
+    groups = {
+        "a": ["direct", "direct"],
+        "b": ["direct", "postcodes", ""],
+        "c": ["properties", "direct", "properties"],
+        "d": ["properties", "postcodes", None],
+        "e": ["", None],
+        "f": ["mixed", "direct"],
+    }
+    frame = pd.DataFrame(
+        [(key, n, method) for key, methods in groups.items() for n, method in enumerate(methods)],
+        columns=["area", "n", "method"],
+    )
+    found = ap.combine_methods_by(frame, ["area"])
+    expected = {
+        key: ap.combine_methods(pd.Series(methods, dtype="object").replace("", None)) for key, methods in groups.items()
+    }
+    assert found.to_dict() == {key: value for key, value in expected.items() if value}
+    assert expected["e"] == ""

@@ -75,3 +75,38 @@ def test_changes_command(demo_store, snapshot, capsys):
     assert csv[0].startswith("change,level,area_code")
     assert all(f",{lad}," in line for line in csv[1:])
     assert main(["changes", "--db", demo_store, "--month", "1999-01"]) == 2
+
+
+def test_preview_of_a_file_already_loaded_changes_nothing_and_reads_only_its_two_months(snapshot):
+    """Re-previewing an LA's month as it is stored gives the stored table, without reading the whole history."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from app import monitoring
+    from app.web import changes
+
+    month = next(m for m in snapshot.months[::-1] if previous_month(m) in snapshot.months)
+    fresh = monitoring.Snapshot(
+        snapshot.version,
+        snapshot.engine,
+        snapshot.settings,
+        snapshot.areas,
+        snapshot.population,
+        snapshot.limit_overrides,
+        snapshot.covered,
+    )
+    stored = fresh.records_for([month])
+    lad = str(stored["lad_code"].dropna().iloc[0])
+    file_rows = stored[stored["lad_code"] == lad].drop(columns=["id", "load_id", "month"])
+    prepared = SimpleNamespace(report=SimpleNamespace(period=month), scope={lad}, table=file_rows)
+    got = changes._as_if_loaded(fresh, prepared)
+    assert "records" not in fresh.__dict__ and "properties" not in fresh.__dict__
+    assert set(got["month"]) == {month, previous_month(month)}
+    expected = fresh.table_for([previous_month(month), month])
+    keys = ["level", "month", "area_code"]
+    columns = [c for c in ["people", "limit", "status"] if c in got and c in expected]
+    assert columns == ["people", "limit", "status"]
+    got = got.sort_values(keys).reset_index(drop=True)[keys + columns]
+    expected = expected.sort_values(keys).reset_index(drop=True)[keys + columns]
+    pd.testing.assert_frame_equal(got, expected, check_dtype=False, check_exact=False, rtol=1e-9)

@@ -388,7 +388,7 @@ def _undo_last(who: str) -> html.P:
         if candidates.empty:
             return html.P("There is no load to undo.")
         last = candidates.iloc[0]
-        loads.undo_load(conn, int(last["id"]))
+        ingest.undo_load(conn, int(last["id"]))
     audit_event(
         audit.UNDO,
         str(last["file_name"]),
