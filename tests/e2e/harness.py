@@ -264,6 +264,7 @@ def serve(
 def _wait_until_answering(server: Server, timeout: float) -> None:
     """Until the app answers at all over HTTP (a refusal to an anonymous request counts: it is up)."""
     import urllib.error
+    import urllib.request
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -195,7 +195,7 @@ def test_unknown_sector_is_loaded_as_a_data_quality_record(cli, loaded, region_f
 def test_public_stats_load_through_the_cli(cli, sqlite_url, reference):
     code, out, err = cli("ingest", "public-stats", "--db", sqlite_url, reference / "asylum_support_la.csv")
     assert code == 0, err
-    assert "loaded 21743 rows" in out and "people in the latest quarter: 109024" in out
+    assert "loaded 21,743 rows" in out and "people in the latest quarter: 109,024" in out
     assert "already loaded" in cli("ingest", "public-stats", "--db", sqlite_url, reference / "asylum_support_la.csv")[1]
 
 
