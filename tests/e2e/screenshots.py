@@ -2,8 +2,9 @@
 
     python -m tests.e2e.screenshots --out docs/screenshots [--db sqlite:///data/demo.sqlite]
 
-Without ``--db`` the demo store is built afresh in a temporary folder (about
-half a minute), so the pictures never show real data. Each picture is the
+The maps are photographed on the real North East boundaries (synthetic months), the other pages on the
+synthetic demo region (it has property lists and profiles). Both stores are built afresh in a temporary
+folder unless ``--db`` / ``--real-db`` name them, so the pictures never show real data. Each picture is the
 1280x800 viewport, reduced to a 256-colour PNG (Pillow, when installed).
 """
 
@@ -23,15 +24,20 @@ from tests.e2e import harness  # noqa: E402
 
 SIZE = (1280, 800)
 MAP_READY = " .choroplethlayer path.choroplethlocation"
-#: file name, path, element that shows the page's data once drawn, what to do before the picture.
+#: Middlesbrough, the LA the issue saw as a sliver of the North East map.
+MIDDLESBROUGH = "E06000002"
+#: store ("real": the real North East boundaries, population and postcodes with synthetic months; "demo": the
+#: synthetic region with property lists and profiles), file name, path, element that shows the page's data once
+#: drawn, what to do before the picture.
 SHOTS = [
-    ("overview", "/", "#overview-map" + MAP_READY, None),
-    ("ward-map", "/wards", "#wards-map" + MAP_READY, "scroll_to_map"),
-    ("ward-panel", "/wards", "#wards-map" + MAP_READY, "open_ward_panel"),
-    ("properties", "/properties", "#properties-map .js-plotly-plot", None),
-    ("profiles", "/profiles", "#profiles-table", None),
-    ("property-check", "/check", "#check-run", "check_a_postcode"),
-    ("data", "/data", "#data-history table", None),
+    ("real", "overview", "/", "#overview-map" + MAP_READY, None),
+    ("real", "ward-map", "/wards", "#wards-map" + MAP_READY, "scroll_to_map"),
+    ("real", "ward-map-la", f"/wards?la={MIDDLESBROUGH}", "#wards-map" + MAP_READY, "scroll_to_map"),
+    ("real", "ward-panel", f"/wards?la={MIDDLESBROUGH}", "#wards-map" + MAP_READY, "open_ward_panel"),
+    ("demo", "properties", "/properties", "#properties-map .js-plotly-plot", None),
+    ("demo", "profiles", "/profiles", "#profiles-table", None),
+    ("demo", "property-check", "/check", "#check-run", "check_a_postcode"),
+    ("demo", "data", "/data", "#data-history table", None),
 ]
 
 
@@ -92,18 +98,18 @@ def optimise(png: bytes, path: Path) -> int:
     return path.stat().st_size
 
 
-def take(db_url: str, out: Path, work: Path) -> list[tuple[Path, int]]:
+def take(db_url: str, out: Path, work: Path, store: str) -> list[tuple[Path, int]]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    with harness.serve(db_url, work / "logs") as server:
-        driver = harness.chrome(work / "profile", size=(SIZE[0], SIZE[1] + 200))
+    with harness.serve(db_url, work / f"logs-{store}") as server:
+        driver = harness.chrome(work / f"profile-{store}", size=(SIZE[0], SIZE[1] + 200))
         try:
             driver.execute_cdp_cmd(
                 "Emulation.setDeviceMetricsOverride",
                 {"width": SIZE[0], "height": SIZE[1], "deviceScaleFactor": 1, "mobile": False},
             )
             browser = harness.Browser(driver, server)
-            for name, path, ready, action in SHOTS:
+            for _, name, path, ready, action in (shot for shot in SHOTS if shot[0] == store):
                 browser.reset_logs()
                 browser.open(path, until=ready, timeout=60)
                 browser.js("window.scrollTo(0, 0)")
@@ -125,7 +131,8 @@ def take(db_url: str, out: Path, work: Path) -> list[tuple[Path, int]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--db", help="an existing store to photograph (default: build the demo in a temporary folder)")
+    parser.add_argument("--db", help="an existing synthetic demo store (default: build it in a temporary folder)")
+    parser.add_argument("--real-db", help="an existing store on the real North East geography (default: build it)")
     args = parser.parse_args(argv)
     missing = harness.browser_missing()
     if missing:
@@ -133,9 +140,16 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with tempfile.TemporaryDirectory(prefix="dispersal-screenshots-") as tmp:
         work = Path(tmp)
-        db_url = args.db or harness.build_store("demo", work / "demo")
-        for path, size in take(db_url, args.out, work):
-            print(f"{path} ({size / 1024:.0f} KB)")
+        builds = {
+            store: harness.start_build(kind, work / kind)
+            for store, given, kind in (("demo", args.db, "demo"), ("real", args.real_db, "north_east"))
+            if not given
+        }
+        urls = {"demo": args.db, "real": args.real_db}
+        for store in ("real", "demo"):
+            url = urls[store] or harness.finish_build(*builds[store])
+            for path, size in take(url, args.out, work, store):
+                print(f"{path} ({size / 1024:.0f} KB)")
     return 0
 
 
