@@ -692,6 +692,24 @@ def admin_settings(role, client, cm, facts):
         refused(response)
 
 
+def _admin_only(output: str, clicks: tuple[str, ...]):
+    """An administration section's callback: it answers an admin and refuses every other role."""
+
+    def check(role, client, cm, facts):
+        key = next(k for k in cm if k.startswith(f"..{output}.children"))
+        response = post(client, cm, key, {f"{click}.n_clicks": None for click in clicks})
+        if role == "admin":
+            answer(response)
+        else:
+            refused(response)
+
+    return check
+
+
+admin_plan = _admin_only("admin-plan", ("admin-plan-save",))
+admin_alerts = _admin_only("admin-alerts", ("admin-alert-add", "admin-alert-remove"))
+
+
 def overview_go(role, client, cm, facts):
     """A click on an LA opens its wards only for an LA in scope; a forged LA is refused."""
     own = post(
@@ -771,6 +789,8 @@ MATRIX: dict[str, Callable] = {
     "wards-url-sync.children": wards_url,
     "overview-go.href": overview_go,
     "..admin-settings.children": admin_settings,
+    "..admin-plan.children": admin_plan,
+    "..admin-alerts.children": admin_alerts,
     "..properties-quarter.options": properties_controls,
     "..properties-map.figure": properties_map,
     "..properties-changes.children": properties_tables,
