@@ -16,6 +16,7 @@ E-mail alerts: ``admin-alerts`` (recipients table), ``admin-alert-la``, ``admin-
 from __future__ import annotations
 
 import dash
+import pandas as pd
 from dash import Input, Output, State, callback, ctx, dash_table, dcc, html
 
 from app.security import accounts, audit
@@ -263,19 +264,28 @@ def plan_table() -> dash_table.DataTable:
         bedspaces=saved["bedspaces"].map(lambda v: f"{v:,.0f}"),
         note=saved["note"].fillna(""),
     )
+    return _listing(
+        frame,
+        "admin-plan-table",
+        {
+            "area_name": "Local authority",
+            "lad_code": "Code",
+            "quarter": "Quarter",
+            "bedspaces": "Allocation (bedspaces)",
+            "note": "Note",
+        },
+    )
+
+
+def _listing(frame, table_id: str, columns: dict[str, str]) -> dash_table.DataTable:
+    """A sortable, paged list of what the administration page holds: column id -> heading."""
     return dash_table.DataTable(
-        data=frame[["area_name", "lad_code", "quarter", "bedspaces", "note"]].to_dict("records"),
-        id="admin-plan-table",
+        data=frame[list(columns)].to_dict("records"),
+        id=table_id,
         style_as_list_view=True,
         page_size=25,
         sort_action="native",
-        columns=[
-            {"name": "Local authority", "id": "area_name"},
-            {"name": "Code", "id": "lad_code"},
-            {"name": "Quarter", "id": "quarter"},
-            {"name": "Allocation (bedspaces)", "id": "bedspaces"},
-            {"name": "Note", "id": "note"},
-        ],
+        columns=[{"name": name, "id": column} for column, name in columns.items()],
     )
 
 
@@ -316,21 +326,19 @@ def alerts_table() -> dash_table.DataTable:
     frame = alert_recipients.listing(data.engine())
     names = data.local_authorities().set_index("area_code")["area_name"]
     frame = frame.assign(area_name=frame["lad_code"].map(names).fillna(frame["lad_code"]))
-    frame["added_at"] = frame["added_at"].astype(str).replace({"None": "", "NaT": ""})
-    return dash_table.DataTable(
-        data=frame[["area_name", "lad_code", "email", "role", "added_by", "added_at"]].to_dict("records"),
-        id="admin-alerts-table",
-        style_as_list_view=True,
-        page_size=25,
-        sort_action="native",
-        columns=[
-            {"name": "Local authority", "id": "area_name"},
-            {"name": "Code", "id": "lad_code"},
-            {"name": "E-mail address", "id": "email"},
-            {"name": "Reads it as", "id": "role"},
-            {"name": "Added by", "id": "added_by"},
-            {"name": "Added (UTC)", "id": "added_at"},
-        ],
+    added = pd.to_datetime(frame["added_at"], errors="coerce")
+    frame["added_at"] = added.dt.strftime("%d/%m/%Y %H:%M").fillna("")
+    return _listing(
+        frame,
+        "admin-alerts-table",
+        {
+            "area_name": "Local authority",
+            "lad_code": "Code",
+            "email": "E-mail address",
+            "role": "Reads it as",
+            "added_by": "Added by",
+            "added_at": "Added (UTC)",
+        },
     )
 
 
