@@ -51,11 +51,7 @@ def check_role(role: str) -> str:
 
 def _check_lad(conn: sa.Connection, lad_code: str) -> str:
     code = str(lad_code or "").strip().upper()
-    areas = schema.areas
-    known = conn.execute(
-        sa.select(areas.c.area_code).where((areas.c.area_code == code) & (areas.c.level == "lad"))
-    ).first()
-    if known is None:
+    if not queries.is_local_authority(conn, code):
         raise RecipientRefused(f"{code or 'no code'} is not a local authority in the store")
     return code
 

@@ -13,7 +13,7 @@ import math
 import sqlalchemy as sa
 
 from app.periods import parse_quarter
-from app.store import db, loads, schema
+from app.store import db, loads, queries, schema
 
 #: Bounds an agreed variation must lie in (residents per supported person; the national rule is 200).
 MIN_RATIO, MAX_RATIO = 20.0, 5000.0
@@ -59,12 +59,7 @@ def set_values(
         allocation = check_bedspaces(allocation)
     table = schema.area_settings
     with db.writing(engine) as conn:
-        known = conn.execute(
-            sa.select(schema.areas.c.area_code).where(
-                (schema.areas.c.area_code == lad_code) & (schema.areas.c.level == "lad")
-            )
-        ).first()
-        if known is None:
+        if not queries.is_local_authority(conn, lad_code):
             raise SettingRefused(f"{lad_code} is not a local authority in the store")
         before = conn.execute(sa.select(table).where(table.c.area_code == lad_code)).mappings().first()
         row = dict(before) if before else {"area_code": lad_code, "limit_ratio": None, "allocation": None, "note": None}
@@ -106,12 +101,7 @@ def set_allocation(engine, lad_code: str, quarter: str, bedspaces: int, *, who: 
     bedspaces = check_bedspaces(bedspaces)
     table = schema.plan_allocations
     with db.writing(engine) as conn:
-        known = conn.execute(
-            sa.select(schema.areas.c.area_code).where(
-                (schema.areas.c.area_code == lad_code) & (schema.areas.c.level == "lad")
-            )
-        ).first()
-        if known is None:
+        if not queries.is_local_authority(conn, lad_code):
             raise SettingRefused(f"{lad_code} is not a local authority in the store")
         same = (table.c.lad_code == lad_code) & (table.c.quarter == quarter)
         found = conn.execute(sa.select(table.c.bedspaces, table.c.note).where(same)).first()

@@ -97,6 +97,13 @@ def coverage(
     return _frame(conn, query)
 
 
+def is_local_authority(conn: sa.Connection, code: str) -> bool:
+    """Whether ``code`` is an LA of the loaded geography (settings, plans and alerts are kept per LA only)."""
+    areas_ = schema.areas
+    query = sa.select(areas_.c.area_code).where((areas_.c.area_code == code) & (areas_.c.level == "lad"))
+    return conn.execute(query).first() is not None
+
+
 def areas(
     conn: Bind, level: str | None = None, lad_codes: list[str] | None = None, with_geometry: bool = False
 ) -> pd.DataFrame:

@@ -14,6 +14,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+#: Filter options per column: case-insensitive text only. A table-level ``filter_options`` case setting makes
+#: every column compare as text, so "> 100" kept "99" (plotly/dash#1793). Numbers show whole, with separators.
+TEXT = {"type": "text", "filter_options": {"case": "insensitive"}}
+WHOLE = {"type": "numeric", "format": {"specifier": ",.0f"}}
+
 #: One column's filter: ``{column} operator value`` (Dash prefixes ``i``/``s`` for case-(in)sensitive ones).
 _PART = re.compile(r"^\s*\{(?P<column>[^}]+)\}\s*(?P<rest>.*?)\s*$")
 _OPERATOR = re.compile(

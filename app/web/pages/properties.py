@@ -22,21 +22,20 @@ from app.figures import properties as figures
 from app.periods import previous_quarter, quarter_end
 from app.security.roles import Forbidden, require, view_properties
 from app.web import data, tables
+from app.web.tables import TEXT, WHOLE
 
 dash.register_page(__name__, path="/properties", name="Properties", order=3, title="Properties - Dispersal Monitor")
 
 ALL = "all"
 TABLE_LIMIT = 5000
 PAGE_SIZE = 25
-#: Per-column filter options (a table-level case option makes numbers compare as text, plotly/dash#1793).
-TEXT = {"type": "text", "filter_options": {"case": "insensitive"}}
 LIST_COLUMNS = [
     {"name": "Address", "id": "address", **TEXT},
     {"name": "Postcode", "id": "postcode", **TEXT},
     {"name": "Ward", "id": "ward", **TEXT},
     {"name": "LA", "id": "la", **TEXT},
     {"name": "Provider", "id": "provider", **TEXT},
-    {"name": "Bedspaces", "id": "bedspaces", "type": "numeric", "format": {"specifier": ",.0f"}},
+    {"name": "Bedspaces", "id": "bedspaces", **WHOLE},
     {"name": "Occupied", "id": "occupied", "type": "numeric", "format": {"specifier": ",.1~f"}},
     {"name": "Occupancy", "id": "occupancy", **TEXT},
     {"name": "Status", "id": "status", **TEXT},

@@ -36,15 +36,12 @@ from app.security.roles import VIEW_QUALITY_NOTES, audit_event, require, view_pr
 from app.views import quality
 from app.views import wards as views
 from app.web import data
+from app.web.tables import TEXT, WHOLE
 
 dash.register_page(__name__, path="/wards", name="Ward map", order=1, title="Ward map - Dispersal Monitor")
 
 ALL = "all"
 LEVEL = "ward"
-#: Filter options per column: case-insensitive text only. A table-level ``filter_options`` case setting makes
-#: every column compare as text, so "> 100" kept "99" (plotly/dash#1793). Numbers show whole, with separators.
-TEXT = {"filter_options": {"case": "insensitive"}}
-WHOLE = {"type": "numeric", "format": {"specifier": ",.0f"}}
 TABLE_COLUMNS = [
     {"name": "Ward", "id": "area_name", **TEXT},
     {"name": "Local authority", "id": "la_name", **TEXT},
