@@ -13,6 +13,10 @@ Fixtures
   deleted at the end. Started only when a test asks for PostgreSQL. As root, it runs as the
   ``postgres`` system user. Without the Debian ``postgresql`` binaries the PostgreSQL cases are
   skipped, except on CI (``CI=true``) where they fail: ``make test`` installs them.
+- ``demo_template`` / ``north_east_template`` (session): a :class:`tests.stores.Template`, a store built once per
+  test session (the synthetic demo region with the published table; the real North East geography with 12
+  synthetic months). ``.url`` is read-only; ``.copy(path)`` gives a folder a store of its own. Both builds start
+  in child processes as soon as collection shows a test that needs them, so they use the core the tests leave idle.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from pathlib import Path
 import pytest
 
 from app.store import db
+from tests.stores import Template, Templates
 
 TEMPLATE_DB = "template_dispersal"
 
@@ -300,3 +305,50 @@ def pytest_collection_modifyitems(config, items):
         params = getattr(getattr(item, "callspec", None), "params", {})
         if "postgres_server" in getattr(item, "fixturenames", ()) or params.get("db_url") == "postgresql":
             item.add_marker(pytest.mark.postgres)
+
+
+# ------------------------------------------------------------------ stores built once per session
+
+#: Fixture name -> kind of :data:`tests.stores.BUILD_SCRIPTS` it needs.
+TEMPLATE_FIXTURES = {"demo_template": "demo", "north_east_template": "north_east"}
+_TEMPLATES: list[Templates] = []
+
+
+def _templates() -> Templates:
+    if not _TEMPLATES:
+        _TEMPLATES.append(Templates())
+    return _TEMPLATES[0]
+
+
+def pytest_collection_finish(session):
+    wanted = {
+        kind
+        for item in session.items
+        for name, kind in TEMPLATE_FIXTURES.items()
+        if name in getattr(item, "fixturenames", ())
+    }
+    if wanted and not session.config.option.collectonly:
+        for kind in sorted(wanted):
+            _templates().start(kind)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _TEMPLATES:
+        _TEMPLATES.pop().close()
+
+
+def _template(kind: str) -> Template:
+    try:
+        return _templates().get(kind)
+    except (RuntimeError, subprocess.TimeoutExpired) as failed:
+        pytest.fail(str(failed), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def demo_template() -> Template:
+    return _template("demo")
+
+
+@pytest.fixture(scope="session")
+def north_east_template() -> Template:
+    return _template("north_east")

@@ -210,6 +210,20 @@ class RegionFiles:
             truth_dir=out_dir / "truth",
         )
 
+    def geography_load(self, db_url: str) -> list[str]:
+        """The ``python -m app`` arguments that load these files into a store, as a user would type them."""
+        files = (
+            "--wards",
+            self.wards,
+            "--lads",
+            self.lads,
+            "--population",
+            self.population,
+            "--postcodes",
+            self.postcodes,
+        )
+        return ["geography", "load", "--db", db_url, *map(str, files)]
+
 
 @dataclass(frozen=True)
 class _Scale:

@@ -130,20 +130,7 @@ def history_point(db_url: str, region, files: list[Path], months: list[str], suf
     from tests.benchmarks.run import cli
 
     cli("init", "--db", db_url)
-    cli(
-        "geography",
-        "load",
-        "--db",
-        db_url,
-        "--wards",
-        region.wards,
-        "--lads",
-        region.lads,
-        "--population",
-        region.population,
-        "--postcodes",
-        region.postcodes,
-    )
+    cli(*region.geography_load(db_url))
     long, ask = len(months), months[1]
     short_url = first = None
     ingest_s = []

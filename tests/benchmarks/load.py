@@ -122,7 +122,7 @@ class Account:
 
 def add_accounts(db_url: str, facts: StoreFacts, plan=ACCOUNT_PLAN, parallel: int = 3) -> list[Account]:
     """Accounts made with ``python -m app users add`` (a few at a time: each command hashes with argon2)."""
-    from tests.e2e.harness import _child_env
+    from tests.e2e.harness import child_env
 
     tag = secrets.token_hex(2)
     accounts = []
@@ -150,7 +150,7 @@ def add_accounts(db_url: str, facts: StoreFacts, plan=ACCOUNT_PLAN, parallel: in
             proc = subprocess.Popen(
                 argv,
                 cwd=ROOT,
-                env=_child_env(),
+                env=child_env(),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,

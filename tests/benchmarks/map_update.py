@@ -70,20 +70,7 @@ def build_national(work: Path) -> str:
         (geography / "done").write_text("")
     url = f"sqlite:///{work / 'map_national.sqlite'}"
     _cli("init", "--db", url)
-    _cli(
-        "geography",
-        "load",
-        "--db",
-        url,
-        "--wards",
-        region.wards,
-        "--lads",
-        region.lads,
-        "--population",
-        region.population,
-        "--postcodes",
-        region.postcodes,
-    )
+    _cli(*region.geography_load(url))
     for seed, month in ((11, "2025-03"), (12, "2025-04")):
         csv_path, _ = generate_national_month(work / f"map_month_{month}", region, seed=seed, month=month)
         _cli("ingest", "home-office", "--db", url, csv_path)

@@ -59,20 +59,7 @@ def bench_ingest(work: Path, results: dict) -> dict:
     db_url = f"sqlite:///{work / 'national.sqlite'}"
     cli("init", "--db", db_url)
     results["geography_load_s_national"] = round(
-        cli(
-            "geography",
-            "load",
-            "--db",
-            db_url,
-            "--wards",
-            region.wards,
-            "--lads",
-            region.lads,
-            "--population",
-            region.population,
-            "--postcodes",
-            region.postcodes,
-        ),
+        cli(*region.geography_load(db_url)),
         2,
     )
 

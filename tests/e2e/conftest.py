@@ -4,7 +4,7 @@ Fixtures
 - ``demo_server`` (session): the app over the synthetic demo store (region "Northmoor", 120 wards, 24 months,
   property lists, published statistics), built once per session in a temporary folder.
 - ``ne_server`` (session): the app over the real North East geography (12 LAs, 343 wards) with 12 synthetic months.
-  Both stores are built at the same time in child processes, and only when a collected test needs them.
+  Both are copies of the session's ``demo_template`` / ``north_east_template`` (``tests/conftest.py``).
 - ``driver`` (session): headless Debian Chromium through Debian's chromedriver. Without them the tests are
   skipped, except on CI (``CI=true``) where they fail: ``make test`` installs them.
 - ``demo_browser`` / ``ne_browser``: a :class:`harness.Browser` on that server, with the network and console
@@ -22,7 +22,6 @@ browser benchmarks); tests reach it through the ``harness`` fixture, not by impo
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -36,10 +35,6 @@ if str(ROOT) not in sys.path:
 
 from tests.e2e import harness as _harness  # noqa: E402
 
-STORE_FIXTURES = {
-    "demo": {"demo_server", "demo_browser", "demo_store", "demo_facts"},
-    "north_east": {"ne_server", "ne_browser", "ne_store"},
-}
 _MINOR_FINDINGS: list[str] = []
 _ALL_FINDINGS: list[str] = []
 
@@ -63,37 +58,13 @@ def e2e_work(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def _store_builds(request, e2e_work):
-    """Start every store this session's tests need, in parallel child processes."""
-    wanted = set()
-    for item in request.session.items:
-        names = set(getattr(item, "fixturenames", ()))
-        wanted |= {kind for kind, fixtures in STORE_FIXTURES.items() if names & fixtures}
-    builds = {kind: _harness.start_build(kind, e2e_work / kind) for kind in sorted(wanted)}
-    yield builds
-    for proc, _, _ in builds.values():
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-
-
-def _store(builds: dict, kind: str, work: Path) -> str:
-    if kind not in builds:
-        builds[kind] = _harness.start_build(kind, work / kind)
-    try:
-        return _harness.finish_build(*builds[kind])
-    except (RuntimeError, subprocess.TimeoutExpired) as failed:
-        pytest.fail(str(failed), pytrace=False)
+def demo_store(demo_template, e2e_work) -> str:
+    return demo_template.copy(e2e_work / "demo" / "demo.sqlite")
 
 
 @pytest.fixture(scope="session")
-def demo_store(_store_builds, e2e_work) -> str:
-    return _store(_store_builds, "demo", e2e_work)
-
-
-@pytest.fixture(scope="session")
-def ne_store(_store_builds, e2e_work) -> str:
-    return _store(_store_builds, "north_east", e2e_work)
+def ne_store(north_east_template, e2e_work) -> str:
+    return north_east_template.copy(e2e_work / "north_east" / "north_east.sqlite")
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,6 @@ three see the app the same way a user does: a real ``serve`` process on
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import socket
 import subprocess
@@ -21,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
+
+from tests.stores import BUILD_SCRIPTS, build_store, child_env, finish_build, sqlite_url, start_build  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
 REFERENCE = ROOT.parent / "shared" / "reference"
@@ -49,48 +50,6 @@ def free_port() -> int:
 # --- stores -------------------------------------------------------------------------------------------------
 
 
-def sqlite_url(path: Path) -> str:
-    return f"sqlite:///{path}"
-
-
-BUILD_SCRIPTS = {
-    "demo": "from app.demo import build_synthetic, load_public_stats\n"
-    "build_synthetic({url!r}, Path({inputs!r}))\nload_public_stats({url!r})\n",
-    "north_east": "from app.demo import build_on_geography\n"
-    "build_on_geography({url!r}, Path({reference!r}), Path({inputs!r}), months=12)\n",
-    "national": "from tests.e2e.harness import build_national\nbuild_national({url!r}, Path({inputs!r}))\n",
-    "national_properties": "from tests.e2e.harness import build_national\n"
-    "build_national({url!r}, Path({inputs!r}), properties=35_000)\n",
-}
-
-
-def start_build(kind: str, work: Path) -> tuple[subprocess.Popen, str, Path]:
-    """Build a store in a child process (so that two builds use both cores); returns (process, url, log)."""
-    work.mkdir(parents=True, exist_ok=True)
-    url = sqlite_url(work / f"{kind}.sqlite")
-    script = "from pathlib import Path\n" + BUILD_SCRIPTS[kind].format(
-        url=url, inputs=str(work / "inputs"), reference=str(REFERENCE)
-    )
-    log = work / f"build-{kind}.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", script], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=_child_env()
-        )
-    return proc, url, log
-
-
-def finish_build(proc: subprocess.Popen, url: str, log: Path, timeout: float = 300) -> str:
-    code = proc.wait(timeout=timeout)
-    if code != 0:
-        tail = log.read_text(errors="replace")[-3000:]
-        raise RuntimeError(f"building the store {url} failed ({code}):\n{tail}")
-    return url
-
-
-def build_store(kind: str, work: Path) -> str:
-    return finish_build(*start_build(kind, work))
-
-
 def build_national(url: str, work: Path, properties: int = 0) -> None:
     """A synthetic national store (about 8,000 wards) with two months, for the national redraw benchmark
     (and, with ``properties``, one provider's list of that many properties for the page benchmark)."""
@@ -101,20 +60,7 @@ def build_national(url: str, work: Path, properties: int = 0) -> None:
     region = generate_region(work / "geography", scale="national")
     steps = [
         ["init", "--db", url],
-        [
-            "geography",
-            "load",
-            "--db",
-            url,
-            "--wards",
-            region.wards,
-            "--lads",
-            region.lads,
-            "--population",
-            region.population,
-            "--postcodes",
-            region.postcodes,
-        ],
+        region.geography_load(url),
     ]
     for seed, month in ((3, "2025-03"), (4, "2025-04")):
         csv_path, _ = generate_national_month(work / month, region, seed=seed, month=month)
@@ -127,15 +73,6 @@ def build_national(url: str, work: Path, properties: int = 0) -> None:
     for step in steps:
         if main([str(a) for a in step]) != 0:
             raise SystemExit(f"national store: {step[:2]} failed")
-
-
-def _child_env(**extra: str) -> dict:
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
-    env["PYTHONUNBUFFERED"] = "1"
-    env.pop("DISPERSAL_DB", None)
-    env.update(extra)
-    return env
 
 
 @dataclass(frozen=True)
@@ -176,7 +113,7 @@ def add_account(db_url: str, role: str = "admin") -> Account | None:
         text=True,
         capture_output=True,
         cwd=ROOT,
-        env=_child_env(),
+        env=child_env(),
         timeout=120,
     )
     if done.returncode != 0:
@@ -190,7 +127,7 @@ def remove_account(db_url: str, account: Account | None) -> None:
             [sys.executable, "-m", "app", "users", "remove", account.username, "--db", db_url],
             capture_output=True,
             cwd=ROOT,
-            env=_child_env(),
+            env=child_env(),
             timeout=120,
         )
 
@@ -234,7 +171,7 @@ def serve(
     port = free_port()
     log_dir.mkdir(parents=True, exist_ok=True)
     log = log_dir / f"server-{port}.log"
-    env = _child_env(
+    env = child_env(
         DISPERSAL_INSECURE_COOKIES="1",
         DISPERSAL_SECRET_KEY=secrets.token_hex(32),
         DISPERSAL_WORKERS=str(workers),

@@ -32,7 +32,7 @@ def empty_store(tmp_path_factory, harness) -> str:
         cwd=ROOT,
         check=True,
         capture_output=True,
-        env=harness._child_env(),
+        env=harness.child_env(),
         timeout=120,
     )
     return url

@@ -91,7 +91,7 @@ def member_browser(demo_browser, demo_server, harness, demo_facts):
         text=True,
         capture_output=True,
         cwd=harness.ROOT,
-        env=harness._child_env(),
+        env=harness.child_env(),
         timeout=120,
     )
     assert done.returncode == 0, done.stderr

@@ -66,23 +66,7 @@ def cli(*argv) -> int:
 @pytest.fixture
 def stocked(db_url, region, facts, tmp_path):
     """The store with the geography and a first (small) month for the LA."""
-    assert (
-        cli(
-            "geography",
-            "load",
-            "--db",
-            db_url,
-            "--wards",
-            region.wards,
-            "--lads",
-            region.lads,
-            "--population",
-            region.population,
-            "--postcodes",
-            region.postcodes,
-        )
-        == 0
-    )
+    assert cli(*region.geography_load(db_url)) == 0
     assert cli("ingest", "home-office", "--db", db_url, month_file(tmp_path / f"HO_first_{MONTH}.csv", facts, 40)) == 0
     return db_url
 

@@ -194,23 +194,7 @@ def test_database_going_away_gives_a_one_line_error_and_recovers(own_postgres, r
     server.admin("CREATE DATABASE faults")
     url = server.url("faults")
     assert tools.cli("init", "--db", url) == 0
-    assert (
-        tools.cli(
-            "geography",
-            "load",
-            "--db",
-            url,
-            "--wards",
-            region.wards,
-            "--lads",
-            region.lads,
-            "--population",
-            region.population,
-            "--postcodes",
-            region.postcodes,
-        )
-        == 0
-    )
+    assert tools.cli(*region.geography_load(url)) == 0
     db.dispose(url)
     first = tools.month_file(tmp_path / f"HO_first_{tools.month}.csv", facts, 200, seed=7)
     stopped = _pg_ctl(server, "-m", "fast", "-w", "stop")

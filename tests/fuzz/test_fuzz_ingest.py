@@ -35,25 +35,7 @@ def store(tmp_path_factory):
     region = generate_region(folder / "region", seed=3)
     url = f"sqlite:///{folder / 'store.sqlite'}"
     assert main(["init", "--db", url]) == 0
-    assert (
-        main(
-            [
-                "geography",
-                "load",
-                "--db",
-                url,
-                "--wards",
-                str(region.wards),
-                "--lads",
-                str(region.lads),
-                "--population",
-                str(region.population),
-                "--postcodes",
-                str(region.postcodes),
-            ]
-        )
-        == 0
-    )
+    assert main(region.geography_load(url)) == 0
     lads = pd.read_csv(region.truth_dir / "lads.csv")
     sectors = sorted(pd.read_csv(region.truth_dir / "sector_wards.csv")["postcode_sector"].unique())
     yield url, list(lads["lad_name"]), sectors

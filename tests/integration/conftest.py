@@ -41,20 +41,7 @@ def cli(capsys):
 @pytest.fixture
 def load_synthetic(cli):
     def load(db_url: str, region) -> tuple[int, str, str]:
-        return cli(
-            "geography",
-            "load",
-            "--db",
-            db_url,
-            "--wards",
-            region.wards,
-            "--lads",
-            region.lads,
-            "--population",
-            region.population,
-            "--postcodes",
-            region.postcodes,
-        )
+        return cli(*region.geography_load(db_url))
 
     return load
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import socket
-import sqlite3
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -24,6 +23,7 @@ from app.cluster.changes import previous_month
 from app.config import load_settings
 from app.periods import month_words
 from app.store import db, loads, queries
+from tests.stores import copy_store
 
 SMTP_VARIABLES = ("HOST", "PORT", "FROM", "USER", "PASSWORD", "STARTTLS", "TIMEOUT")
 
@@ -105,12 +105,7 @@ def base(synthetic_region, tmp_path_factory):
 @pytest.fixture
 def store(base, tmp_path):
     """A copy of the base store with the LA's file for the month undone (so loading it is a real load)."""
-    target = tmp_path / "store.sqlite"
-    source, copy = sqlite3.connect(base.url.removeprefix("sqlite:///")), sqlite3.connect(target)
-    source.backup(copy)
-    source.close()
-    copy.close()
-    url = f"sqlite:///{target}"
+    url = copy_store(base.url, tmp_path / "store.sqlite")
     with db.writing(db.connect(url)) as conn:
         loads.undo_load(conn, base.load_id)
     yield url

@@ -37,25 +37,7 @@ def manifest(activity) -> pd.DataFrame:
 
 
 def _load_everything(db_url: str, region, activity, manifest: pd.DataFrame, with_properties: bool = True) -> None:
-    assert (
-        main(
-            [
-                "geography",
-                "load",
-                "--db",
-                db_url,
-                "--wards",
-                str(region.wards),
-                "--lads",
-                str(region.lads),
-                "--population",
-                str(region.population),
-                "--postcodes",
-                str(region.postcodes),
-            ]
-        )
-        == 0
-    )
+    assert main(region.geography_load(db_url)) == 0
     base = Path(activity.manifest).parent
     for row in manifest.itertuples():
         if row.kind == "home_office":

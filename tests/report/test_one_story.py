@@ -21,7 +21,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from app import demo, monitoring
+from app import monitoring
 from app.cli import main
 from app.config import load_settings
 from app.figures import palette
@@ -88,11 +88,9 @@ def _plant_notes(store: Store) -> tuple[str, str, str]:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Store:
+def store(demo_template, tmp_path_factory) -> Store:
     work = tmp_path_factory.mktemp("one_story")
-    url = f"sqlite:///{work / 'demo.sqlite'}"
-    demo.build_synthetic(url, work / "inputs")
-    made = Store(url)
+    made = Store(demo_template.copy(work / "demo.sqlite"))
     made.a, made.b = _plant_notes(made)
     made.snap = monitoring.snapshot(made.engine, made.settings)
     accounts.add(made.engine, "member-a", PASSWORD, "member", lad_code=made.a, created_by="test")

@@ -16,17 +16,13 @@ import pytest
 import sqlalchemy as sa
 from nbclient import NotebookClient
 
-from app.demo import build_synthetic
-
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK = ROOT / "notebooks" / "analyst_tour.ipynb"
 
 
 @pytest.fixture(scope="module")
-def executed(tmp_path_factory):
-    work = tmp_path_factory.mktemp("notebook")
-    url = f"sqlite:///{work / 'demo.sqlite'}"
-    build_synthetic(url, work / "inputs")
+def executed(demo_template, tmp_path_factory):
+    url = demo_template.copy(tmp_path_factory.mktemp("notebook") / "demo.sqlite")
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     before = os.environ.get("DISPERSAL_DB")
     os.environ["DISPERSAL_DB"] = url

@@ -5,7 +5,8 @@ Dash keeps callbacks in a process-wide registry, so every test in ``tests/web`` 
 Fixtures (all session-scoped)
 - ``demo_store``: URL of a synthetic demo store built in a temporary folder through the ordinary commands
   (``app.demo.build_synthetic``: region "Northmoor", 6 LAs, 120 wards, 24 months, 8 quarters of property
-  lists from 3 providers) plus the published Home Office table (``app.demo.load_public_stats``).
+  lists from 3 providers) plus the published Home Office table (``app.demo.load_public_stats``): this folder's
+  copy of the session's ``demo`` template (``tests/conftest.py``), its ``inputs`` beside it.
 - ``web_app``: the Dash app (``app.web.create_app``) over ``demo_store``.
 - ``client``: ``web_app.server.test_client()``, signed in through ``/login`` as an ``admin`` account
   (``ADMIN``) added to ``demo_store``; ``sign_in(client, user, password)`` signs in another client.
@@ -18,9 +19,9 @@ Fixtures (all session-scoped)
   the ``"id.property"`` that triggered the call (default: every input). ``dash_call.render(path, search="")``
   returns the page layout JSON for a path, as the page router sends it; ``dash_call.find(tree, id)`` finds a
   component in such JSON and ``dash_call.text(tree)`` joins its visible text.
-- ``ne_store``: URL of the real North East store (12 LAs, 343 wards, 6 synthetic months from 2025-01 on real sectors;
-  ``app.demo.build_on_geography`` over ``<repo>/../shared/reference``) with the published table, built at most
-  once per session.
+- ``ne_store``: URL of the real North East store (12 LAs, 343 wards, 12 synthetic months on real sectors;
+  ``app.demo.build_on_geography`` over ``<repo>/../shared/reference``) with the published table: a copy of the
+  session's ``north_east`` template.
 - ``use_store``: ``with use_store(url): ...`` points the one app at another store for the block (the pages
   read the store through ``app.web.data``, which follows the app's settings on every request); it adds the
   ``ADMIN`` account to that store so that ``client`` stays signed in.
@@ -44,12 +45,8 @@ PAGES_OUTPUT = "_pages_content.children"
 
 
 @pytest.fixture(scope="session")
-def demo_store(tmp_path_factory) -> str:
-    work = tmp_path_factory.mktemp("web_demo")
-    url = f"sqlite:///{work / 'demo.sqlite'}"
-    demo.build_synthetic(url, work / "inputs")
-    demo.load_public_stats(url)
-    return url
+def demo_store(demo_template, tmp_path_factory) -> str:
+    return demo_template.copy(tmp_path_factory.mktemp("web_demo") / "demo.sqlite")
 
 
 @pytest.fixture(scope="session")
@@ -144,10 +141,8 @@ def dash_call(client) -> DashCall:
 
 
 @pytest.fixture(scope="session")
-def ne_store(tmp_path_factory) -> str:
-    work = tmp_path_factory.mktemp("web_north_east")
-    url = f"sqlite:///{work / 'ne.sqlite'}"
-    demo.build_on_geography(url, REFERENCE, work / "inputs", months=6)
+def ne_store(north_east_template, tmp_path_factory) -> str:
+    url = north_east_template.copy(tmp_path_factory.mktemp("web_north_east") / "ne.sqlite")
     demo.load_public_stats(url)
     return url
 

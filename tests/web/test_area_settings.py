@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 import sqlalchemy as sa
 
@@ -11,16 +9,12 @@ from app import monitoring
 from app.cli import main
 from app.config import load_settings
 from app.store import db
+from tests.stores import copy_store
 
 
 @pytest.fixture
 def store(demo_store, tmp_path) -> str:
-    target = tmp_path / "store.sqlite"
-    source, copy = sqlite3.connect(demo_store.removeprefix("sqlite:///")), sqlite3.connect(target)
-    source.backup(copy)
-    source.close()
-    copy.close()
-    url = f"sqlite:///{target}"
+    url = copy_store(demo_store, tmp_path / "store.sqlite")
     yield url
     db.dispose(url)
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 
 from app.cluster.whatif import check_property
 from app.config import load_settings
 from app.store import db, proposals, queries
+from tests.stores import copy_store
 
 
 def run_check(dash_call, postcode, bedspaces, month):
@@ -97,12 +96,7 @@ def log_call(dash_call, trigger, place=None, **fields):
 
 
 def test_the_proposals_log_records_and_updates(dash_call, demo_store, use_store, snapshot, placed, tmp_path):
-    copy = tmp_path / "store.sqlite"
-    source, target = sqlite3.connect(demo_store.removeprefix("sqlite:///")), sqlite3.connect(copy)
-    source.backup(target)
-    source.close()
-    target.close()
-    url = f"sqlite:///{copy}"
+    url = copy_store(demo_store, tmp_path / "store.sqlite")
     try:
         with use_store(url):
             out = run_check(dash_call, placed["postcode"], 3, snapshot.months[-1])

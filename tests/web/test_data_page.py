@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import sqlite3
 import tempfile
 from pathlib import Path
 
@@ -11,16 +10,12 @@ import pandas as pd
 import pytest
 
 from app.store import db, queries
+from tests.stores import copy_store
 
 
 @pytest.fixture
 def store_copy(demo_store, use_store, tmp_path):
-    target = tmp_path / "store.sqlite"
-    source, copy = sqlite3.connect(demo_store.removeprefix("sqlite:///")), sqlite3.connect(target)
-    source.backup(copy)
-    source.close()
-    copy.close()
-    url = f"sqlite:///{target}"
+    url = copy_store(demo_store, tmp_path / "store.sqlite")
     with use_store(url):
         yield url
     db.dispose(url)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pandas as pd
@@ -14,6 +13,7 @@ from app.cluster.property_changes import diff_quarters
 from app.cluster.reconcile import sector_reconciliation
 from app.figures import properties as figures
 from app.store import db
+from tests.stores import copy_store
 
 STATUS_ALL = ["handed back", "in use", "proposed", "void"]
 
@@ -160,15 +160,6 @@ def test_street_of_reads_the_numbered_part():
     assert pd.isna(figures.street_of(addresses).iloc[3])
 
 
-def _copy_store(url: str, target: Path) -> str:
-    source = sqlite3.connect(url.removeprefix("sqlite:///"))
-    copy = sqlite3.connect(target)
-    source.backup(copy)
-    source.close()
-    copy.close()
-    return f"sqlite:///{target}"
-
-
 def test_the_reconciliation_flags_the_sector_whose_counts_disagree(
     dash_call, demo_store, use_store, snapshot, tmp_path
 ):
@@ -182,7 +173,7 @@ def test_the_reconciliation_flags_the_sector_whose_counts_disagree(
     assert sum(r[0] == "Mismatch" for r in rows) == int(before["mismatch"].sum())
 
     # Add 12 people in one sector to that month's file: exactly that sector must be flagged.
-    url = _copy_store(demo_store, tmp_path / "store.sqlite")
+    url = copy_store(demo_store, tmp_path / "store.sqlite")
     activity = Path(demo_store.removeprefix("sqlite:///")).parent / "inputs" / "activity"
     manifest = pd.read_csv(activity / "manifest.csv", dtype=str)
     plain = manifest[(manifest["month"] == month) & (manifest["layout"] == "long_csv")]

@@ -57,8 +57,17 @@ AUDIT_COLUMNS = [
 ]
 
 
-def _field(label: str, control, control_id: str) -> html.Div:
-    return html.Div([html.Label(label, htmlFor=control_id), control], className="field")
+def _field(label: str, control) -> html.Div:
+    return html.Div([html.Label(label, htmlFor=control.id), control], className="field")
+
+
+def _form(fields: list, *buttons: html.Button, message: str) -> list:
+    """A section's fields side by side, its buttons, and the status line its callbacks answer in."""
+    return [
+        html.Div(fields, className="controls"),
+        *buttons,
+        html.Div(id=message, role="status", **{"aria-live": "polite"}),
+    ]
 
 
 def layout(**_query) -> html.Div:
@@ -76,30 +85,25 @@ def layout(**_query) -> html.Div:
             html.H3("Add an account"),
             html.Div(
                 [
-                    _field(
-                        "User name", dcc.Input(id="admin-username", type="text", autoComplete="off"), "admin-username"
-                    ),
+                    _field("User name", dcc.Input(id="admin-username", type="text", autoComplete="off")),
                     _field(
                         "Role",
                         dcc.Dropdown(id="admin-role", options=list(ROLES), value="officer", clearable=False),
-                        "admin-role",
                     ),
                     _field(
                         "LA or region code (officers and members: their LA)",
                         dcc.Input(id="admin-la", type="text", placeholder="e.g. E06000002"),
-                        "admin-la",
                     ),
                     _field(
                         "Password (at least 12 characters)",
                         dcc.Input(id="admin-password", type="password", autoComplete="new-password"),
-                        "admin-password",
                     ),
                 ],
                 className="controls",
             ),
             html.Button("Add the account", id="admin-add", n_clicks=0, className="button"),
             html.H3("Remove or unlock an account"),
-            _field("User name", dcc.Input(id="admin-target", type="text", autoComplete="off"), "admin-target"),
+            _field("User name", dcc.Input(id="admin-target", type="text", autoComplete="off")),
             dcc.ConfirmDialogProvider(
                 html.Button("Remove the account", className="button secondary"),
                 id="admin-remove",
@@ -114,33 +118,28 @@ def layout(**_query) -> html.Div:
                 className="hint",
             ),
             html.Div(id="admin-settings"),
-            html.Div(
+            *_form(
                 [
                     _field(
                         "Local authority",
                         dcc.Dropdown(id="admin-setting-la", options=_la_options(), clearable=False),
-                        "admin-setting-la",
                     ),
                     _field(
                         "Residents per supported person (blank: unchanged)",
                         dcc.Input(id="admin-setting-ratio", type="number", min=20, max=5000, step="any"),
-                        "admin-setting-ratio",
                     ),
                     _field(
                         "Allocation, bedspaces (blank: unchanged)",
                         dcc.Input(id="admin-setting-allocation", type="number", min=0, step=1),
-                        "admin-setting-allocation",
                     ),
                     _field(
                         "Note (e.g. the agreement's reference)",
                         dcc.Input(id="admin-setting-note", type="text"),
-                        "admin-setting-note",
                     ),
                 ],
-                className="controls",
+                html.Button("Save the LA's settings", id="admin-setting-save", n_clicks=0, className="button"),
+                message="admin-setting-message",
             ),
-            html.Button("Save the LA's settings", id="admin-setting-save", n_clicks=0, className="button"),
-            html.Div(id="admin-setting-message", role="status", **{"aria-live": "polite"}),
             html.H3("Allocation for a quarter"),
             html.P(
                 "A quarter's allocation is used for that quarter's plan against actual (overview chart and pack); a "
@@ -148,33 +147,28 @@ def layout(**_query) -> html.Div:
                 className="hint",
             ),
             html.Div(id="admin-plan"),
-            html.Div(
+            *_form(
                 [
                     _field(
                         "Local authority",
                         dcc.Dropdown(id="admin-plan-la", options=_la_options(), clearable=False),
-                        "admin-plan-la",
                     ),
                     _field(
                         "Quarter",
                         dcc.Dropdown(id="admin-plan-quarter", options=_quarter_options(), clearable=False),
-                        "admin-plan-quarter",
                     ),
                     _field(
                         "Allocation, bedspaces",
                         dcc.Input(id="admin-plan-bedspaces", type="number", min=0, step=1),
-                        "admin-plan-bedspaces",
                     ),
                     _field(
                         "Note (e.g. the plan's version)",
                         dcc.Input(id="admin-plan-note", type="text"),
-                        "admin-plan-note",
                     ),
                 ],
-                className="controls",
+                html.Button("Save the quarter's allocation", id="admin-plan-save", n_clicks=0, className="button"),
+                message="admin-plan-message",
             ),
-            html.Button("Save the quarter's allocation", id="admin-plan-save", n_clicks=0, className="button"),
-            html.Div(id="admin-plan-message", role="status", **{"aria-live": "polite"}),
             html.H2("E-mail alerts"),
             html.P(
                 "After each load, an LA's recipients receive what changed for the LA by e-mail. An officer reads the "
@@ -183,17 +177,15 @@ def layout(**_query) -> html.Div:
                 className="hint",
             ),
             html.Div(id="admin-alerts"),
-            html.Div(
+            *_form(
                 [
                     _field(
                         "Local authority",
                         dcc.Dropdown(id="admin-alert-la", options=_la_options(), clearable=False),
-                        "admin-alert-la",
                     ),
                     _field(
                         "E-mail address",
                         dcc.Input(id="admin-alert-email", type="email", autoComplete="off"),
-                        "admin-alert-email",
                     ),
                     _field(
                         "Reads it as",
@@ -203,20 +195,17 @@ def layout(**_query) -> html.Div:
                             value="officer",
                             clearable=False,
                         ),
-                        "admin-alert-role",
                     ),
                 ],
-                className="controls",
+                html.Button("Add the recipient", id="admin-alert-add", n_clicks=0, className="button"),
+                html.Button("Remove the recipient", id="admin-alert-remove", n_clicks=0, className="button secondary"),
+                message="admin-alert-message",
             ),
-            html.Button("Add the recipient", id="admin-alert-add", n_clicks=0, className="button"),
-            html.Button("Remove the recipient", id="admin-alert-remove", n_clicks=0, className="button secondary"),
-            html.Div(id="admin-alert-message", role="status", **{"aria-live": "polite"}),
             html.H2("Audit log"),
             html.P(f"The latest {AUDIT_ROWS} entries. The log cannot be changed from the dashboard."),
             _field(
                 "Action",
                 dcc.Dropdown(id="admin-audit-action", options=list(audit.ACTIONS), multi=True),
-                "admin-audit-action",
             ),
             html.Div(id="admin-audit"),
             html.Button("Download the audit log (CSV)", id="admin-audit-export", n_clicks=0, className="button"),
