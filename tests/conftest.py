@@ -305,6 +305,15 @@ def pytest_collection_modifyitems(config, items):
         params = getattr(getattr(item, "callspec", None), "params", {})
         if "postgres_server" in getattr(item, "fixturenames", ()) or params.get("db_url") == "postgresql":
             item.add_marker(pytest.mark.postgres)
+    _templates_last(items)
+
+
+def _templates_last(items: list) -> None:
+    """Files whose tests need a session store run after the rest, so the store builds (child processes started
+    when collection ends) overlap the tests that need none instead of keeping the suite waiting. Whole files
+    move, in their order, so a module's fixtures are still set up once."""
+    needs = {item.path for item in items if set(getattr(item, "fixturenames", ())) & TEMPLATE_FIXTURES.keys()}
+    items.sort(key=lambda item: item.path in needs)
 
 
 # ------------------------------------------------------------------ stores built once per session
