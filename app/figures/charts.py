@@ -366,6 +366,7 @@ def national_context(rates: pd.DataFrame, region_name: str, measure: str = "peop
                 "x": part.index.tolist(),
                 "y": part[measure].round(3).tolist(),
                 "text": [inert(v) for v in part["local_authority"]],
+                "textposition": "none",  # the names are for the hover: fitting 360 labels into bars took 1.6 s
                 "marker": {"color": colour},
                 "hovertemplate": f"%{{text}}: %{{y:{fmt}}}<extra>{name}</extra>",
             }
