@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from app.cluster import disclosure as dc
 from app.cluster.disclosure import PRIMARY, SECONDARY, TOTAL, Entry, _augmented, _bounds, _sign
+from app.views import disclosed
 
 
 def _arcs(
@@ -161,3 +162,45 @@ def test_a_sparse_many_la_table_is_suppressed_as_by_the_plain_search():
     for seed in range(4):
         rng = np.random.default_rng(seed)
         same_as_reference(rng.poisson(rng.choice([0.2, 1.5, 4, 25], size=(40, 15))))
+
+
+def test_a_national_profile_is_published_with_its_true_figures_and_nothing_recoverable():
+    """The shape that never answered on the Profiles page (issue 11): 327 LAs x 20 countries, two months."""
+    rng = np.random.default_rng(11)
+    las, countries, months = (
+        [f"LA {i:03d}" for i in range(327)],
+        [f"C{j:02d}" for j in range(20)],
+        ["2025-01", "2025-02"],
+    )
+    rates = rng.choice([0.3, 2, 6, 40], size=(len(las), len(countries)))
+    frame = pd.DataFrame(
+        [
+            (m, la, c, int(n))
+            for m in months
+            for i, la in enumerate(las)
+            for j, c in enumerate(countries)
+            if (n := rng.poisson(rates[i, j]))
+        ],
+        columns=["month", "la", "nationality", "people"],
+    )
+    out = disclosed.protected_profile(frame, "nationality")
+    assert "people" not in out.columns
+    truth = frame.groupby(["month", "la", "nationality"])["people"].sum()
+    for month in months:
+        cells = out[out["month"] == month]
+        inner = cells[(cells["la"] != TOTAL) & (cells["nationality"] != TOTAL)].set_index(["la", "nationality"])
+        expected = truth[month].reindex(inner.index, fill_value=0)
+        shown = inner["shown"].dropna()
+        assert (shown == expected[shown.index]).all()
+        grand = cells[(cells["la"] == TOTAL) & (cells["nationality"] == TOTAL)]["shown"].iloc[0]
+        assert grand == truth[month].sum()
+        hidden = inner[inner["suppressed"]]
+        assert set(hidden.loc[hidden["reason"] == PRIMARY].index) == set(
+            expected[(expected > 0) & (expected < 5)].index
+        )
+        values = _augmented(truth[month].unstack(fill_value=0))
+        reasons = {
+            Entry(r, c): why
+            for r, c, why in cells.loc[cells["suppressed"], ["la", "nationality", "reason"]].itertuples(index=False)
+        }
+        assert dc.recoverable(values, reasons, zeros_hidden=bool(cells["zeros_hidden"].any())) == []
