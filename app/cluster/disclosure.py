@@ -27,7 +27,7 @@ the meeting packs.
 
 from __future__ import annotations
 
-from collections import deque
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -140,44 +140,102 @@ def _bounds(reason: str, threshold: int, zeros_hidden: bool) -> tuple[float, flo
     return threshold, np.inf
 
 
-def _arcs(
-    values: dict[Entry, int], reasons: dict[Entry, str], threshold: int, zeros_hidden: bool = False
-) -> dict[tuple, list[tuple]]:
-    """Residual graph of the suppressed entries: an arc r->c raises the augmented entry, c->r lowers it."""
-    graph: dict[tuple, list[tuple]] = {}
-    for entry, reason in reasons.items():
-        low, high = _bounds(reason, threshold, zeros_hidden)
-        value = values[entry]
+class _Network:
+    """The residual graph of the suppressed entries, over the table's lines (row and column nodes).
+
+    A row node ``r`` and a column node ``c`` share exactly one entry, so the arcs are two boolean
+    matrices: ``up[r, c]`` (the entry can be raised) and ``down[c, r]`` (it can be lowered). Suppressing
+    another entry only adds arcs, so an entry once free stays free.
+    """
+
+    def __init__(self, values: dict[Entry, int], threshold: int, zeros_hidden: bool):
+        self.values, self.threshold, self.zeros_hidden = values, threshold, zeros_hidden
+        self.rows = {r: i for i, r in enumerate(dict.fromkeys(e.row for e in values))}
+        self.columns = {c: i for i, c in enumerate(dict.fromkeys(e.column for e in values))}
+        self.up = np.zeros((len(self.rows), len(self.columns)), dtype=bool)
+        self.down = np.zeros((len(self.columns), len(self.rows)), dtype=bool)
+
+    def directions(self, entry: Entry, reason: str) -> tuple[bool, bool]:
+        """(raise arc r->c, lower arc c->r) of an entry suppressed for ``reason``."""
+        low, high = _bounds(reason, self.threshold, self.zeros_hidden)
+        value = self.values[entry]
         can_rise, can_fall = value < high, value > low
         if _sign(entry) < 0:
             can_rise, can_fall = can_fall, can_rise
-        r, c = ("r", entry.row), ("c", entry.column)
-        if can_rise:
-            graph.setdefault(r, []).append((c, entry))
-        if can_fall:
-            graph.setdefault(c, []).append((r, entry))
-    return graph
+        return can_rise, can_fall
+
+    def add(self, entry: Entry, reason: str) -> None:
+        rise, fall = self.directions(entry, reason)
+        r, c = self.rows[entry.row], self.columns[entry.column]
+        self.up[r, c] |= rise
+        self.down[c, r] |= fall
+
+    def _spread(self, start: tuple[str, int], backward: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, columns) reachable from ``start`` ("r"/"c", index), or that reach it when ``backward``."""
+        up, down = (self.down.T, self.up.T) if backward else (self.up, self.down)
+        rows, columns = np.zeros(len(self.rows), dtype=bool), np.zeros(len(self.columns), dtype=bool)
+        (rows if start[0] == "r" else columns)[start[1]] = True
+        new_rows, new_columns = rows.copy(), columns.copy()
+        while new_rows.any() or new_columns.any():
+            reached_columns = up[new_rows].any(axis=0) & ~columns
+            reached_rows = down[new_columns].any(axis=0) & ~rows
+            columns |= reached_columns
+            rows |= reached_rows
+            new_rows, new_columns = reached_rows, reached_columns
+        return rows, columns
+
+    def _without(self, entry: Entry):
+        """The entry's own arcs, cleared while the rest of the graph is searched (they make no cycle)."""
+        r, c = self.rows[entry.row], self.columns[entry.column]
+        rise, fall = bool(self.up[r, c]), bool(self.down[c, r])
+        self.up[r, c] = self.down[c, r] = False
+        return r, c, rise, fall
+
+    def _restore(self, r: int, c: int, rise: bool, fall: bool) -> None:
+        self.up[r, c], self.down[c, r] = rise, fall
+
+    def free(self, entry: Entry) -> bool:
+        """Whether some directed cycle through one of the entry's arcs exists (its value can change)."""
+        r, c, rise, fall = self._without(entry)
+        try:
+            return (rise and self._spread(("c", c))[0][r]) or (fall and self._spread(("r", r))[1][c])
+        finally:
+            self._restore(r, c, rise, fall)
+
+    def freeing(self, entry: Entry):
+        """A test of whether suppressing one more entry (as secondary) would free ``entry``.
+
+        A new arc x->y closes a cycle through the entry's raise arc r->c exactly when x is reachable from c
+        and y reaches r without the entry (a simple path uses at most one of the new entry's two arcs).
+        """
+        r, c, rise, fall = self._without(entry)
+        try:
+            paths = []
+            if rise:
+                paths.append((self._spread(("c", c)), self._spread(("r", r), backward=True)))
+            if fall:
+                paths.append((self._spread(("r", r)), self._spread(("c", c), backward=True)))
+        finally:
+            self._restore(r, c, rise, fall)
+
+        def frees(candidate: Entry) -> bool:
+            up, down = self.directions(candidate, SECONDARY)
+            x, y = self.rows[candidate.row], self.columns[candidate.column]
+            return any(
+                (up and ahead[0][x] and behind[1][y]) or (down and ahead[1][y] and behind[0][x])
+                for ahead, behind in paths
+            )
+
+        return frees
 
 
-def _reaches(graph: dict[tuple, list[tuple]], start: tuple, goal: tuple, skip: Entry) -> bool:
-    seen, queue = {start}, deque([start])
-    while queue:
-        node = queue.popleft()
-        if node == goal:
-            return True
-        for nxt, entry in graph.get(node, ()):
-            if entry != skip and nxt not in seen:
-                seen.add(nxt)
-                queue.append(nxt)
-    return False
-
-
-def _free(graph: dict[tuple, list[tuple]], entry: Entry) -> bool:
-    """Whether some directed cycle through one of the entry's arcs exists (its value can change)."""
-    r, c = ("r", entry.row), ("c", entry.column)
-    rises = any(e == entry for _, e in graph.get(r, ()))
-    falls = any(e == entry for _, e in graph.get(c, ()))
-    return (rises and _reaches(graph, c, r, entry)) or (falls and _reaches(graph, r, c, entry))
+def _network(
+    values: dict[Entry, int], reasons: dict[Entry, str], threshold: int, zeros_hidden: bool = False
+) -> _Network:
+    network = _Network(values, threshold, zeros_hidden)
+    for entry, reason in reasons.items():
+        network.add(entry, reason)
+    return network
 
 
 def recoverable(
@@ -188,41 +246,70 @@ def recoverable(
     With ``zeros_hidden`` the table's zeros are shown as "fewer than 5" too,
     so such an entry is only known to be 0 to 4.
     """
-    graph = _arcs(values, reasons, threshold, zeros_hidden)
-    return [entry for entry in reasons if not _free(graph, entry)]
+    network = _network(values, reasons, threshold, zeros_hidden)
+    return [entry for entry in reasons if not network.free(entry)]
 
 
-def _candidates(values: dict[Entry, int], reasons: dict[Entry, str], entry: Entry) -> list[Entry]:
-    """Unsuppressed, non-zero cells to withhold next, cheapest first: same line as the entry first."""
-    open_cells = [e for e, v in values.items() if e not in reasons and v > 0]
-    cells = [e for e in open_cells if e.row != TOTAL and e.column != TOTAL]
-    totals = [e for e in open_cells if e not in cells]
+class _Candidates:
+    """Unsuppressed, non-zero entries to withhold next, cheapest first: cells before totals, and within each
+    those on the same line as the exposed entry first, then by value (then row and column, as text).
 
-    def cost(e: Entry) -> tuple:
-        same_line = e.row == entry.row or e.column == entry.column
-        return (not same_line, values[e], str(e.row), str(e.column))
+    Sorted once per table; each exposed entry merges its row's and column's lists instead of sorting the
+    whole table again.
+    """
 
-    return sorted(cells, key=cost) + sorted(totals, key=cost)
+    def __init__(self, values: dict[Entry, int], reasons: dict[Entry, str]):
+        self.reasons = reasons
+        self.key = {e: (v, str(e.row), str(e.column), i) for i, (e, v) in enumerate(values.items())}
+        open_entries = sorted((e for e, v in values.items() if e not in reasons and v > 0), key=self.key.__getitem__)
+        self.groups = []
+        for cells in (True, False):
+            ordered = [e for e in open_entries if (e.row != TOTAL and e.column != TOTAL) == cells]
+            by_row: dict[object, list[Entry]] = {}
+            by_column: dict[object, list[Entry]] = {}
+            for e in ordered:
+                by_row.setdefault(e.row, []).append(e)
+                by_column.setdefault(e.column, []).append(e)
+            self.groups.append((ordered, by_row, by_column))
+
+    def __call__(self, entry: Entry):
+        for ordered, by_row, by_column in self.groups:
+            same_line = heapq.merge(
+                by_row.get(entry.row, ()), by_column.get(entry.column, ()), key=self.key.__getitem__
+            )
+            yield from (e for e in same_line if e not in self.reasons)
+            yield from (e for e in ordered if e.row != entry.row and e.column != entry.column and e not in self.reasons)
 
 
 def _protect(
     values: dict[Entry, int], reasons: dict[Entry, str], threshold: int, zeros_hidden: bool
 ) -> dict[Entry, str] | None:
-    """Add secondary suppressions until nothing is recoverable; None when even hiding everything fails."""
+    """Add secondary suppressions until nothing is recoverable; None when even hiding everything fails.
+
+    Each round protects the first exposed entry (in the order the entries were suppressed) by withholding
+    the cheapest candidate that frees it, or the cheapest of all when none does alone. Entries already
+    found free stay free, so each round resumes the scan where the last one stopped.
+    """
     reasons = dict(reasons)
+    network = _network(values, reasons, threshold, zeros_hidden)
+    candidates = _Candidates(values, reasons)
+    order = list(reasons)
+    scanned = 0
     while True:
-        exposed = recoverable(values, reasons, threshold, zeros_hidden)
-        if not exposed:
+        while scanned < len(order) and network.free(order[scanned]):
+            scanned += 1
+        if scanned == len(order):
             return reasons
-        entry = exposed[0]
-        candidates = _candidates(values, reasons, entry)
-        if not candidates:
+        entry = order[scanned]
+        offered = candidates(entry)
+        first = next(offered, None)
+        if first is None:
             return None
-        chosen = next(
-            (c for c in candidates if _free(_arcs(values, {**reasons, c: SECONDARY}, threshold, zeros_hidden), entry)),
-            candidates[0],
-        )
+        frees = network.freeing(entry)
+        chosen = first if frees(first) else next((c for c in offered if frees(c)), first)
         reasons[chosen] = SECONDARY
+        order.append(chosen)
+        network.add(chosen, SECONDARY)
 
 
 def protect_grid(grid: pd.DataFrame, threshold: int = THRESHOLD) -> dict[Entry, str]:

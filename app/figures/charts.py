@@ -23,6 +23,8 @@ from app.figures.palette import percent
 #: Okabe-Ito: distinguishable with the common colour-vision deficiencies.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+#: Most areas drawn as a line and legend entry each on a trend chart (more: :func:`trends` draws them as one).
+MANY_LINES = 24
 TYPE_COLOURS = {
     "dispersal": "#0072B2",
     "initial": "#56B4E9",
@@ -172,9 +174,16 @@ def trends(
     highlight: list[str] | None = None,
     approaching: float = APPROACHING,
 ) -> dict:
-    """One line per area: ``area_name``, ``month``, ``share_of_limit``."""
+    """One line per area: ``area_name``, ``month``, ``share_of_limit``.
+
+    Over :data:`MANY_LINES` areas (a national store: 300 LAs) a legend of one entry per line is unreadable
+    and the browser took seconds to draw it: the lines are then one trace (gaps between areas), each point's
+    hover naming its area, and only ``highlight`` areas get a line and a legend entry of their own.
+    """
     if rows.empty:
         return message("No months loaded yet.")
+    if rows["area_name"].nunique() > MANY_LINES:
+        return _many_trends(rows, title, highlight or [], approaching)
     lines = []
     for i, (name, area) in enumerate(rows.sort_values("month").groupby("area_name", sort=True)):
         lines.append(
@@ -204,6 +213,58 @@ def trends(
             xaxis=_axis("Month", type="category"),
             yaxis=_axis("Share of the limit", tickformat=".0%", rangemode="tozero"),
             legend={"orientation": "v", "x": 1.02, "y": 1},
+        ),
+    }
+
+
+def _many_trends(rows: pd.DataFrame, title: str | None, highlight: list[str], approaching: float) -> dict:
+    x: list = []
+    y: list = []
+    text: list = []
+    areas = list(rows.sort_values("month").groupby("area_name", sort=True))
+    for name, area in areas:
+        months = area["month"].astype(str).tolist()
+        x += [*months, None]
+        y += [*area["share_of_limit"].round(3).tolist(), None]
+        text += [inert(name)] * len(months) + [None]
+    lines = [
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": f"Each of {len(areas):,} areas",
+            "x": x,
+            "y": y,
+            "text": text,
+            "connectgaps": False,
+            "line": {"color": "#8a9196", "width": 1},
+            "hovertemplate": "%{text}<br>%{x}: %{y:.0%} of the limit<extra></extra>",
+        }
+    ]
+    for i, (name, area) in enumerate((n, a) for n, a in areas if n in highlight):
+        lines.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": inert(name),
+                "x": area["month"].astype(str).tolist(),
+                "y": area["share_of_limit"].round(3).tolist(),
+                "line": {"color": PALETTE[i % len(PALETTE)], "width": 3},
+                "marker": {"size": 5},
+                "hovertemplate": f"{inert(name)}<br>%{{x}}: %{{y:.0%}} of the limit<extra></extra>",
+            }
+        )
+    shapes, notes = _reference_lines(LIMIT, approaching)
+    return {
+        "data": lines,
+        "layout": _layout(
+            f"{title} ({len(areas):,} areas: hover over a line for its name)" if title else None,
+            height=420,
+            shapes=shapes,
+            annotations=notes,
+            xaxis=_axis("Month", type="category"),
+            yaxis=_axis("Share of the limit", tickformat=".0%", rangemode="tozero"),
+            legend={"orientation": "v", "x": 1.02, "y": 1},
+            hovermode="closest",
         ),
     }
 
@@ -305,6 +366,7 @@ def national_context(rates: pd.DataFrame, region_name: str, measure: str = "peop
                 "x": part.index.tolist(),
                 "y": part[measure].round(3).tolist(),
                 "text": [inert(v) for v in part["local_authority"]],
+                "textposition": "none",  # the names are for the hover: fitting 360 labels into bars took 1.6 s
                 "marker": {"color": colour},
                 "hovertemplate": f"%{{text}}: %{{y:{fmt}}}<extra>{name}</extra>",
             }

@@ -33,13 +33,18 @@ def band_one_in(status: str, population: float, limit: float, approaching: float
 
 def people_text(row: pd.Series, suppress: bool, note: bool = False) -> str:
     """People supported as the user may read it (``note``: say that a member's ward count is rounded)."""
-    if str(row.get("status")) == palette.NO_DATA:
+    status = str(row.get("status"))
+    if suppress and note and status != palette.NO_DATA and not row["suppressed"] and row.get("level") == "ward":
+        return f"{row['people_display']} (rounded to 5)"
+    return _people_word(status, row.get("people"), suppress, row.get("people_display"))
+
+
+def _people_word(status: str, people, suppress: bool, display: object = None) -> str:
+    """:func:`people_text` without a note, from the row's values (a whole table at once, no row objects)."""
+    if status == palette.NO_DATA:
         return "no data"
     if suppress:
-        shown = str(row["people_display"])
-        rounded = note and not row["suppressed"] and row.get("level") == "ward"
-        return f"{shown} (rounded to 5)" if rounded else shown
-    people = row["people"]
+        return str(display)
     return "not known" if people != people else f"{people:,.1f}"
 
 
@@ -49,14 +54,14 @@ def readable_rows(rows: pd.DataFrame, suppress: bool, approaching: float) -> pd.
     rows = rows.copy()
     status = rows["status"].astype(str)
     if not suppress:
-        rows["people_text"] = [people_text(r, False) for _, r in rows.iterrows()]
+        rows["people_text"] = [_people_word(st, p, False) for st, p in zip(status, rows["people"])]
         rows["one_in_text"] = [
             palette.STATUS_WORDS[palette.NO_DATA].lower() if s == palette.NO_DATA else one_in(p, n)
             for s, p, n in zip(status, rows["people"], rows["population"])
         ]
         return rows
     wards = rows["level"].astype(str).eq("ward") if "level" in rows else pd.Series(True, index=rows.index)
-    rows["people_text"] = [people_text(r, True) for _, r in rows.iterrows()]
+    rows["people_text"] = [_people_word(st, None, True, d) for st, d in zip(status, rows["people_display"])]
     banded = [
         band_one_in(s, n, lim, approaching)
         for s, n, lim in zip(status, rows["population"], pd.to_numeric(rows["limit"], errors="coerce"))

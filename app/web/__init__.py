@@ -72,7 +72,9 @@ def create_app(settings: Settings | None = None) -> dash.Dash:
         assets_ignore=_unused_plotly_bundle(settings),
     )
     _without_full_plotly()
-    from app.web import bench_page
+    from app.web import bench_page, encoding
+
+    encoding.install()
 
     if bench_page.enabled():
         bench_page.register()

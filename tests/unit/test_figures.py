@@ -252,6 +252,22 @@ def test_trends_one_line_per_area_with_limit_line():
     assert {s["y0"] for s in figure["layout"]["shapes"]} == {maps.LIMIT, maps.APPROACHING}
 
 
+def test_trends_of_many_areas_are_one_trace_with_every_value_and_its_name():
+    names = [f"LA {i:03d}" for i in range(charts.MANY_LINES + 1)]
+    months = ["2025-01", "2025-02", "2025-03"]
+    rows = pd.DataFrame(
+        [(n, m, round(0.01 * i + 0.1 * j, 3)) for i, n in enumerate(names) for j, m in enumerate(months)],
+        columns=["area_name", "month", "share_of_limit"],
+    )
+    figure = charts.trends(rows, highlight=["LA 003"])
+    every, chosen = figure["data"]
+    assert str(len(names)) in every["name"] and str(len(names)) in figure["layout"]["title"]["text"]
+    values = [(t, x, y) for t, x, y in zip(every["text"], every["x"], every["y"]) if x is not None]
+    assert sorted(values) == sorted(rows[["area_name", "month", "share_of_limit"]].itertuples(index=False, name=None))
+    assert every["x"].count(None) == len(names)  # a gap after each area: no line joins two areas
+    assert chosen["name"] == "LA 003" and chosen["y"] == [0.03, 0.13, 0.23]
+
+
 def test_accommodation_mix_stacks_by_type():
     mix = pd.DataFrame(
         {

@@ -127,6 +127,40 @@ def test_filters_change_the_points(dash_call, snapshot):
     assert summary.startswith(f"{len(mears_all)} properties in {quarter}")
 
 
+def test_a_list_too_long_to_draw_is_one_circle_per_la_with_its_count(dash_call, snapshot, monkeypatch):
+    """A national list (35,000 properties in the page benchmark) is drawn per LA: at most one marker per LA,
+    each saying how many properties, bedspaces and occupied places it stands for, and the key says so."""
+    props = snapshot.properties
+    quarter = sorted(props["quarter"].unique())[-1]
+    shown = props[(props["quarter"] == quarter) & props["status"].isin(["in use", "void"])]
+    located = shown[shown["lat"].notna() & shown["lon"].notna()]
+    monkeypatch.setattr(figures, "POINT_LIMIT", len(located) - 1)
+    out = update_map(dash_call, quarter, "all", ["in use", "void"])
+    figure = out["properties-map"]["figure"]
+    circles = figure["data"][figures.POINTS]
+    las = snapshot.areas[snapshot.areas["level"] == "lad"].set_index("area_code")["area_name"]
+    expected = located.groupby("lad_code").agg(n=("lat", "size"), beds=("bedspaces", "sum"))
+    assert circles["name"] == figures.COUNTS_NAME
+    assert len(circles["lon"]) == len(circles["lat"]) == len(circles["text"]) == len(expected) <= len(las)
+    for code, row in expected.iterrows():
+        text = next(t for t in circles["text"] if t.startswith(f"<b>{las[code]}</b>"))
+        assert f"{row['n']:,} properties on the map" in text and f"{row['beds']:,.0f} bedspaces" in text
+    assert len(circles["marker"]["size"]) == len(expected)
+    key = dash_call.text(out["properties-key"]["children"])
+    assert f"{len(located):,} properties in {len(expected)} local authorities" in key
+    assert out["properties-summary"]["children"].startswith(f"{len(shown)} properties in {quarter}")
+
+    # a narrower filter under the limit patches the same trace back to one marker per property
+    mears = located[located["provider"] == "Mears"]
+    monkeypatch.setattr(figures, "POINT_LIMIT", len(mears))
+    patched = update_map(dash_call, quarter, "Mears", ["in use", "void"], figure=figure)
+    ops = {tuple(op["location"]): op["params"]["value"] for op in patched["properties-map"]["figure"]["operations"]}
+    assert ops[("data", figures.POINTS, "name")] == figures.POINTS_NAME
+    assert len(ops[("data", figures.POINTS, "lon")]) == len(mears)
+    assert ops[("data", figures.POINTS, "marker", "size")] == 7
+    assert "Symbols" in dash_call.text(patched["properties-key"]["children"])
+
+
 def test_the_change_table_matches_diff_quarters(dash_call, snapshot):
     props = snapshot.properties
     quarter = sorted(props["quarter"].unique())[-1]

@@ -25,6 +25,7 @@ dash.register_page(__name__, path="/", name="Region overview", order=0, title="R
 LEVEL = "la"
 #: Status comes second so that it stays in view on a narrow screen; numbers show whole, with separators.
 WHOLE = {"type": "numeric", "format": {"specifier": ",.0f"}}
+TABLE_PAGE_SIZE = 50
 TABLE_COLUMNS = [
     {"name": "Local authority", "id": "area_name"},
     {"name": "Status (official flag)", "id": "status"},
@@ -304,6 +305,9 @@ def layout(month: str | None = None, **_query) -> html.Div:
                                 columns=TABLE_COLUMNS,
                                 data=table_data(scope, month),
                                 sort_action="native",
+                                # a region's LAs fit on one page; a national store's 300 are paged, not drawn at once
+                                page_action="native",
+                                page_size=TABLE_PAGE_SIZE,
                                 style_table={"overflowX": "auto"},
                                 style_cell={
                                     "fontFamily": "Arial, Helvetica, sans-serif",
