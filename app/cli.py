@@ -438,14 +438,14 @@ def _summary(engine, settings, args) -> int:
     from app import monitoring
     from app.cluster.coverage import headline as coverage_headline
 
-    snap = monitoring.snapshot(engine, settings)
-    if args.month not in snap.months:
-        known = ", ".join(snap.months[-6:]) or "none"
+    months = monitoring.months_loaded(engine)
+    if args.month not in months:
+        known = ", ".join(months[-6:]) or "none"
         raise UsageError(f"no Home Office data for {args.month} (latest months loaded: {known})")
-    if args.la and args.la not in set(snap.areas["area_code"]):
+    if args.la and not monitoring.is_area(engine, args.la):
         raise UsageError(f"{args.la} is not a local authority in the store")
     if args.account:
-        table = _summary_for(engine, snap, args)
+        table = _summary_for(engine, monitoring.snapshot(engine, settings), args)
     else:
         table = monitoring.summary(engine, settings, level=args.level, month=args.month, lad=args.la)
     if args.format == "json":
@@ -455,7 +455,7 @@ def _summary(engine, settings, args) -> int:
     lads = None
     if args.la and args.level != "region":
         lads = [args.la]
-    reported = snap.reporting(args.month, lads)
+    reported = monitoring.month_reporting(engine, args.month, lads)
     if not reported["complete"]:
         print(
             f"note: {coverage_headline(reported)} Their rows have status no_data and no people; region totals "

@@ -97,6 +97,9 @@ class Prepared:
     loaded_by: str = "cli"
     details: dict = field(default_factory=dict)
     engine: Engine | None = None
+    #: (store version, areas, sector weights) read while checking the file: figuring reuses them if the
+    #: store is still at that version when the load is committed.
+    geography: tuple | None = None
 
     def __post_init__(self) -> None:
         """A cell the store cannot hold refuses the file now, at the preview, not at Confirm."""
@@ -111,6 +114,9 @@ class Prepared:
         if report.unchanged:
             return report
         with db.writing(self.engine) as conn:
+            inputs = None
+            if self.geography is not None and loads.get_meta(conn, "version") == self.geography[0]:
+                inputs = materialise.Inputs(conn, self.geography[1], self.geography[2])
             load_id = loads.start_load(
                 conn,
                 kind=report.kind,
@@ -139,9 +145,10 @@ class Prepared:
                 superseded = loads.supersede(
                     conn, kind=report.kind, period=None, scope_codes=None, provider=None, new_load_id=load_id
                 )
-            loads.insert_frame(conn, self.target, self.table, load_id=load_id)
+            # __post_init__ held the table to the target's lengths (loads.overlong).
+            loads.insert_frame(conn, self.target, self.table, load_id=load_id, checked=True)
             loads.add_problems(conn, load_id, report.warnings)
-            materialise.refresh(conn, load_id)
+            materialise.refresh(conn, load_id, inputs=inputs)
         return LoadReport(
             report.kind,
             report.file,
@@ -382,8 +389,10 @@ def prepare_home_office(
     if same:
         return same
     with engine.connect() as conn:
-        lads = queries.areas(conn, level="lad")
+        version = loads.get_meta(conn, "version")
+        areas = queries.areas(conn)
         weights = queries.sector_weights(conn)
+    lads = areas[areas["level"] == "lad"].reset_index(drop=True)
     if lads.empty:
         raise InputRefused([Problem("no geography is loaded: run `geography load` first", path.name)])
     result = read_home_office(path, month=month, profile=profile, sheet=sheet)
@@ -391,14 +400,15 @@ def prepare_home_office(
     table["lad_code"], unresolved = resolve_local_authorities(table["local_authority"], lads)
     _refuse_unresolved(table, unresolved, path.name, "local authority", result.meta["columns"].get("local_authority"))
 
-    # Property lists only change how a sector is split between wards, not whether it can be placed.
-    split = ap.apportion(table, weights)
+    # Property lists only change how a sector is split between wards, not whether it can be placed: the
+    # check is worked out once per distinct (sector, LA), and the figures are apportioned once, at commit.
+    split = ap.placement(table, weights)
     found = cover.file_scope(table, split, weights, lads, hint=named_in(path.name, lads))
     if found.problems:
         raise InputRefused([Problem(text, path.name, column=column) for text, column in found.problems])
     if found.pinned is not None:
         table["lad_code"] = table["lad_code"].fillna(found.pinned).astype("string")
-        split = ap.apportion(table, weights)
+        split = ap.placement(table, weights)
     stray = split.unallocated["lad_code"].isna()
     if stray.any():
         _refuse_unplaceable(table, split.unallocated[stray], path.name)
@@ -417,7 +427,7 @@ def prepare_home_office(
     }
     report = LoadReport("home_office", path.name, None, month_found, len(table), False, [], warnings, facts)
     details = _jsonable(dict(result.meta, **facts, partly_covered=sorted(found.partly)))
-    return Prepared(report, table, s.ho_records, checksum, scope, loaded_by, details, engine)
+    return Prepared(report, table, s.ho_records, checksum, scope, loaded_by, details, engine, (version, areas, weights))
 
 
 def ingest_home_office(engine: Engine, path: Path, **options) -> LoadReport:

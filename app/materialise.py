@@ -49,13 +49,17 @@ def _months_of(quarter: str) -> list[str]:
     return [f"{year}-{3 * (q - 1) + m:02d}" for m in (1, 2, 3)]
 
 
-class _Inputs:
-    """What every month's computation shares within one transaction, read once."""
+class Inputs:
+    """What every month's computation shares within one transaction, read once.
 
-    def __init__(self, conn: sa.Connection):
+    ``areas`` and ``weights`` may be given when the caller read them at this very store version (a file
+    checked just before its load), so that the load does not read the geography twice.
+    """
+
+    def __init__(self, conn: sa.Connection, areas: pd.DataFrame | None = None, weights: pd.DataFrame | None = None):
         self.conn = conn
-        self.areas = queries.areas(conn)
-        self.weights = queries.sector_weights(conn)
+        self.areas = queries.areas(conn) if areas is None else areas
+        self.weights = queries.sector_weights(conn) if weights is None else weights
         self.all_lads = set(self.areas.loc[self.areas["level"] == "lad", "area_code"].astype(str))
 
 
@@ -66,10 +70,10 @@ def _home_office_months(conn: sa.Connection) -> list[str]:
 
 
 def recompute(
-    conn: sa.Connection, month: str, lad_codes: Iterable[str] | None = None, inputs: _Inputs | None = None
+    conn: sa.Connection, month: str, lad_codes: Iterable[str] | None = None, inputs: Inputs | None = None
 ) -> int:
     """Replace the figures of ``month`` for ``lad_codes`` (None: every LA) and their regions; rows written."""
-    inputs = inputs or _Inputs(conn)
+    inputs = inputs or Inputs(conn)
     areas = inputs.areas
     lads = inputs.all_lads if lad_codes is None else set(lad_codes) & inputs.all_lads
     figures = schema.area_figures
@@ -144,7 +148,7 @@ def affected(conn: sa.Connection, load_id: int) -> dict[str, set[str] | None]:
     return {}
 
 
-def refresh(conn: sa.Connection, load_id: int, progress: Progress | None = None) -> None:
+def refresh(conn: sa.Connection, load_id: int, progress: Progress | None = None, inputs: Inputs | None = None) -> None:
     """Bring the figures up to date after load ``load_id`` was committed or undone (same transaction)."""
     if loads.get_meta(conn, PENDING):
         rebuild(conn, progress)
@@ -154,7 +158,7 @@ def refresh(conn: sa.Connection, load_id: int, progress: Progress | None = None)
         rebuild(conn, progress)
         return
     changes = affected(conn, load_id)
-    inputs = _Inputs(conn) if changes else None
+    inputs = (inputs or Inputs(conn)) if changes else None
     for month in sorted(changes):
         recompute(conn, month, changes[month], inputs)
         if progress:
@@ -165,7 +169,7 @@ def rebuild(conn: sa.Connection, progress: Progress | None = None) -> int:
     """Recompute every figure from the inputs as received; returns the months done."""
     conn.execute(sa.delete(schema.area_figures))
     months = _home_office_months(conn)
-    inputs = _Inputs(conn)
+    inputs = Inputs(conn)
     for number, month in enumerate(months, 1):
         recompute(conn, month, None, inputs)
         if progress:

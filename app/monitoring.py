@@ -16,6 +16,7 @@ from collections import OrderedDict
 from functools import cached_property
 
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy import Engine
 
 from app import materialise
@@ -23,7 +24,7 @@ from app.cluster import apportion as ap
 from app.cluster import breakdown, position, reconcile
 from app.cluster import coverage as cov
 from app.config import Settings
-from app.store import db, queries
+from app.store import db, queries, schema
 
 
 class Snapshot:
@@ -253,13 +254,17 @@ def summary(engine: Engine, settings: Settings, *, level: str, month: str, lad: 
             _answers.move_to_end(key)
             return _answers[key].copy()
     with engine.connect() as conn:
-        lads = queries.areas(conn, level="lad")
-        if lad and level == position.REGION:
-            region = lads.loc[lads["area_code"] == lad, "region_code"].dropna()
-            scope = sorted(lads.loc[lads["region_code"].isin(region), "area_code"].astype(str))
+        if lad:
+            lads = queries.areas(conn, level="lad")
+            if level == position.REGION:
+                region = lads.loc[lads["area_code"] == lad, "region_code"].dropna()
+                scope = sorted(lads.loc[lads["region_code"].isin(region), "area_code"].astype(str))
+            else:
+                scope = [lad]
+            areas = queries.areas(conn, lad_codes=scope)
         else:
-            scope = [lad] if lad else None
-        areas = queries.areas(conn, lad_codes=scope) if scope else queries.areas(conn)
+            scope = None
+            areas = queries.areas(conn)
         if scope:
             areas = pd.concat(
                 [areas, lads[lads["area_code"].isin(scope) & ~lads["area_code"].isin(areas["area_code"])]]
@@ -289,6 +294,29 @@ def summary(engine: Engine, settings: Settings, *, level: str, month: str, lad: 
         while len(_answers) > 64:
             _answers.popitem(last=False)
     return answer.copy()
+
+
+def months_loaded(engine: Engine) -> list[str]:
+    """Months some LA has Home Office data for, oldest first (:attr:`Snapshot.months`, without a snapshot)."""
+    with engine.connect() as conn:
+        return [str(m) for m in queries.months(conn)]
+
+
+def is_area(engine: Engine, code: str) -> bool:
+    """Whether ``code`` names an area (ward, LA or region) of the loaded geography."""
+    table = schema.areas
+    with engine.connect() as conn:
+        return conn.execute(sa.select(table.c.area_code).where(table.c.area_code == code)).first() is not None
+
+
+def month_reporting(engine: Engine, month: str, lad_codes: list[str] | None = None) -> dict:
+    """:meth:`Snapshot.reporting` for one month, reading that month's coverage only."""
+    with engine.connect() as conn:
+        lads = queries.areas(conn, level="lad")
+        covered = cov.covered(queries.coverage(conn, "home_office", periods=[month]))
+    if lad_codes is not None:
+        lads = lads[lads["area_code"].isin(lad_codes)]
+    return cov.reporting(covered, lads, month)
 
 
 def reconciliation(

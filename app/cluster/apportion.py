@@ -216,6 +216,41 @@ def apportion(
     return Apportioned(wards, unallocated)
 
 
+def placement(records: pd.DataFrame, weights: pd.DataFrame) -> Apportioned:
+    """Where :func:`apportion` by postcodes can place each record, worked out once per distinct (sector, LA).
+
+    What checking a file needs: ``unallocated`` is exactly :func:`apportion`'s (every record placed in no
+    ward, in record order), while ``wards`` has the wards of one record per distinct (sector, LA), which
+    tells which wards and LAs the file reaches but not how many people land there. Without property lists
+    a record's wards depend on its sector and LA alone, so a national month (75,000 records, about 10,000
+    pairs) is split a seventh as many times.
+    """
+    sector = pd.factorize(records["postcode_sector"], use_na_sentinel=False)[0]
+    lad = pd.factorize(records["lad_code"], use_na_sentinel=False)[0] if "lad_code" in records else 0
+    codes, uniques = pd.factorize(sector.astype(np.int64) * (int(np.max(lad, initial=0)) + 1) + lad)
+    first = np.unique(codes, return_index=True)[1]
+    if len(first) == len(records):
+        return apportion(records, weights)
+    columns = [c for c in ("postcode_sector", "lad_code", "people") if c in records]
+    split = apportion(records.iloc[first][columns], weights)
+    code_of = pd.Series(np.arange(len(first)), index=records.index[first])
+    lost = split.unallocated
+    lost_codes = code_of.reindex(lost["record"]).to_numpy()
+    at = np.full(len(uniques), -1, dtype=np.int64)
+    at[lost_codes] = np.arange(len(lost))
+    mask = at[codes] >= 0
+    rows = at[codes[mask]]
+    unallocated = pd.DataFrame(
+        {
+            "record": records.index[mask],
+            "lad_code": lost["lad_code"].to_numpy()[rows],
+            "people": records["people"].astype(float).to_numpy()[mask],
+            "reason": lost["reason"].to_numpy()[rows],
+        }
+    )
+    return Apportioned(split.wards, unallocated)
+
+
 def _postcode_weights(keys: pd.DataFrame, weights: pd.DataFrame, by_column: str) -> pd.DataFrame:
     method = POPULATION if by_column == "weight_population" else POSTCODES
     w = weights[["postcode_sector", "ward_code", "lad_code"]].assign(

@@ -273,14 +273,19 @@ def map_values(values: pd.Series, normalise, *, keep_unknown=str.lower) -> tuple
     Unrecognised values (``normalise`` returned None) are kept through
     ``keep_unknown`` and listed, so the caller can warn. Blanks become <NA>.
     """
-    text = per_distinct(values, lambda distinct: distinct.astype("string").str.strip())
-    text = text.mask(text.eq(""))
-    mapping: dict[str, object] = {}
     unknown: list[str] = []
-    for value in text.dropna().unique():
-        canonical = normalise(value)
-        if canonical is None:
-            unknown.append(value)
-            canonical = keep_unknown(value) if keep_unknown else pd.NA
-        mapping[value] = canonical
-    return text.map(mapping), unknown
+
+    def mapped(distinct: pd.Series) -> pd.Series:
+        text = distinct.astype("string").str.strip()
+        text = text.mask(text.eq(""))
+        mapping: dict[str, object] = {}
+        for value in text.dropna().unique():
+            canonical = normalise(value)
+            if canonical is None:
+                unknown.append(value)
+                canonical = keep_unknown(value) if keep_unknown else pd.NA
+            mapping[value] = canonical
+        return text.map(mapping)
+
+    # Distinct values come in order of first appearance, so ``unknown`` lists them as the column does.
+    return per_distinct(values, mapped), unknown

@@ -392,18 +392,22 @@ def _executemany_sqlite(conn: sa.Connection, table: sa.Table, columns: list[str]
     _raw(conn, statement, lambda cursor: cursor.executemany(statement, rows))
 
 
-def insert_frame(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame, load_id: int | None = None) -> int:
+def insert_frame(
+    conn: sa.Connection, table: sa.Table, frame: pd.DataFrame, load_id: int | None = None, checked: bool = False
+) -> int:
     """Bulk-insert the frame's columns that the table has; returns the number of rows.
 
     Missing values (NA, NaN, NaT) become NULL. Uses the driver's fastest path:
-    ``executemany`` on SQLite, ``COPY`` on PostgreSQL.
+    ``executemany`` on SQLite, ``COPY`` on PostgreSQL. ``checked``: the frame's text was already held to
+    this table's lengths (:func:`overlong` found nothing), so it is not measured again.
     """
     if load_id is not None and "load_id" in table.c:
         frame = frame.assign(load_id=load_id)
     columns = [c.name for c in table.columns if c.name in frame.columns]
     if frame.empty or not columns:
         return 0
-    _check_lengths(frame, table, columns)
+    if not checked:
+        _check_lengths(frame, table, columns)
     rows = list(zip(*(_python_values(frame[name], table.c[name]) for name in columns)))
     dialect = conn.dialect.name
     if dialect == "sqlite":

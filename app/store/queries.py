@@ -73,14 +73,22 @@ def _active(table: sa.Table) -> sa.ColumnElement[bool]:
     return table.c.load_id.in_(sa.select(loads.c.id).where(loads.c.status == ACTIVE))
 
 
-def _in_force(table: sa.Table, period: sa.Column) -> sa.ColumnElement[bool]:
-    """Rows whose load is the one in force for their LA and period (rows with no LA: for any LA of the load)."""
+def _in_force(table: sa.Table, period: sa.Column, periods: list[str] | None = None) -> sa.ColumnElement[bool]:
+    """Rows whose load is the one in force for their LA and period (rows with no LA: for any LA of the load).
+
+    The (load, period, LA) triples in force are one uncorrelated subquery, read once per statement (SQLite
+    builds a transient index of it, PostgreSQL hashes it), rather than one correlated probe per row: about
+    twice as fast over a national month. ``periods`` narrows that subquery to the periods asked for.
+    """
     coverage = schema.load_coverage
-    held = [coverage.c.load_id == table.c.load_id, coverage.c.period == period, coverage.c.status == ACTIVE]
-    # Two lookups rather than one with OR, so that each is a single probe of ix_load_coverage_in_force.
+    held = [coverage.c.status == ACTIVE]
+    if periods is not None:
+        held.append(coverage.c.period.in_(list(periods)))
+    triples = sa.select(coverage.c.load_id, coverage.c.period, coverage.c.lad_code).where(*held)
+    pairs = sa.select(coverage.c.load_id, coverage.c.period).where(*held)
     return sa.or_(
-        sa.exists().where(*held, coverage.c.lad_code == table.c.lad_code),
-        sa.and_(table.c.lad_code.is_(None), sa.exists().where(*held)),
+        sa.tuple_(table.c.load_id, period, table.c.lad_code).in_(triples),
+        sa.and_(table.c.lad_code.is_(None), sa.tuple_(table.c.load_id, period).in_(pairs)),
     )
 
 
@@ -180,9 +188,10 @@ def ho_records(
 ) -> pd.DataFrame:
     """Home Office records in force for their LA-month, in the order they were loaded (of ``load_ids`` if given)."""
     table = schema.ho_records
-    query = sa.select(*table.c).where(_in_force(table, table.c.month)).order_by(table.c.month, table.c.id)
-    if months is not None:
-        query = query.where(table.c.month.in_(list(months)))
+    chosen = None if months is None else list(months)
+    query = sa.select(*table.c).where(_in_force(table, table.c.month, chosen)).order_by(table.c.month, table.c.id)
+    if chosen is not None:
+        query = query.where(table.c.month.in_(chosen))
     if lad_codes is not None:
         query = query.where(table.c.lad_code.in_(list(lad_codes)))
     if load_ids is not None:
@@ -207,7 +216,7 @@ def ho_people(conn: Bind, months: list[str], load_ids: list[int] | None = None) 
     ]
     query = (
         sa.select(*keys, sa.func.sum(table.c.people).label("people"))
-        .where(_in_force(table, table.c.month), table.c.month.in_(list(months)))
+        .where(_in_force(table, table.c.month, list(months)), table.c.month.in_(list(months)))
         .group_by(*keys)
         .order_by(*keys)
     )
@@ -228,7 +237,7 @@ def properties(conn: Bind, quarter: str | None = None, provider: str | None = No
     table = schema.properties
     query = (
         sa.select(*table.c)
-        .where(_in_force(table, table.c.quarter))
+        .where(_in_force(table, table.c.quarter, None if quarter is None else [quarter]))
         .order_by(table.c.quarter, table.c.provider, table.c.id)
     )
     if quarter is not None:

@@ -91,8 +91,12 @@ def peak_rss_of_ingest_and_summary(work: Path, inputs: dict) -> float:
     """Peak memory of a fresh process that ingests the national month and prints the ward summary."""
     region = inputs["region"]
     db_url = f"sqlite:///{work / 'rss.sqlite'}"
-    script = f"""
-import resource, sys
+    from tests.benchmarks.history import PEAK_MB
+
+    script = (
+        PEAK_MB
+        + f"""
+import sys
 from app.cli import main
 steps = [
     ["init", "--db", {db_url!r}],
@@ -109,8 +113,9 @@ settings = load_settings({db_url!r})
 snap = m.snapshot(db.connect(settings.db_url), settings)
 table = m.summary(db.connect(settings.db_url), settings, level="ward", month=snap.months[-1])
 assert len(table) > 7000
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(peak_mb())
 """
+    )
     done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     return round(float(done.stdout.strip().splitlines()[-1]), 1)
 

@@ -22,6 +22,7 @@ STAGES = [
     ("app.ingest", "read_home_office", "clean"),
     ("app.ingest", "resolve_local_authorities", "resolve_la"),
     ("app.cluster.apportion", "apportion", "apportion"),
+    ("app.cluster.apportion", "placement", "apportion"),
     ("app.ingest", "_placement_warnings", "validate"),
     ("app.ingest", "_provider_mismatches", "validate"),
     ("app.cluster.coverage", "file_scope", "validate"),

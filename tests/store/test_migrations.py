@@ -65,3 +65,11 @@ def test_upgrade_builds_a_blank_postgresql_database(postgres_server):
     finally:
         db.dispose(url)
         postgres_server.drop_database("blank_upgrade")
+
+
+def test_revisions_read_from_the_scripts_match_alembic():
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(db._alembic_config())
+    assert db.head_revision() == scripts.get_current_head()
+    assert db.revisions() == {script.revision: script.down_revision for script in scripts.walk_revisions()}

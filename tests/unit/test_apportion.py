@@ -189,3 +189,23 @@ def test_combine_methods_by_group_agrees_with_one_group_at_a_time():
     }
     assert found.to_dict() == {key: value for key, value in expected.items() if value}
     assert expected["e"] == ""
+
+
+def test_placement_finds_what_apportionment_leaves_unplaced_record_by_record(ne_weights):
+    sectors = sorted(ne_weights["postcode_sector"].unique())[:40]
+    rng = np.random.default_rng(3)
+    picked = rng.choice(sectors + ["ZZ9 9"], size=600)
+    records = pd.DataFrame(
+        {
+            "postcode_sector": pd.Series(picked, dtype="string"),
+            "lad_code": pd.Series(rng.choice(["E06000002", "E08000021", None], size=600), dtype="string"),
+            "people": rng.integers(1, 9, size=600).astype(float),
+        },
+        index=pd.RangeIndex(100, 700),
+    )
+    for frame in (records, records.drop(columns="lad_code")):
+        full, quick = ap.apportion(frame, ne_weights), ap.placement(frame, ne_weights)
+        assert len(full.unallocated)
+        pd.testing.assert_frame_equal(quick.unallocated, full.unallocated)
+        assert set(quick.wards["ward_code"]) == set(full.wards["ward_code"])
+        assert set(quick.wards["lad_code"]) == set(full.wards["lad_code"])
