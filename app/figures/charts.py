@@ -184,24 +184,35 @@ def trends(
         return message("No months loaded yet.")
     if rows["area_name"].nunique() > MANY_LINES:
         return _many_trends(rows, title, highlight or [], approaching)
-    lines = []
-    for i, (name, area) in enumerate(rows.sort_values("month").groupby("area_name", sort=True)):
-        lines.append(
+    lines = [
+        _area_line(
+            name,
+            area,
             {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "name": inert(name),
-                "x": area["month"].astype(str).tolist(),
-                "y": area["share_of_limit"].round(3).tolist(),
-                "line": {
-                    "color": PALETTE[i % len(PALETTE)],
-                    "dash": DASHES[(i // len(PALETTE)) % len(DASHES)],
-                    "width": 3 if highlight and name in highlight else 2,
-                },
-                "marker": {"size": 5},
-                "hovertemplate": f"{inert(name)}<br>%{{x}}: %{{y:.0%}} of the limit<extra></extra>",
-            }
+                "color": PALETTE[i % len(PALETTE)],
+                "dash": DASHES[(i // len(PALETTE)) % len(DASHES)],
+                "width": 3 if highlight and name in highlight else 2,
+            },
         )
+        for i, (name, area) in enumerate(rows.sort_values("month").groupby("area_name", sort=True))
+    ]
+    return _trend_figure(lines, title, approaching)
+
+
+def _area_line(name: str, area: pd.DataFrame, line: dict) -> dict:
+    return {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "name": inert(name),
+        "x": area["month"].astype(str).tolist(),
+        "y": area["share_of_limit"].round(3).tolist(),
+        "line": line,
+        "marker": {"size": 5},
+        "hovertemplate": f"{inert(name)}<br>%{{x}}: %{{y:.0%}} of the limit<extra></extra>",
+    }
+
+
+def _trend_figure(lines: list[dict], title: str | None, approaching: float, **layout) -> dict:
     shapes, notes = _reference_lines(LIMIT, approaching)
     return {
         "data": lines,
@@ -213,6 +224,7 @@ def trends(
             xaxis=_axis("Month", type="category"),
             yaxis=_axis("Share of the limit", tickformat=".0%", rangemode="tozero"),
             legend={"orientation": "v", "x": 1.02, "y": 1},
+            **layout,
         ),
     }
 
@@ -240,33 +252,13 @@ def _many_trends(rows: pd.DataFrame, title: str | None, highlight: list[str], ap
             "hovertemplate": "%{text}<br>%{x}: %{y:.0%} of the limit<extra></extra>",
         }
     ]
-    for i, (name, area) in enumerate((n, a) for n, a in areas if n in highlight):
-        lines.append(
-            {
-                "type": "scatter",
-                "mode": "lines+markers",
-                "name": inert(name),
-                "x": area["month"].astype(str).tolist(),
-                "y": area["share_of_limit"].round(3).tolist(),
-                "line": {"color": PALETTE[i % len(PALETTE)], "width": 3},
-                "marker": {"size": 5},
-                "hovertemplate": f"{inert(name)}<br>%{{x}}: %{{y:.0%}} of the limit<extra></extra>",
-            }
-        )
-    shapes, notes = _reference_lines(LIMIT, approaching)
-    return {
-        "data": lines,
-        "layout": _layout(
-            f"{title} ({len(areas):,} areas: hover over a line for its name)" if title else None,
-            height=420,
-            shapes=shapes,
-            annotations=notes,
-            xaxis=_axis("Month", type="category"),
-            yaxis=_axis("Share of the limit", tickformat=".0%", rangemode="tozero"),
-            legend={"orientation": "v", "x": 1.02, "y": 1},
-            hovermode="closest",
-        ),
-    }
+    chosen = ((n, a) for n, a in areas if n in highlight)
+    lines += [
+        _area_line(name, area, {"color": PALETTE[i % len(PALETTE)], "width": 3})
+        for i, (name, area) in enumerate(chosen)
+    ]
+    heading = f"{title} ({len(areas):,} areas: hover over a line for its name)" if title else None
+    return _trend_figure(lines, heading, approaching, hovermode="closest")
 
 
 def area_trend(rows: pd.DataFrame, title: str | None = None, approaching: float = APPROACHING) -> dict:
